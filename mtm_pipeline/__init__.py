@@ -1,0 +1,1 @@
+"""Kazakhstan Migration Situation Report pipeline: agency extracts -> validated DuckDB warehouse -> report."""

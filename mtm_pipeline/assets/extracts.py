@@ -1,0 +1,51 @@
+"""One asset per agency extract: read, validate at the boundary, stage in the warehouse."""
+
+import dagster as dg
+
+from mtm_pipeline.assets.metadata import OWNERS, markdown_preview
+from mtm_pipeline.ingest import read_validated_extract
+from mtm_pipeline.partitions import quarter_partitions
+from mtm_pipeline.resources import WarehouseResource
+from mtm_pipeline.settings import data_paths
+from mtm_pipeline.sources import SOURCES
+from mtm_pipeline.sources.contract import SourceSpec
+from mtm_pipeline.warehouse.quarters import stage_extract
+
+PREVIEW_COLUMNS = ["obs_id", "measure", "period", "country", "value", "share", "change"]
+
+
+def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=spec.asset_name,
+        description=f"{spec.agency}: {spec.description}",
+        partitions_def=quarter_partitions,
+        group_name="extracts",
+        kinds={"csv", "pandera", "duckdb"},
+        owners=OWNERS,
+        tags={"agency": spec.agency.split(",")[0].replace(" ", "_").lower()[:60]},
+        pool="duckdb_writer",
+    )
+    def extract_asset(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        quarter = context.partition_key
+        extract = read_validated_extract(data_paths(), quarter, spec)
+        with warehouse.connect() as con:
+            stage_extract(con, quarter, spec.key, extract.rows if extract else None)
+        if extract is None:
+            context.log.info(f"{spec.key}: no extract delivered for {quarter}")
+            return dg.MaterializeResult(metadata={"delivered": False, "dagster/row_count": 0})
+        return dg.MaterializeResult(
+            metadata={
+                "delivered": True,
+                "file": extract.file_name,
+                "sha256": extract.sha256,
+                "dagster/row_count": len(extract.rows),
+                "preview": dg.MetadataValue.md(markdown_preview(extract.rows, PREVIEW_COLUMNS)),
+            }
+        )
+
+    return extract_asset
+
+
+extract_assets = [build_extract_asset(spec) for spec in SOURCES.values()]

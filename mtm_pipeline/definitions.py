@@ -1,0 +1,20 @@
+"""Dagster definitions: every asset, check, resource, schedule and sensor of the MTM pipeline.
+
+Every Dagster process imports this module: keep heavy imports (GX, matplotlib, PDF) inside functions.
+"""
+
+import dagster as dg
+
+from mtm_pipeline.assets.extracts import extract_assets
+from mtm_pipeline.assets.observations import observations
+from mtm_pipeline.assets.reference import country_reference
+from mtm_pipeline.resources import WarehouseResource
+
+quarter_assets = [*extract_assets, observations]
+
+defs = dg.Definitions(
+    assets=[country_reference, *quarter_assets],
+    resources={"warehouse": WarehouseResource()},
+    # One process per run: steps share no DuckDB lock contention and a quarter runs in about a second.
+    executor=dg.in_process_executor,
+)

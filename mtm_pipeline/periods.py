@@ -1,0 +1,86 @@
+"""Reference periods (quarter, year, as-of date) and delivery-quarter keys like '2024-Q1'."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+class PeriodError(ValueError):
+    """Text that is not a reference period in the extract contract."""
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A normalised reference period. Stocks are as-of dates: start == end."""
+
+    start: date
+    end: date
+    kind: str  # "quarter" | "year" | "date"
+    label: str
+
+    def contains(self, other: Period) -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+
+def parse_period(text: str) -> Period:
+    """'2024-Q1' -> quarter, '2023' -> year, '2024-07-01' -> as-of date."""
+    s = text.strip()
+    if m := _QUARTER.match(s):
+        year, q = int(m.group(1)), int(m.group(2))
+        start = date(year, 3 * q - 2, 1)
+        end = (date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)) - timedelta(days=1)
+        return Period(start, end, "quarter", s)
+    if m := _YEAR.match(s):
+        year = int(m.group(1))
+        return Period(date(year, 1, 1), date(year, 12, 31), "year", s)
+    if m := _DATE.match(s):
+        try:
+            day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError as exc:
+            raise PeriodError(f"{text!r} is not a calendar date") from exc
+        return Period(day, day, "date", s)
+    raise PeriodError(
+        f"{text!r} is not a period: use YYYY-Qn (quarter), YYYY (year) or YYYY-MM-DD (as-of date)"
+    )
+
+
+def parse_quarter_key(text: str) -> Period:
+    """A delivery-quarter key: exactly 'YYYY-Qn'."""
+    period = parse_period(text)
+    if period.kind != "quarter":
+        raise PeriodError(f"{text!r} is not a quarter key like 2024-Q1")
+    return period
+
+
+def is_quarter_key(text: str) -> bool:
+    return bool(_QUARTER.match(text))
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def previous_quarter(key: str) -> str:
+    period = parse_quarter_key(key)
+    return quarter_of(period.start - timedelta(days=1))
+
+
+def same_quarter_last_year(key: str) -> str:
+    year, q = key.split("-Q")
+    return f"{int(year) - 1}-Q{q}"
+
+
+def quarter_range(first: str, last: str) -> list[str]:
+    """All quarter keys from first to last inclusive."""
+    keys, current = [], parse_quarter_key(first)
+    end = parse_quarter_key(last)
+    while current.start <= end.start:
+        keys.append(current.label)
+        current = parse_quarter_key(quarter_of(current.end + timedelta(days=1)))
+    return keys

@@ -1,0 +1,115 @@
+-- Table definitions of the MTM warehouse (data/warehouse/mtm.duckdb). Idempotent: run on every write connection.
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS published;
+CREATE SCHEMA IF NOT EXISTS reference;
+
+-- Extract rows exactly as delivered (typed), per delivery quarter and source.
+CREATE TABLE IF NOT EXISTS staging.extract_rows (
+    delivery_quarter   VARCHAR NOT NULL,
+    source             VARCHAR NOT NULL,
+    obs_id             VARCHAR NOT NULL,
+    measure            VARCHAR NOT NULL,
+    period             VARCHAR NOT NULL,
+    direction          VARCHAR,
+    country            VARCHAR,
+    country_group      VARCHAR,
+    purpose            VARCHAR,
+    category           VARCHAR,
+    sector             VARCHAR,
+    education          VARCHAR,
+    age_group          VARCHAR,
+    unit               VARCHAR,
+    part_of            VARCHAR,
+    parts_complete     BOOLEAN,
+    change_unit        VARCHAR,
+    change_base_period VARCHAR,
+    agency             VARCHAR NOT NULL,
+    publication        VARCHAR NOT NULL,
+    publication_date   VARCHAR NOT NULL,
+    location           VARCHAR NOT NULL,
+    published_text     VARCHAR,
+    note               VARCHAR,
+    value              DECIMAL(24, 4),
+    value_precision    DECIMAL(24, 4),
+    share              DECIMAL(7, 3),
+    share_precision    DECIMAL(7, 3),
+    change             DECIMAL(24, 4),
+    change_precision   DECIMAL(24, 4),
+    rank               INTEGER,
+    file_name          VARCHAR NOT NULL,
+    file_sha256        VARCHAR NOT NULL,
+    row_number         INTEGER NOT NULL,
+    loaded_at          TIMESTAMP NOT NULL,
+    PRIMARY KEY (delivery_quarter, source, obs_id)
+);
+
+-- Published, conformed observations: what reports and queries read.
+CREATE TABLE IF NOT EXISTS published.observations (
+    delivery_quarter   VARCHAR NOT NULL,
+    source             VARCHAR NOT NULL,
+    obs_id             VARCHAR NOT NULL,
+    measure            VARCHAR NOT NULL,
+    period             VARCHAR NOT NULL,
+    direction          VARCHAR,
+    country            VARCHAR,
+    country_group      VARCHAR,
+    purpose            VARCHAR,
+    category           VARCHAR,
+    sector             VARCHAR,
+    education          VARCHAR,
+    age_group          VARCHAR,
+    unit               VARCHAR,
+    part_of            VARCHAR,
+    parts_complete     BOOLEAN,
+    change_unit        VARCHAR,
+    change_base_period VARCHAR,
+    agency             VARCHAR NOT NULL,
+    publication        VARCHAR NOT NULL,
+    publication_date   VARCHAR NOT NULL,
+    location           VARCHAR NOT NULL,
+    published_text     VARCHAR,
+    note               VARCHAR,
+    value              DECIMAL(24, 4),
+    value_precision    DECIMAL(24, 4),
+    share              DECIMAL(7, 3),
+    share_precision    DECIMAL(7, 3),
+    change             DECIMAL(24, 4),
+    change_precision   DECIMAL(24, 4),
+    rank               INTEGER,
+    file_name          VARCHAR NOT NULL,
+    file_sha256        VARCHAR NOT NULL,
+    row_number         INTEGER NOT NULL,
+    period_kind        VARCHAR NOT NULL,
+    period_start       DATE NOT NULL,
+    period_end         DATE NOT NULL,
+    country_iso3       VARCHAR,
+    country_name       VARCHAR,
+    cis_member         BOOLEAN,
+    loaded_at          TIMESTAMP NOT NULL,
+    PRIMARY KEY (delivery_quarter, source, obs_id)
+);
+
+-- One row per delivered file of a published quarter.
+CREATE TABLE IF NOT EXISTS published.deliveries (
+    delivery_quarter VARCHAR NOT NULL,
+    source           VARCHAR NOT NULL,
+    agency           VARCHAR NOT NULL,
+    file_name        VARCHAR NOT NULL,
+    file_sha256      VARCHAR NOT NULL,
+    row_count        INTEGER NOT NULL,
+    loaded_at        TIMESTAMP NOT NULL,
+    PRIMARY KEY (delivery_quarter, source)
+);
+
+CREATE TABLE IF NOT EXISTS reference.countries (
+    iso3         VARCHAR PRIMARY KEY,
+    display_name VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS reference.cis_membership (
+    iso3       VARCHAR NOT NULL,
+    status     VARCHAR NOT NULL,
+    valid_from DATE NOT NULL,
+    valid_to   DATE,
+    note       VARCHAR
+);
