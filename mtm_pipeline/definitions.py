@@ -6,11 +6,11 @@ Every Dagster process imports this module: keep heavy imports (GX, matplotlib, P
 import dagster as dg
 
 from mtm_pipeline.assets.extracts import extract_assets
-from mtm_pipeline.assets.observations import observations
+from mtm_pipeline.assets.observations import corrected_observations, delivered_observations
 from mtm_pipeline.assets.reference import country_reference
 from mtm_pipeline.resources import WarehouseResource
 
-quarter_assets = [*extract_assets, observations]
+quarter_assets = [*extract_assets, delivered_observations, corrected_observations]
 
 defs = dg.Definitions(
     assets=[country_reference, *quarter_assets],

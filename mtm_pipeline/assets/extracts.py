@@ -1,17 +1,20 @@
-"""One asset per agency extract: read, validate at the boundary, stage in the warehouse."""
+"""One asset per agency extract: read, validate at the boundary (pandera, lazy), stage in the warehouse."""
 
 import dagster as dg
 
 from mtm_pipeline.assets.metadata import OWNERS, markdown_preview
+from mtm_pipeline.assets.quality import clear_contract_failure, contract_check, record_contract_failure
 from mtm_pipeline.ingest import read_validated_extract
 from mtm_pipeline.partitions import quarter_partitions
 from mtm_pipeline.resources import WarehouseResource
 from mtm_pipeline.settings import data_paths
 from mtm_pipeline.sources import SOURCES
 from mtm_pipeline.sources.contract import SourceSpec
+from mtm_pipeline.sources.errors import ExtractError
 from mtm_pipeline.warehouse.quarters import stage_extract
 
 PREVIEW_COLUMNS = ["obs_id", "measure", "period", "country", "value", "share", "change"]
+CONTRACT_CHECK = "extract_contract"
 
 
 def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
@@ -22,20 +25,28 @@ def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         group_name="extracts",
         kinds={"csv", "pandera", "duckdb"},
         owners=OWNERS,
-        tags={"agency": spec.agency.split(",")[0].replace(" ", "_").lower()[:60]},
+        check_specs=[
+            contract_check(spec.asset_name, CONTRACT_CHECK, "File, columns and cells follow the extract contract.")
+        ],
         pool="duckdb_writer",
     )
-    def extract_asset(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource
-    ) -> dg.MaterializeResult:
+    def extract_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         quarter = context.partition_key
-        extract = read_validated_extract(data_paths(), quarter, spec)
+        try:
+            extract = read_validated_extract(data_paths(), quarter, spec)
+        except (ExtractError, ValueError) as error:
+            yield record_contract_failure(
+                context, warehouse, check_name=CONTRACT_CHECK, stage="extract", source=spec.key, error=error
+            )
+            raise dg.Failure(description=str(error)) from None
         with warehouse.connect() as con:
             stage_extract(con, quarter, spec.key, extract.rows if extract else None)
+        yield clear_contract_failure(warehouse, quarter=quarter, check_name=CONTRACT_CHECK, stage="extract", source=spec.key)
         if extract is None:
             context.log.info(f"{spec.key}: no extract delivered for {quarter}")
-            return dg.MaterializeResult(metadata={"delivered": False, "dagster/row_count": 0})
-        return dg.MaterializeResult(
+            yield dg.MaterializeResult(metadata={"delivered": False, "dagster/row_count": 0})
+            return
+        yield dg.MaterializeResult(
             metadata={
                 "delivered": True,
                 "file": extract.file_name,

@@ -1,62 +1,119 @@
-"""The published quarter: every delivered extract conformed (ISO3, CIS, periods) and swapped in atomically."""
+"""The published quarter, in two stages: 'delivered' (extracts conformed, as received) and 'corrected'
+(data/corrections applied). Each stage is checked by every consistency rule before it is swapped in."""
 
 import dagster as dg
+import pandas as pd
 
 from mtm_pipeline.assets.extracts import extract_assets
 from mtm_pipeline.assets.metadata import OWNERS, markdown_preview
+from mtm_pipeline.assets.quality import (
+    ChecksConfig,
+    check_specs,
+    clear_contract_failure,
+    contract_check,
+    evaluate_stage,
+    record_contract_failure,
+)
 from mtm_pipeline.conform import conform
 from mtm_pipeline.countries import country_mapper
 from mtm_pipeline.partitions import quarter_partitions
 from mtm_pipeline.resources import WarehouseResource
+from mtm_pipeline.settings import data_paths
 from mtm_pipeline.sources.errors import ExtractError, Problem
 from mtm_pipeline.sources.schema import ObservationSchema
-from mtm_pipeline.warehouse.quarters import publish_quarter, read_staged
+from mtm_pipeline.warehouse.quarters import publish_stage, read_history, read_stage, read_staged
+
+CONFORMANCE_CHECK = "conformance"
+PREVIEW_COLUMNS = ["source", "measure", "period", "country_iso3", "value", "share", "change"]
 
 
-def validate_conformed(frame):
+def validate_conformed(frame: pd.DataFrame) -> pd.DataFrame:
+    """pandera check of the conformed rows; failures name the file row they came from."""
     import pandera.pandas as pa
 
     try:
         return ObservationSchema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as error:
-        cases = error.failure_cases
-        problems = [
-            Problem(
-                int(frame.loc[case.index, "row_number"])
-                if case.index is not None and case.index == case.index
-                else None,
-                str(case.column),
-                f"{case.check} (found {case.failure_case!r})",
-            )
-            for case in cases.itertuples(index=False)
-        ]
+        problems = []
+        for case in error.failure_cases.itertuples(index=False):
+            row = frame.loc[case.index] if case.index in frame.index else None
+            where = f"{row['file_name']} row {row['row_number']}: " if row is not None else ""
+            problems.append(Problem(None, str(case.column), f"{where}{case.check} (found {case.failure_case!r})"))
         raise ExtractError("conformed observations", problems) from None
 
 
+def _stage_metadata(frame: pd.DataFrame) -> dict:
+    return {
+        "dagster/row_count": len(frame),
+        "rows_by_source": {str(k): int(v) for k, v in frame.groupby("source").size().items()},
+        "preview": dg.MetadataValue.md(markdown_preview(frame, PREVIEW_COLUMNS)),
+    }
+
+
 @dg.asset(
-    description="Published observations of a delivery quarter: all extracts, countries as ISO3, CIS by date.",
+    description="Published observations of a quarter as delivered: every extract conformed (ISO3, CIS by date).",
     partitions_def=quarter_partitions,
     group_name="warehouse",
     kinds={"duckdb", "pandera"},
     owners=OWNERS,
     deps=extract_assets,
+    check_specs=[
+        *check_specs("delivered_observations"),
+        contract_check("delivered_observations", CONFORMANCE_CHECK, "Every country maps to ISO 3166; rows pass the conformed schema."),
+    ],
     pool="duckdb_writer",
 )
-def observations(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConfig, warehouse: WarehouseResource):
     quarter = context.partition_key
     with warehouse.connect() as con:
         staged = read_staged(con, quarter)
-        if staged.empty:
-            raise dg.Failure(f"no extract of {quarter} is staged: deliver files to raw/{quarter}/ first")
-        conformed = validate_conformed(conform(staged, country_mapper()))
-        publish_quarter(con, quarter, conformed)
-    by_source = conformed.groupby("source").size()
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": len(conformed),
-            "rows_by_source": {str(k): int(v) for k, v in by_source.items()},
-            "preview": dg.MetadataValue.md(
-                markdown_preview(conformed, ["source", "measure", "period", "country_iso3", "value", "share"])
-            ),
-        }
+    if staged.empty:
+        raise dg.Failure(f"no extract of {quarter} is staged: deliver files to raw/{quarter}/ first")
+    try:
+        delivered = validate_conformed(conform(staged, country_mapper()))
+    except ExtractError as error:
+        yield record_contract_failure(
+            context, warehouse, check_name=CONFORMANCE_CHECK, stage="delivered", source="all", error=error
+        )
+        raise dg.Failure(description=str(error)) from None
+    delivered.insert(1, "stage", "delivered")
+    delivered["corrected_fields"] = None
+    with warehouse.connect() as con:
+        outcome = evaluate_stage(context, config, delivered, read_history(con, quarter), "delivered")
+        publish_stage(con, quarter, "delivered", None if outcome.blocked else delivered, outcome.rows)
+    yield clear_contract_failure(
+        warehouse, quarter=quarter, check_name=CONFORMANCE_CHECK, stage="delivered", source="all"
+    )
+    yield from outcome.finish()
+    yield dg.MaterializeResult(metadata=_stage_metadata(delivered))
+
+
+@dg.asset(
+    description="Published observations of a quarter with reviewed corrections applied: what the report uses.",
+    partitions_def=quarter_partitions,
+    group_name="warehouse",
+    kinds={"duckdb", "pandera"},
+    owners=OWNERS,
+    deps=[delivered_observations],
+    check_specs=check_specs("corrected_observations"),
+    pool="duckdb_writer",
+)
+def corrected_observations(context: dg.AssetExecutionContext, config: ChecksConfig, warehouse: WarehouseResource):
+    from mtm_pipeline.checks.corrections import apply_corrections, load_corrections
+
+    quarter = context.partition_key
+    corrections = load_corrections(data_paths().corrections, quarter)
+    with warehouse.connect() as con:
+        delivered = read_stage(con, quarter, "delivered")
+        if delivered.empty:
+            raise dg.Failure(f"{quarter} has no delivered stage: materialise delivered_observations first")
+        corrected = apply_corrections(delivered.drop(columns=["corrected_fields"]), corrections)
+        corrected["stage"] = "corrected"
+        outcome = evaluate_stage(context, config, corrected, read_history(con, quarter), "corrected")
+        publish_stage(
+            con, quarter, "corrected", None if outcome.blocked else corrected, outcome.rows, corrections
+        )
+    yield from outcome.finish()
+    yield dg.MaterializeResult(
+        metadata={**_stage_metadata(corrected), "corrections_applied": len(corrections)}
     )

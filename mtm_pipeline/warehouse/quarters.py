@@ -1,4 +1,4 @@
-"""Warehouse operations for one delivery quarter: stage an extract, read it back, publish the quarter."""
+"""Warehouse operations for one delivery quarter: stage an extract, read stages back, publish a stage."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from mtm_pipeline.warehouse.load import replace_rows
 STAGING = "staging.extract_rows"
 OBSERVATIONS = "published.observations"
 DELIVERIES = "published.deliveries"
+CHECK_RESULTS = "quality.check_results"
+CORRECTIONS_APPLIED = "quality.corrections_applied"
 
 
-def stage_extract(
-    con: duckdb.DuckDBPyConnection, quarter: str, source: str, rows: pd.DataFrame | None
-) -> None:
+def stage_extract(con: duckdb.DuckDBPyConnection, quarter: str, source: str, rows: pd.DataFrame | None) -> None:
     """Replace what is staged for (quarter, source); None means the source delivered nothing this quarter."""
     replace_rows(con, [(STAGING, {"delivery_quarter": quarter, "source": source}, rows)])
 
@@ -26,26 +26,57 @@ def read_staged(con: duckdb.DuckDBPyConnection, quarter: str) -> pd.DataFrame:
     ).df()
 
 
+def read_stage(con: duckdb.DuckDBPyConnection, quarter: str, stage: str) -> pd.DataFrame:
+    return con.execute(
+        f"SELECT * FROM {OBSERVATIONS} WHERE delivery_quarter = ? AND stage = ? ORDER BY source, row_number",
+        [quarter, stage],
+    ).df()
+
+
+def read_history(con: duckdb.DuckDBPyConnection, quarter: str) -> pd.DataFrame:
+    """Corrected observations of every other delivery quarter: the base for changes and plausibility."""
+    return con.execute(
+        f"SELECT * FROM {OBSERVATIONS} WHERE delivery_quarter <> ? AND stage = 'corrected'", [quarter]
+    ).df()
+
+
 def deliveries_of(observations: pd.DataFrame) -> pd.DataFrame:
     grouped = observations.groupby(["delivery_quarter", "source", "file_name", "file_sha256"], as_index=False)
-    return grouped.agg(
-        agency=("agency", "first"), row_count=("obs_id", "size"), loaded_at=("loaded_at", "max")
-    )
+    return grouped.agg(agency=("agency", "first"), row_count=("obs_id", "size"), loaded_at=("loaded_at", "max"))
 
 
-def publish_quarter(con: duckdb.DuckDBPyConnection, quarter: str, observations: pd.DataFrame) -> None:
-    """Swap the quarter's published observations and delivery list in one transaction."""
-    keys = {"delivery_quarter": quarter}
-    replace_rows(con, [(OBSERVATIONS, keys, observations), (DELIVERIES, keys, deliveries_of(observations))])
+def publish_stage(
+    con: duckdb.DuckDBPyConnection,
+    quarter: str,
+    stage: str,
+    observations: pd.DataFrame | None,
+    check_results: pd.DataFrame | None,
+    corrections: pd.DataFrame | None = None,
+) -> None:
+    """Swap a quarter's stage, its check results (and for 'corrected' the corrections applied) in one
+    transaction. observations=None records the check results only and leaves the published stage as it was."""
+    writes: list = []
+    if observations is not None:
+        stage_keys = {"delivery_quarter": quarter, "stage": stage}
+        writes.append((OBSERVATIONS, stage_keys, observations))
+        if stage == "delivered":
+            writes.append((DELIVERIES, {"delivery_quarter": quarter}, deliveries_of(observations)))
+        if stage == "corrected":
+            applied = corrections if corrections is not None and not corrections.empty else None
+            writes.append((CORRECTIONS_APPLIED, {"quarter": quarter}, applied))
+    writes.append((CHECK_RESULTS, {"quarter": quarter, "stage": stage}, check_results))
+    replace_rows(con, writes)
+
+
+def record_check_results(con: duckdb.DuckDBPyConnection, keys: dict[str, str], rows: pd.DataFrame | None) -> None:
+    replace_rows(con, [(CHECK_RESULTS, keys, rows)])
 
 
 def table_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     tables = con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY schema_name, table_name"
     ).fetchall()
-    counts = {}
-    for schema, table in tables:
-        counts[f"{schema}.{table}"] = con.execute(
-            f"SELECT count(*) FROM {quote_ident(schema + '.' + table)}"
-        ).fetchone()[0]
-    return counts
+    return {
+        f"{schema}.{table}": con.execute(f"SELECT count(*) FROM {quote_ident(schema + '.' + table)}").fetchone()[0]
+        for schema, table in tables
+    }

@@ -2,6 +2,7 @@
 CREATE SCHEMA IF NOT EXISTS staging;
 CREATE SCHEMA IF NOT EXISTS published;
 CREATE SCHEMA IF NOT EXISTS reference;
+CREATE SCHEMA IF NOT EXISTS quality;
 
 -- Extract rows exactly as delivered (typed), per delivery quarter and source.
 CREATE TABLE IF NOT EXISTS staging.extract_rows (
@@ -44,8 +45,10 @@ CREATE TABLE IF NOT EXISTS staging.extract_rows (
 );
 
 -- Published, conformed observations: what reports and queries read.
+-- stage 'delivered' is the extract as received; 'corrected' has data/corrections applied (corrected_fields).
 CREATE TABLE IF NOT EXISTS published.observations (
     delivery_quarter   VARCHAR NOT NULL,
+    stage              VARCHAR NOT NULL CHECK (stage IN ('delivered', 'corrected')),
     source             VARCHAR NOT NULL,
     obs_id             VARCHAR NOT NULL,
     measure            VARCHAR NOT NULL,
@@ -85,8 +88,9 @@ CREATE TABLE IF NOT EXISTS published.observations (
     country_iso3       VARCHAR,
     country_name       VARCHAR,
     cis_member         BOOLEAN,
+    corrected_fields   VARCHAR,
     loaded_at          TIMESTAMP NOT NULL,
-    PRIMARY KEY (delivery_quarter, source, obs_id)
+    PRIMARY KEY (delivery_quarter, stage, source, obs_id)
 );
 
 -- One row per delivered file of a published quarter.
@@ -112,4 +116,33 @@ CREATE TABLE IF NOT EXISTS reference.cis_membership (
     valid_from DATE NOT NULL,
     valid_to   DATE,
     note       VARCHAR
+);
+
+-- One row per rule evaluation (passed or not), per quarter and stage. Re-running a quarter replaces its rows.
+CREATE TABLE IF NOT EXISTS quality.check_results (
+    quarter      VARCHAR NOT NULL,
+    stage        VARCHAR NOT NULL,
+    source       VARCHAR NOT NULL,
+    rule         VARCHAR NOT NULL,
+    severity     VARCHAR NOT NULL CHECK (severity IN ('ERROR', 'WARN')),
+    passed       BOOLEAN NOT NULL,
+    subject      VARCHAR NOT NULL,
+    expected     VARCHAR,
+    observed     VARCHAR,
+    tolerance    VARCHAR,
+    message      VARCHAR NOT NULL,
+    evaluated_at TIMESTAMP NOT NULL
+);
+
+-- Corrections applied between the delivered and corrected stages (from data/corrections/).
+CREATE TABLE IF NOT EXISTS quality.corrections_applied (
+    quarter         VARCHAR NOT NULL,
+    source          VARCHAR NOT NULL,
+    obs_id          VARCHAR NOT NULL,
+    field           VARCHAR NOT NULL,
+    published_value VARCHAR,
+    corrected_value VARCHAR,
+    justification   VARCHAR NOT NULL,
+    author          VARCHAR NOT NULL,
+    decided_on      DATE NOT NULL
 );

@@ -1,0 +1,137 @@
+"""Consistency rules as Dagster asset checks, computed inside the asset they check (one per rule)."""
+
+from dataclasses import dataclass, field
+
+import dagster as dg
+import pandas as pd
+
+from mtm_pipeline.check_results import failure_table_markdown, findings_to_rows, summarise_by_rule
+
+
+class ChecksConfig(dg.Config):
+    """Per-rule severity overrides ('ERROR' blocks publication of the stage) and the plausibility threshold."""
+
+    severity_overrides: dict[str, str] = {}
+
+
+def _rules() -> dict:
+    from mtm_pipeline.checks.rules import RULES
+
+    return RULES
+
+
+def check_specs(asset_name: str) -> list[dg.AssetCheckSpec]:
+    return [
+        dg.AssetCheckSpec(name=rule.name, asset=asset_name, description=rule.description)
+        for rule in _rules().values()
+    ]
+
+
+@dataclass
+class StageOutcome:
+    asset_key: str
+    quarter: str
+    stage: str
+    findings: list
+    rows: pd.DataFrame | None
+    check_results: list = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list:
+        return [f for f in self.findings if not f.passed and f.severity == "ERROR"]
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blocking)
+
+    def finish(self):
+        """Yield the check results; fail the step when an ERROR-severity rule failed."""
+        yield from self.check_results
+        if self.blocked:
+            raise dg.Failure(
+                f"{len(self.blocking)} ERROR-severity finding(s) in the {self.stage} stage of {self.quarter}; "
+                "the stage was not published. First: " + self.blocking[0].message
+            )
+
+
+def evaluate_stage(context, config: ChecksConfig, frame: pd.DataFrame, history: pd.DataFrame, stage: str) -> StageOutcome:
+    """Run every rule on one stage of one quarter, alert on failures, and prepare the check results."""
+    from mtm_pipeline.alerts import alerts_from_findings, deliver_alerts
+    from mtm_pipeline.checks.rules import evaluate_rules
+
+    quarter = context.partition_key
+    asset_key = context.asset_key.to_user_string()
+    rules = _rules()
+    findings = evaluate_rules(frame, history, severities=config.severity_overrides)
+    outcome = StageOutcome(asset_key, quarter, stage, findings, findings_to_rows(findings, quarter=quarter, stage=stage))
+    default = {name: spec.default_severity for name, spec in rules.items()}
+    for summary in summarise_by_rule(findings, rules, default):
+        outcome.check_results.append(
+            dg.AssetCheckResult(
+                check_name=summary.rule,
+                passed=summary.passed,
+                severity=dg.AssetCheckSeverity.ERROR if summary.severity == "ERROR" else dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "stage": stage,
+                    "evaluated": summary.evaluated,
+                    "failed": len(summary.failed),
+                    "failures": dg.MetadataValue.md(failure_table_markdown(summary.failed)) if summary.failed else "none",
+                },
+            )
+        )
+    alerts = alerts_from_findings(findings, quarter=quarter, stage=stage, asset_key=asset_key)
+    if alerts:
+        report = deliver_alerts(alerts)
+        context.log.warning(f"{len(alerts)} failed check(s) in {stage} stage of {quarter}; alerts: {report}")
+    return outcome
+
+
+@dataclass(frozen=True)
+class ContractFinding:
+    """A broken extract contract (ERROR): same attributes as a rule finding, so it is stored and alerted alike."""
+
+    rule: str
+    source: str
+    subject: str
+    message: str
+    passed: bool = False
+    severity: str = "ERROR"
+    obs_ids: tuple = ()
+    expected: str | None = "the extract contract (data/raw/README.md)"
+    observed: str | None = None
+    tolerance: str | None = None
+
+
+def contract_check(asset_name: str, check_name: str, description: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(name=check_name, asset=asset_name, description=description)
+
+
+def record_contract_failure(context, warehouse, *, check_name: str, stage: str, source: str, error: Exception):
+    """Store and alert an ERROR finding for a refused extract; return the failed check result to yield."""
+    from mtm_pipeline.alerts import alerts_from_findings, deliver_alerts
+    from mtm_pipeline.warehouse.quarters import record_check_results
+
+    quarter = context.partition_key
+    lines = str(error).splitlines()
+    finding = ContractFinding(rule=check_name, source=source, subject=lines[0], message=str(error), observed=lines[0])
+    with warehouse.connect() as con:
+        record_check_results(
+            con,
+            {"quarter": quarter, "stage": stage, "source": source, "rule": check_name},
+            findings_to_rows([finding], quarter=quarter, stage=stage),
+        )
+    deliver_alerts(alerts_from_findings([finding], quarter=quarter, stage=stage, asset_key=context.asset_key.to_user_string()))
+    return dg.AssetCheckResult(
+        check_name=check_name,
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"problems": dg.MetadataValue.md("```\n" + str(error) + "\n```")},
+    )
+
+
+def clear_contract_failure(warehouse, *, quarter: str, check_name: str, stage: str, source: str) -> dg.AssetCheckResult:
+    from mtm_pipeline.warehouse.quarters import record_check_results
+
+    with warehouse.connect() as con:
+        record_check_results(con, {"quarter": quarter, "stage": stage, "source": source, "rule": check_name}, None)
+    return dg.AssetCheckResult(check_name=check_name, passed=True)

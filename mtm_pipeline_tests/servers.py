@@ -1,0 +1,247 @@
+"""Real loopback servers for tests: an HTTP receiver and a minimal SMTP server (stdlib only).
+
+    with http_receiver() as hook:          # hook.url, hook.requests
+        ...
+    with smtp_receiver() as smtp:          # smtp.host, smtp.port, smtp.messages, smtp.envelopes
+        ...
+    url = closed_port_url()                # nothing listens there: connection refused
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import json
+import socket
+import socketserver
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOOPBACK = "127.0.0.1"
+
+
+# --- HTTP ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+
+@dataclass
+class HttpReceiver:
+    url: str
+    status: int = 200
+    requests: list[RecordedRequest] = field(default_factory=list)
+
+
+@contextmanager
+def http_receiver(status: int = 200, response_body: bytes = b"ok") -> Iterator[HttpReceiver]:
+    """A ThreadingHTTPServer on 127.0.0.1 (free port) recording every request; answers `status`."""
+    lock = threading.Lock()
+    receiver: HttpReceiver
+
+    class Handler(BaseHTTPRequestHandler):
+        def _record(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            with lock:
+                receiver.requests.append(
+                    RecordedRequest(self.command, self.path, {k: v for k, v in self.headers.items()}, body)
+                )
+            self.send_response(receiver.status)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(response_body)))
+            self.end_headers()
+            self.wfile.write(response_body)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _record
+
+        def log_message(self, format, *args):  # noqa: A002 - silence stderr access log
+            pass
+
+    server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+    server.daemon_threads = True
+    host, port = server.server_address[:2]
+    receiver = HttpReceiver(url=f"http://{host}:{port}", status=status)
+    thread = threading.Thread(target=server.serve_forever, name="http-receiver", daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def closed_port_url(path: str = "/hook") -> str:
+    """An http URL on 127.0.0.1 where nothing listens (the port was bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        port = sock.getsockname()[1]
+    return f"http://{LOOPBACK}:{port}{path}"
+
+
+# --- SMTP ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Envelope:
+    mail_from: str
+    rcpt_tos: list[str]
+    auth_user: str | None
+    data: bytes
+
+
+@dataclass
+class SmtpReceiver:
+    host: str
+    port: int
+    credentials: tuple[str, str] | None = None
+    messages: list[Message] = field(default_factory=list)
+    envelopes: list[Envelope] = field(default_factory=list)
+    auth_attempts: list[tuple[str, bool]] = field(default_factory=list)  # (user, accepted)
+
+
+def _address(arg: str) -> str:
+    """'FROM:<a@b> SIZE=10' -> 'a@b'."""
+    value = arg.split(":", 1)[1].strip() if ":" in arg else arg.strip()
+    if value.startswith("<"):
+        value = value[1 : value.index(">")] if ">" in value else value[1:]
+    return value.split()[0] if value else value
+
+
+@contextmanager
+def smtp_receiver(credentials: tuple[str, str] | None = None) -> Iterator[SmtpReceiver]:
+    """A minimal real SMTP server on 127.0.0.1 (free port): EHLO/HELO, AUTH PLAIN, MAIL, RCPT, DATA,
+    RSET, NOOP, QUIT. No STARTTLS. With `credentials`, AUTH must match them and is required for MAIL.
+    Each accepted message is parsed (email.policy.default) into `.messages`.
+    """
+    lock = threading.Lock()
+    receiver: SmtpReceiver
+
+    class Handler(socketserver.StreamRequestHandler):
+        timeout = 30
+
+        def reply(self, line: str) -> None:
+            self.wfile.write(line.encode("ascii") + b"\r\n")
+            self.wfile.flush()
+
+        def readline(self) -> bytes | None:
+            line = self.rfile.readline(65536)
+            return line or None
+
+        def check_plain(self, b64: str) -> bool:
+            try:
+                _authzid, user, password = base64.b64decode(b64, validate=True).split(b"\0", 2)
+                user_s, password_s = user.decode(), password.decode()
+            except ValueError:
+                self.reply("501 5.5.2 cannot decode AUTH PLAIN response")
+                return False
+            accepted = receiver.credentials is None or receiver.credentials == (user_s, password_s)
+            with lock:
+                receiver.auth_attempts.append((user_s, accepted))
+            if accepted:
+                self.auth_user = user_s
+                self.reply("235 2.7.0 Authentication successful")
+            else:
+                self.reply("535 5.7.8 Authentication credentials invalid")
+            return accepted
+
+        def handle(self) -> None:
+            self.auth_user: str | None = None
+            mail_from: str | None = None
+            rcpts: list[str] = []
+            self.reply("220 localhost test ESMTP")
+            while (raw := self.readline()) is not None:
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                verb, _, arg = line.partition(" ")
+                verb = verb.upper()
+                if verb == "EHLO":
+                    self.wfile.write(b"250-localhost\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 AUTH PLAIN\r\n")
+                    self.wfile.flush()
+                elif verb == "HELO":
+                    self.reply("250 localhost")
+                elif verb == "AUTH":
+                    mechanism, _, initial = arg.partition(" ")
+                    if mechanism.upper() != "PLAIN":
+                        self.reply("504 5.5.4 only AUTH PLAIN")
+                        continue
+                    if not initial:
+                        self.reply("334 ")
+                        follow = self.readline()
+                        if follow is None:
+                            return
+                        initial = follow.decode("ascii", "replace").strip()
+                    self.check_plain(initial)
+                elif verb == "MAIL":
+                    if receiver.credentials is not None and self.auth_user is None:
+                        self.reply("530 5.7.0 Authentication required")
+                        continue
+                    mail_from, rcpts = _address(arg), []
+                    self.reply("250 2.1.0 OK")
+                elif verb == "RCPT":
+                    if mail_from is None:
+                        self.reply("503 5.5.1 MAIL first")
+                        continue
+                    rcpts.append(_address(arg))
+                    self.reply("250 2.1.5 OK")
+                elif verb == "DATA":
+                    if mail_from is None or not rcpts:
+                        self.reply("503 5.5.1 MAIL and RCPT first")
+                        continue
+                    self.reply("354 End data with <CR><LF>.<CR><LF>")
+                    chunks: list[bytes] = []
+                    while True:
+                        data_line = self.readline()
+                        if data_line is None:
+                            return
+                        if data_line.rstrip(b"\r\n") == b".":
+                            break
+                        if data_line.startswith(b".."):
+                            data_line = data_line[1:]
+                        chunks.append(data_line)
+                    data = b"".join(chunks)
+                    message = email.message_from_bytes(data, policy=email.policy.default)
+                    with lock:
+                        receiver.envelopes.append(Envelope(mail_from, list(rcpts), self.auth_user, data))
+                        receiver.messages.append(message)
+                    mail_from, rcpts = None, []
+                    self.reply("250 2.0.0 OK: queued")
+                elif verb == "RSET":
+                    mail_from, rcpts = None, []
+                    self.reply("250 2.0.0 OK")
+                elif verb == "NOOP":
+                    self.reply("250 2.0.0 OK")
+                elif verb == "QUIT":
+                    self.reply("221 2.0.0 Bye")
+                    return
+                else:
+                    self.reply("502 5.5.2 command not implemented")
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    server = Server((LOOPBACK, 0), Handler)
+    host, port = server.server_address[:2]
+    receiver = SmtpReceiver(host=host, port=port, credentials=credentials)
+    thread = threading.Thread(target=server.serve_forever, name="smtp-receiver", daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -1,0 +1,151 @@
+"""In-process materialisation of both published quarters into a temporary DuckDB warehouse."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+
+from mtm_pipeline.definitions import defs, quarter_assets
+from mtm_pipeline.partitions import QUARTERS_NAME
+from mtm_pipeline.resources import WarehouseResource
+
+QUARTERS = ["2024-Q1", "2024-Q2"]
+
+
+def materialize_quarters(warehouse: WarehouseResource, quarters=QUARTERS, instance=None) -> dict:
+    instance = instance or dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(QUARTERS_NAME, quarters)
+    results = {}
+    for quarter in quarters:
+        results[quarter] = dg.materialize(
+            quarter_assets, partition_key=quarter, instance=instance,
+            resources={"warehouse": warehouse}, raise_on_error=False,
+        )  # fmt: skip
+    return results
+
+
+@pytest.fixture
+def loaded(data_dir, tmp_path):
+    warehouse = WarehouseResource(path=str(tmp_path / "mtm.duckdb"))
+    results = materialize_quarters(warehouse)
+    return warehouse, results
+
+
+def _value(con, sql: str, params: list) -> float:
+    row = con.execute(sql, params).fetchone()
+    assert row is not None, (sql, params)
+    return row[0]
+
+
+def test_both_quarters_materialise(loaded):
+    _, results = loaded
+    for quarter, result in results.items():
+        assert result.success, quarter
+
+
+def test_warehouse_holds_the_published_figures(loaded):
+    warehouse, _ = loaded
+    total = (
+        "SELECT value FROM published.observations WHERE stage = 'delivered' AND delivery_quarter = ? "
+        "AND measure = ? AND period = ? AND direction IS NOT DISTINCT FROM ? AND country IS NULL "
+        "AND country_group IS NULL AND purpose IS NULL AND category IS NULL AND sector IS NULL AND value IS NOT NULL"
+    )
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        # Q1 report, section 2: arrivals and departures, and the quarters they are compared with
+        assert _value(con, total, ["2024-Q1", "border_crossings", "2024-Q1", "in"]) == 2975788
+        assert _value(con, total, ["2024-Q1", "border_crossings", "2023-Q4", "in"]) == 3405102
+        assert _value(con, total, ["2024-Q1", "border_crossings", "2024-Q1", "out"]) == 2872109
+        # Q2 summary
+        assert _value(con, total, ["2024-Q2", "border_crossings", "2024-Q2", "in"]) == 4001714
+        assert _value(con, total, ["2024-Q2", "border_crossings", "2024-Q2", "out"]) == 3832829
+        # sections 3-5
+        assert _value(con, total, ["2024-Q1", "trp_holders", "2024-Q1", None]) == 104821
+        assert _value(con, total, ["2024-Q1", "prp_issued", "2024-Q1", None]) == 7964
+        assert _value(con, total, ["2024-Q1", "foreign_workers", "2024-Q1", None]) == 12882
+        assert _value(con, total, ["2024-Q2", "foreign_workers", "2024-07-01", None]) == 14049
+        # section 7: money keeps its published precision ("883,5 million", "1,08 billion")
+        money = con.execute(
+            "SELECT period, value, value_precision FROM published.observations WHERE stage = 'delivered' "
+            "AND measure = 'personal_remittances' AND direction = 'out' AND country IS NULL "
+            "AND country_group IS NULL AND period IN ('2022', '2023') AND value IS NOT NULL ORDER BY period"
+        ).fetchall()
+        assert [(p, float(v), float(prec)) for p, v, prec in money] == [
+            ("2022", 1_080_000_000.0, 10_000_000.0),
+            ("2023", 883_500_000.0, 100_000.0),
+        ]
+
+
+def test_countries_are_conformed_with_dated_cis_membership(loaded):
+    warehouse, _ = loaded
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        groups = dict(
+            con.execute(
+                "SELECT country_iso3, bool_and(cis_member) FROM published.observations "
+                "WHERE stage = 'delivered' AND country_iso3 IN ('RUS', 'UZB', 'GEO', 'UKR', 'TUR') GROUP BY 1"
+            ).fetchall()
+        )
+        unmapped = con.execute(
+            "SELECT count(*) FROM published.observations WHERE country IS NOT NULL AND country_iso3 IS NULL"
+        ).fetchone()[0]
+    assert groups == {"RUS": True, "UZB": True, "GEO": False, "UKR": False, "TUR": False}
+    assert unmapped == 0
+
+
+def test_every_row_carries_its_lineage(loaded, data_dir):
+    warehouse, _ = loaded
+    from mtm_pipeline.sources.reader import file_sha256
+
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        lineage = con.execute(
+            "SELECT DISTINCT file_name, file_sha256 FROM published.observations WHERE stage = 'delivered'"
+        ).fetchall()
+        missing_rows = con.execute(
+            "SELECT count(*) FROM published.observations WHERE row_number IS NULL OR row_number < 2"
+        ).fetchone()[0]
+    assert len(lineage) == 10 and missing_rows == 0
+    for file_name, sha in lineage:
+        assert file_sha256(data_dir / file_name) == sha
+
+
+def test_rematerialising_a_quarter_is_idempotent(data_dir, tmp_path):
+    warehouse = WarehouseResource(path=str(tmp_path / "mtm.duckdb"))
+    instance = dg.DagsterInstance.ephemeral()
+    materialize_quarters(warehouse, ["2024-Q1"], instance)
+    snapshot = "SELECT * EXCLUDE (loaded_at) FROM published.observations ORDER BY ALL"
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        first = con.execute(snapshot).fetchall()
+    materialize_quarters(warehouse, ["2024-Q1"], instance)
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        assert con.execute(snapshot).fetchall() == first
+
+
+def test_a_bad_extract_leaves_the_published_quarter_unchanged(data_dir, tmp_path):
+    warehouse = WarehouseResource(path=str(tmp_path / "mtm.duckdb"))
+    instance = dg.DagsterInstance.ephemeral()
+    materialize_quarters(warehouse, ["2024-Q1"], instance)
+    snapshot = "SELECT * FROM published.observations ORDER BY ALL"
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        before = con.execute(snapshot).fetchall()
+    path = data_dir / "raw" / "2024-Q1" / "emigration.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Germany", "Atlantis"), encoding="utf-8")
+    result = materialize_quarters(warehouse, ["2024-Q1"], instance)["2024-Q1"]
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "Atlantis" in failure.step_failure_data.error.message
+    assert "emigration.csv" in failure.step_failure_data.error.message
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        assert con.execute(snapshot).fetchall() == before
+
+
+def test_definitions_load_and_name_every_asset():
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {
+        "border_crossings_extract", "residence_permits_extract", "labour_migration_extract",
+        "emigration_extract", "remittances_extract", "delivered_observations", "corrected_observations",
+        "country_reference",
+    } <= keys  # fmt: skip
+    for assets_def in defs.assets:
+        for key in assets_def.keys:
+            assert assets_def.descriptions_by_key.get(key), key
+            assert assets_def.group_names_by_key.get(key), key
