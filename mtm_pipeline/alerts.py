@@ -18,6 +18,7 @@ returns a `DeliveryReport` with ok/error per channel, error texts redacted with 
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -110,7 +111,7 @@ def alert_for_missing_sources(
         source="all",
         rule="expected_sources_delivered",
         severity="WARN",
-        subject=f"delivery {quarter}",
+        subject=f"{quarter} extracts missing: {names}" if missing else f"{quarter} extracts",
         expected="every expected source delivered",
         observed=f"missing: {names}" if missing else "none missing",
         message=f"{len(missing)} expected source extract(s) not delivered for {quarter}: {names}",
@@ -133,10 +134,14 @@ def _secrets(env: Mapping[str, str]) -> list[str]:
                 secrets.add(urllib.parse.unquote(piece))
         if parts.query:
             secrets.add("?" + parts.query)
-        # Path segments alone (an error may quote part of the path, e.g. a Slack token segment).
+        # Token-like path segments and query values alone (an error may quote part of the URL, e.g. a
+        # Slack token segment); plain words such as "services" or "hooks" are left readable.
         for segment in parts.path.split("/"):
-            if len(segment) >= 6:
+            if len(segment) >= 12 or (len(segment) >= 4 and any(c.isdigit() for c in segment)):
                 secrets.add(segment)
+        for _, value in urllib.parse.parse_qsl(parts.query):
+            if len(value) >= 4:
+                secrets.add(value)
     password = env.get("MTM_SMTP_PASSWORD") or ""
     if password:
         secrets.add(password)
@@ -188,6 +193,9 @@ class DeliveryReport:
     @property
     def errors(self) -> dict[str, str]:
         return {name: result.error or "" for name, result in self.channels.items() if not result.ok}
+
+    def __str__(self) -> str:
+        return self.summary()
 
     def summary(self) -> str:
         parts = [
@@ -309,6 +317,21 @@ def _post_webhook(alerts: list[Alert], url: str, base: str) -> str:
     return f"HTTP {status}"
 
 
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """smtp.login, except that non-ASCII credentials (which smtplib cannot encode) go as UTF-8 AUTH PLAIN."""
+    if (user + password).isascii():
+        smtp.login(user, password)
+        return
+    if "plain" not in smtp.esmtp_features.get("auth", "").lower().split():
+        raise smtplib.SMTPException(
+            "non-ASCII SMTP credentials need AUTH PLAIN, which the server does not offer"
+        )
+    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+    code, response = smtp.docmd("AUTH", "PLAIN " + token)
+    if code not in (235, 503):  # 503: already authenticated
+        raise smtplib.SMTPAuthenticationError(code, response)
+
+
 def _send_email(alerts: list[Alert], env: Mapping[str, str], base: str) -> str:
     host = env["MTM_SMTP_HOST"]
     port = int(env.get("MTM_SMTP_PORT") or 25)
@@ -333,7 +356,7 @@ def _send_email(alerts: list[Alert], env: Mapping[str, str], base: str) -> str:
             smtp.ehlo()
         user = env.get("MTM_SMTP_USER")
         if user:
-            smtp.login(user, env.get("MTM_SMTP_PASSWORD") or "")
+            _login(smtp, user, env.get("MTM_SMTP_PASSWORD") or "")
         refused = smtp.send_message(msg, from_addr=sender, to_addrs=recipients)
     if refused:
         raise RuntimeError(f"recipients refused: {', '.join(sorted(refused))}")

@@ -1,10 +1,10 @@
 """Real loopback servers for tests: an HTTP receiver and a minimal SMTP server (stdlib only).
 
-    with http_receiver() as hook:          # hook.url, hook.requests
-        ...
-    with smtp_receiver() as smtp:          # smtp.host, smtp.port, smtp.messages, smtp.envelopes
-        ...
-    url = closed_port_url()                # nothing listens there: connection refused
+with http_receiver() as hook:          # hook.url, hook.requests
+    ...
+with smtp_receiver() as smtp:          # smtp.host, smtp.port, smtp.messages, smtp.envelopes
+    ...
+url = closed_port_url()                # nothing listens there: connection refused
 """
 
 from __future__ import annotations
@@ -68,14 +68,14 @@ def http_receiver(status: int = 200, response_body: bytes = b"ok") -> Iterator[H
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _record
 
-        def log_message(self, format, *args):  # noqa: A002 - silence stderr access log
+        def log_message(self, format, *args):
             pass
 
     server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
     server.daemon_threads = True
     host, port = server.server_address[:2]
     receiver = HttpReceiver(url=f"http://{host}:{port}", status=status)
-    thread = threading.Thread(target=server.serve_forever, name="http-receiver", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="http-receiver", daemon=True)
     thread.start()
     try:
         yield receiver
@@ -237,7 +237,7 @@ def smtp_receiver(credentials: tuple[str, str] | None = None) -> Iterator[SmtpRe
     server = Server((LOOPBACK, 0), Handler)
     host, port = server.server_address[:2]
     receiver = SmtpReceiver(host=host, port=port, credentials=credentials)
-    thread = threading.Thread(target=server.serve_forever, name="smtp-receiver", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="smtp-receiver", daemon=True)
     thread.start()
     try:
         yield receiver
