@@ -12,6 +12,9 @@ from mtm_pipeline.partitions import QUARTERS_NAME
 from mtm_pipeline.settings import data_paths
 
 
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 def _instance() -> dg.DagsterInstance:
     import os
 
@@ -21,6 +24,7 @@ def _instance() -> dg.DagsterInstance:
 def run(quarters: list[str] | None = None) -> int:
     """Load the given quarters (default: every quarter folder in raw/) and print what happened."""
     from mtm_pipeline.assets.reference import country_reference
+    from mtm_pipeline.assets.report import trend_report
     from mtm_pipeline.definitions import defs, quarter_assets
     from mtm_pipeline.warehouse import connect
     from mtm_pipeline.warehouse.quarters import table_row_counts
@@ -38,31 +42,28 @@ def run(quarters: list[str] | None = None) -> int:
         QUARTERS_NAME, [q for q in quarters if not instance.has_dynamic_partition(QUARTERS_NAME, q)]
     )
     resources = defs.resources
-    dg.materialize([country_reference], instance=instance, resources=resources)
-    failed_quarters, failed_checks = [], []
+    dg.materialize([country_reference], instance=instance, resources=resources, run_config=QUIET)
+    failed_steps: dict[str, list[str]] = {}
+    failed_checks = []
     for quarter in quarters:
         result = dg.materialize(
-            quarter_assets,
-            partition_key=quarter,
-            instance=instance,
-            resources=resources,
-            raise_on_error=False,
-        )
-        if not result.success:
-            failed_quarters.append(quarter)
-            for event in result.all_events:
-                if event.is_step_failure:
-                    print(
-                        f"\n{quarter}: step {event.step_key} failed:\n{event.step_failure_data.error.message}"
-                    )
+            quarter_assets, partition_key=quarter, instance=instance, resources=resources,
+            raise_on_error=False, run_config=QUIET,
+        )  # fmt: skip
+        for event in result.all_events:
+            if event.is_step_failure:
+                failed_steps.setdefault(quarter, []).append(event.step_key)
+                print(f"\n{quarter}: step {event.step_key} failed:\n{event.step_failure_data.error.message}")
         for evaluation in result.get_asset_check_evaluations():
             if not evaluation.passed:
                 failed_checks.append((quarter, evaluation.asset_key.to_user_string(), evaluation.check_name))
+    if any(q not in failed_steps for q in quarters):
+        dg.materialize([trend_report], instance=instance, resources=resources, run_config=QUIET, raise_on_error=False)
     with connect(paths.warehouse, read_only=True) as con:
         counts = table_row_counts(con)
-    print(f"\nQuarters loaded: {', '.join(q for q in quarters if q not in failed_quarters) or 'none'}")
-    if failed_quarters:
-        print(f"Quarters that failed (warehouse unchanged for them): {', '.join(failed_quarters)}")
+    print(f"\nQuarters loaded: {', '.join(q for q in quarters if q not in failed_steps) or 'none'}")
+    for quarter, steps in failed_steps.items():
+        print(f"Quarter {quarter}: failed steps {', '.join(steps)} (what they would have written is unchanged)")
     print("Rows per table:")
     for table, count in counts.items():
         print(f"  {table:32} {count:>8}")
@@ -70,7 +71,9 @@ def run(quarters: list[str] | None = None) -> int:
     for quarter, asset, check in failed_checks:
         print(f"  {quarter} {asset}: {check}")
     print(f"Warehouse: {paths.warehouse}")
-    return 1 if failed_quarters else 0
+    print(f"Reports:   {paths.reports}/<quarter>/report.html|.pdf|.md, annex.xlsx; trends in {paths.reports}/trends/")
+    print(f"Alerts:    {paths.alerts}/alerts.jsonl   Data Docs: {paths.root}/gx/data_docs/index.html")
+    return 1 if failed_steps else 0
 
 
 def main(argv: list[str] | None = None) -> int:

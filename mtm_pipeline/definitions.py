@@ -8,15 +8,16 @@ import dagster as dg
 from mtm_pipeline.assets.extracts import extract_assets
 from mtm_pipeline.assets.observations import corrected_observations, delivered_observations
 from mtm_pipeline.assets.reference import country_reference
+from mtm_pipeline.assets.report import quarterly_report, trend_report
 from mtm_pipeline.jobs import quarter_job
 from mtm_pipeline.resources import WarehouseResource
 from mtm_pipeline.schedules import quarterly_schedule
 from mtm_pipeline.sensors import raw_extracts_sensor
 
-quarter_assets = [*extract_assets, delivered_observations, corrected_observations]
+quarter_assets = [*extract_assets, delivered_observations, corrected_observations, quarterly_report]
 
 defs = dg.Definitions(
-    assets=[country_reference, *quarter_assets],
+    assets=[country_reference, *quarter_assets, trend_report],
     jobs=[quarter_job],
     schedules=[quarterly_schedule],
     sensors=[raw_extracts_sensor],

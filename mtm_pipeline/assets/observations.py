@@ -24,6 +24,7 @@ from mtm_pipeline.sources.schema import ObservationSchema
 from mtm_pipeline.warehouse.quarters import publish_stage, read_history, read_stage, read_staged
 
 CONFORMANCE_CHECK = "conformance"
+GX_CHECK = "great_expectations"
 PREVIEW_COLUMNS = ["source", "measure", "period", "country_iso3", "value", "share", "change"]
 
 
@@ -95,7 +96,13 @@ def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConf
     kinds={"duckdb", "pandera"},
     owners=OWNERS,
     deps=[delivered_observations],
-    check_specs=check_specs("corrected_observations"),
+    check_specs=[
+        *check_specs("corrected_observations"),
+        dg.AssetCheckSpec(
+            name=GX_CHECK, asset="corrected_observations",
+            description="Great Expectations suite over the published rows; Data Docs under MTM_DATA_DIR/gx.",
+        ),
+    ],
     pool="duckdb_writer",
 )
 def corrected_observations(context: dg.AssetExecutionContext, config: ChecksConfig, warehouse: WarehouseResource):
@@ -113,7 +120,24 @@ def corrected_observations(context: dg.AssetExecutionContext, config: ChecksConf
         publish_stage(
             con, quarter, "corrected", None if outcome.blocked else corrected, outcome.rows, corrections
         )
+    yield great_expectations_result(corrected, outcome.rows, quarter)
     yield from outcome.finish()
     yield dg.MaterializeResult(
         metadata={**_stage_metadata(corrected), "corrections_applied": len(corrections)}
+    )
+
+
+def great_expectations_result(frame: pd.DataFrame, check_rows: pd.DataFrame | None, quarter: str) -> dg.AssetCheckResult:
+    from mtm_pipeline.gx_suite import default_docs_dir, validate_quarter
+
+    outcome = validate_quarter(frame, check_rows, quarter=quarter, docs_dir=default_docs_dir())
+    return dg.AssetCheckResult(
+        check_name=GX_CHECK,
+        passed=bool(outcome.success),
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "expectations_evaluated": int(outcome.evaluated),
+            "failed": dg.MetadataValue.md("\n".join(f"- {f}" for f in outcome.failed) or "none"),
+            "data_docs": dg.MetadataValue.path(str(outcome.docs_index)),
+        },
     )

@@ -9,7 +9,8 @@ from mtm_pipeline.check_results import failure_table_markdown, findings_to_rows,
 
 
 class ChecksConfig(dg.Config):
-    """Per-rule severity overrides ('ERROR' blocks publication of the stage) and the plausibility threshold."""
+    """Per-rule severity overrides, e.g. {"parts_sum_to_total": "ERROR"}: a failed ERROR rule blocks
+    publication of the stage (plausible_change always stays a warning)."""
 
     severity_overrides: dict[str, str] = {}
 

@@ -40,6 +40,12 @@ def read_history(con: duckdb.DuckDBPyConnection, quarter: str) -> pd.DataFrame:
     ).df()
 
 
+def read_all_corrected(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        f"SELECT * FROM {OBSERVATIONS} WHERE stage = 'corrected' ORDER BY delivery_quarter, source, row_number"
+    ).df()
+
+
 def deliveries_of(observations: pd.DataFrame) -> pd.DataFrame:
     grouped = observations.groupby(["delivery_quarter", "source", "file_name", "file_sha256"], as_index=False)
     return grouped.agg(agency=("agency", "first"), row_count=("obs_id", "size"), loaded_at=("loaded_at", "max"))

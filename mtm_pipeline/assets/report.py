@@ -1,0 +1,75 @@
+"""The published report: one per quarter (narrative, tables, figures as HTML, PDF, Markdown, XLSX),
+and a multi-quarter trend report across every quarter in the warehouse."""
+
+import base64
+from pathlib import Path
+
+import dagster as dg
+
+from mtm_pipeline.assets.metadata import OWNERS
+from mtm_pipeline.assets.observations import corrected_observations
+from mtm_pipeline.partitions import quarter_partitions
+from mtm_pipeline.resources import WarehouseResource
+from mtm_pipeline.settings import data_paths
+
+REPORT_KINDS = {"html", "pdf", "markdown", "excel"}
+
+
+def _artifact_metadata(artifacts, figures_shown: int = 2) -> dict:
+    images = "\n\n".join(
+        f"![{p.stem}](data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()})"
+        for p in artifacts.figures[:figures_shown]
+    )
+    return {
+        "key_findings": dg.MetadataValue.md(artifacts.key_findings_markdown),
+        "html": dg.MetadataValue.path(str(artifacts.html)),
+        "pdf": dg.MetadataValue.path(str(artifacts.pdf)),
+        "markdown": dg.MetadataValue.path(str(artifacts.markdown)),
+        "xlsx": dg.MetadataValue.path(str(artifacts.xlsx)),
+        "figures": dg.MetadataValue.md(
+            "\n".join(f"- `{Path(p).name}`" for p in artifacts.figures) + ("\n\n" + images if images else "")
+        ),
+        "figure_count": len(artifacts.figures),
+    }
+
+
+@dg.asset(
+    description="The quarter's Migration Situation Report: every figure computed from the corrected stage.",
+    partitions_def=quarter_partitions,
+    group_name="report",
+    kinds=REPORT_KINDS,
+    owners=OWNERS,
+    deps=[corrected_observations],
+    pool="duckdb_writer",
+)
+def quarterly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from mtm_pipeline.report.build import build_quarterly_report
+    from mtm_pipeline.report.inputs import load_report_inputs
+
+    quarter = context.partition_key
+    with warehouse.connect() as con:
+        inputs = load_report_inputs(con, quarter)
+    artifacts = build_quarterly_report(inputs, data_paths().reports / quarter)
+    return dg.MaterializeResult(metadata=_artifact_metadata(artifacts))
+
+
+@dg.asset(
+    description="Trends across every quarter in the warehouse: flows, permits, labour stock, remittances.",
+    group_name="report",
+    kinds=REPORT_KINDS,
+    owners=OWNERS,
+    deps=[corrected_observations],
+    pool="duckdb_writer",
+    # Refreshed by the daemon whenever a quarter's corrected stage changes (UI, schedule or sensor runs).
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def trend_report(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from mtm_pipeline.report.build import build_trend_report
+    from mtm_pipeline.warehouse.quarters import read_all_corrected
+
+    with warehouse.connect() as con:
+        observations = read_all_corrected(con)
+    if observations.empty:
+        raise dg.Failure("the warehouse has no corrected observations yet: materialise a quarter first")
+    artifacts = build_trend_report(observations, data_paths().reports / "trends")
+    return dg.MaterializeResult(metadata=_artifact_metadata(artifacts, figures_shown=3))
