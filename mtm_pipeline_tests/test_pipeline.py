@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import dagster as dg
 import duckdb
 import pytest
@@ -9,13 +11,14 @@ import pytest
 from mtm_pipeline.definitions import defs, quarter_assets
 from mtm_pipeline.partitions import QUARTERS_NAME
 from mtm_pipeline.resources import WarehouseResource
+from mtm_pipeline_tests.conftest import CORRECTIONS, RAW
 
 QUARTERS = ["2024-Q1", "2024-Q2"]
 
 
-def materialize_quarters(warehouse: WarehouseResource, quarters=QUARTERS, instance=None) -> dict:
-    instance = instance or dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(QUARTERS_NAME, quarters)
+def materialize_quarters(warehouse: WarehouseResource, quarters, instance: dg.DagsterInstance) -> dict:
+    """Materialise every quarter asset for each quarter, in-process, into the warehouse file."""
+    instance.add_dynamic_partitions(QUARTERS_NAME, [q for q in quarters if not instance.has_dynamic_partition(QUARTERS_NAME, q)])
     results = {}
     for quarter in quarters:
         results[quarter] = dg.materialize(
@@ -25,11 +28,18 @@ def materialize_quarters(warehouse: WarehouseResource, quarters=QUARTERS, instan
     return results
 
 
-@pytest.fixture
-def loaded(data_dir, tmp_path):
-    warehouse = WarehouseResource(path=str(tmp_path / "mtm.duckdb"))
-    results = materialize_quarters(warehouse)
-    return warehouse, results
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """Both quarters materialised once for this module's read-only assertions."""
+    root = tmp_path_factory.mktemp("pipeline") / "data"
+    shutil.copytree(RAW, root / "raw")
+    shutil.copytree(CORRECTIONS, root / "corrections")
+    warehouse = WarehouseResource(path=str(root / "warehouse" / "mtm.duckdb"))
+    with pytest.MonkeyPatch.context() as patch, dg.instance_for_test() as instance:
+        patch.setenv("MTM_DATA_DIR", str(root))
+        patch.delenv("MTM_ALERT_WEBHOOK_URL", raising=False)
+        patch.delenv("MTM_SMTP_HOST", raising=False)
+        yield warehouse, materialize_quarters(warehouse, QUARTERS, instance), root
 
 
 def _value(con, sql: str, params: list) -> float:
@@ -39,13 +49,13 @@ def _value(con, sql: str, params: list) -> float:
 
 
 def test_both_quarters_materialise(loaded):
-    _, results = loaded
+    _, results, _ = loaded
     for quarter, result in results.items():
         assert result.success, quarter
 
 
 def test_warehouse_holds_the_published_figures(loaded):
-    warehouse, _ = loaded
+    warehouse, _, _ = loaded
     total = (
         "SELECT value FROM published.observations WHERE stage = 'delivered' AND delivery_quarter = ? "
         "AND measure = ? AND period = ? AND direction IS NOT DISTINCT FROM ? AND country IS NULL "
@@ -77,7 +87,7 @@ def test_warehouse_holds_the_published_figures(loaded):
 
 
 def test_countries_are_conformed_with_dated_cis_membership(loaded):
-    warehouse, _ = loaded
+    warehouse, _, _ = loaded
     with duckdb.connect(warehouse.path, read_only=True) as con:
         groups = dict(
             con.execute(
@@ -92,8 +102,8 @@ def test_countries_are_conformed_with_dated_cis_membership(loaded):
     assert unmapped == 0
 
 
-def test_every_row_carries_its_lineage(loaded, data_dir):
-    warehouse, _ = loaded
+def test_every_row_carries_its_lineage(loaded):
+    warehouse, _, _ = loaded
     from mtm_pipeline.sources.reader import file_sha256
 
     with duckdb.connect(warehouse.path, read_only=True) as con:
@@ -105,35 +115,35 @@ def test_every_row_carries_its_lineage(loaded, data_dir):
         ).fetchone()[0]
     assert len(lineage) == 10 and missing_rows == 0
     for file_name, sha in lineage:
-        assert file_sha256(data_dir / file_name) == sha
+        assert file_sha256(loaded[2] / file_name) == sha
 
 
 def test_rematerialising_a_quarter_is_idempotent(data_dir, tmp_path):
     warehouse = WarehouseResource(path=str(tmp_path / "mtm.duckdb"))
-    instance = dg.DagsterInstance.ephemeral()
-    materialize_quarters(warehouse, ["2024-Q1"], instance)
     snapshot = "SELECT * EXCLUDE (loaded_at) FROM published.observations ORDER BY ALL"
-    with duckdb.connect(warehouse.path, read_only=True) as con:
-        first = con.execute(snapshot).fetchall()
-    materialize_quarters(warehouse, ["2024-Q1"], instance)
+    with dg.instance_for_test() as instance:
+        materialize_quarters(warehouse, ["2024-Q1"], instance)
+        with duckdb.connect(warehouse.path, read_only=True) as con:
+            first = con.execute(snapshot).fetchall()
+        materialize_quarters(warehouse, ["2024-Q1"], instance)
     with duckdb.connect(warehouse.path, read_only=True) as con:
         assert con.execute(snapshot).fetchall() == first
 
 
 def test_a_bad_extract_leaves_the_published_quarter_unchanged(data_dir, tmp_path):
     warehouse = WarehouseResource(path=str(tmp_path / "mtm.duckdb"))
-    instance = dg.DagsterInstance.ephemeral()
-    materialize_quarters(warehouse, ["2024-Q1"], instance)
     snapshot = "SELECT * FROM published.observations ORDER BY ALL"
-    with duckdb.connect(warehouse.path, read_only=True) as con:
-        before = con.execute(snapshot).fetchall()
-    path = data_dir / "raw" / "2024-Q1" / "emigration.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("Germany", "Atlantis"), encoding="utf-8")
-    result = materialize_quarters(warehouse, ["2024-Q1"], instance)["2024-Q1"]
-    assert not result.success
-    failure = next(e for e in result.all_events if e.is_step_failure)
-    assert "Atlantis" in failure.step_failure_data.error.message
-    assert "emigration.csv" in failure.step_failure_data.error.message
+    with dg.instance_for_test() as instance:
+        materialize_quarters(warehouse, ["2024-Q1"], instance)
+        with duckdb.connect(warehouse.path, read_only=True) as con:
+            before = con.execute(snapshot).fetchall()
+        path = data_dir / "raw" / "2024-Q1" / "emigration.csv"
+        path.write_text(path.read_text(encoding="utf-8").replace("Germany", "Atlantis"), encoding="utf-8")
+        result = materialize_quarters(warehouse, ["2024-Q1"], instance)["2024-Q1"]
+        assert not result.success
+        failure = next(e for e in result.all_events if e.is_step_failure)
+        message = failure.step_failure_data.error.message
+    assert "Atlantis" in message and "emigration.csv" in message and "column 'country'" in message
     with duckdb.connect(warehouse.path, read_only=True) as con:
         assert con.execute(snapshot).fetchall() == before
 
