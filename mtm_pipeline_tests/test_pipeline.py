@@ -8,24 +8,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from mtm_pipeline.definitions import defs, quarter_assets
-from mtm_pipeline.partitions import QUARTERS_NAME
+from mtm_pipeline.definitions import defs
 from mtm_pipeline.resources import WarehouseResource
 from mtm_pipeline_tests.conftest import CORRECTIONS, RAW
+from mtm_pipeline_tests.helpers import materialize_quarters
 
 QUARTERS = ["2024-Q1", "2024-Q2"]
-
-
-def materialize_quarters(warehouse: WarehouseResource, quarters, instance: dg.DagsterInstance) -> dict:
-    """Materialise every quarter asset for each quarter, in-process, into the warehouse file."""
-    instance.add_dynamic_partitions(QUARTERS_NAME, [q for q in quarters if not instance.has_dynamic_partition(QUARTERS_NAME, q)])
-    results = {}
-    for quarter in quarters:
-        results[quarter] = dg.materialize(
-            quarter_assets, partition_key=quarter, instance=instance,
-            resources={"warehouse": warehouse}, raise_on_error=False,
-        )  # fmt: skip
-    return results
 
 
 @pytest.fixture(scope="module")

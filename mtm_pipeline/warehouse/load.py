@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import duckdb
 import pandas as pd
@@ -38,10 +38,11 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
 def replace_rows(
     con: duckdb.DuckDBPyConnection,
     writes: Sequence[tuple[str, Mapping[str, str], pd.DataFrame | None]],
+    then: Callable[[], object] | None = None,
 ) -> None:
     """For each (table, partition keys, frame): delete the partition, insert the frame (None: delete only).
 
-    Empty partition keys replace the whole table.
+    Empty partition keys replace the whole table. `then` runs last, inside the same transaction.
 
     All writes commit together or not at all.
     """
@@ -51,6 +52,8 @@ def replace_rows(
             delete_rows(con, table, keys)
             if frame is not None:
                 insert_frame(con, table, frame)
+        if then is not None:
+            then()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -7,6 +7,7 @@ import pandas as pd
 
 from mtm_pipeline.warehouse.connection import quote_ident
 from mtm_pipeline.warehouse.load import replace_rows
+from mtm_pipeline.warehouse.vintages import record_vintages
 
 STAGING = "staging.extract_rows"
 OBSERVATIONS = "published.observations"
@@ -60,7 +61,8 @@ def publish_stage(
     corrections: pd.DataFrame | None = None,
 ) -> None:
     """Swap a quarter's stage, its check results (and for 'corrected' the corrections applied) in one
-    transaction. observations=None records the check results only and leaves the published stage as it was."""
+    transaction; a delivered stage also records any file not seen before as a new vintage.
+    observations=None records the check results only and leaves the published stage as it was."""
     writes: list = []
     if observations is not None:
         stage_keys = {"delivery_quarter": quarter, "stage": stage}
@@ -71,7 +73,8 @@ def publish_stage(
             applied = corrections if corrections is not None and not corrections.empty else None
             writes.append((CORRECTIONS_APPLIED, {"quarter": quarter}, applied))
     writes.append((CHECK_RESULTS, {"quarter": quarter, "stage": stage}, check_results))
-    replace_rows(con, writes)
+    keep_vintages = observations is not None and stage == "delivered"
+    replace_rows(con, writes, then=(lambda: record_vintages(con, observations)) if keep_vintages else None)
 
 
 def record_check_results(con: duckdb.DuckDBPyConnection, keys: dict[str, str], rows: pd.DataFrame | None) -> None:
@@ -83,6 +86,6 @@ def table_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY schema_name, table_name"
     ).fetchall()
     return {
-        f"{schema}.{table}": con.execute(f"SELECT count(*) FROM {quote_ident(schema + '.' + table)}").fetchone()[0]
+        f"{schema}.{table}": con.execute(f"SELECT count(*) FROM {quote_ident(schema + '.' + table)}").fetchall()[0][0]
         for schema, table in tables
     }

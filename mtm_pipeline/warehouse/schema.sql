@@ -146,3 +146,69 @@ CREATE TABLE IF NOT EXISTS quality.corrections_applied (
     author          VARCHAR NOT NULL,
     decided_on      DATE NOT NULL
 );
+
+-- Vintages: every delivered file ever published, by content (a re-delivery with other bytes is a new
+-- vintage), and its rows. Nothing here is ever deleted by a load.
+CREATE SCHEMA IF NOT EXISTS history;
+
+CREATE TABLE IF NOT EXISTS history.deliveries (
+    delivery_id      VARCHAR PRIMARY KEY,   -- <delivery quarter>/<source>/<first 16 hex of the file SHA-256>
+    sequence         INTEGER NOT NULL UNIQUE,
+    delivery_quarter VARCHAR NOT NULL,
+    source           VARCHAR NOT NULL,
+    file_name        VARCHAR NOT NULL,
+    file_sha256      VARCHAR NOT NULL,
+    row_count        INTEGER NOT NULL,
+    received_at      TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS history.observation_vintages (
+    delivery_id        VARCHAR NOT NULL,
+    delivery_quarter   VARCHAR NOT NULL,
+    source             VARCHAR NOT NULL,
+    obs_id             VARCHAR NOT NULL,
+    measure            VARCHAR NOT NULL,
+    period             VARCHAR NOT NULL,
+    direction          VARCHAR,
+    country_iso3       VARCHAR,
+    country_group      VARCHAR,
+    purpose            VARCHAR,
+    category           VARCHAR,
+    sector             VARCHAR,
+    education          VARCHAR,
+    age_group          VARCHAR,
+    value              DECIMAL(24, 4),
+    value_precision    DECIMAL(24, 4),
+    share              DECIMAL(7, 3),
+    share_precision    DECIMAL(7, 3),
+    row_number         INTEGER NOT NULL,
+    PRIMARY KEY (delivery_id, obs_id)
+);
+
+-- Each figure (measure, period and dimensions) whose value or share differs from its previous vintage.
+CREATE OR REPLACE VIEW history.revisions AS
+WITH figures AS (
+    SELECT d.sequence, d.received_at, v.*
+    FROM history.observation_vintages AS v
+    JOIN history.deliveries AS d USING (delivery_id)
+    WHERE v.value IS NOT NULL OR v.share IS NOT NULL
+), ordered AS (
+    SELECT *,
+        lag(value) OVER figure AS old_value,
+        lag(share) OVER figure AS old_share,
+        lag(delivery_id) OVER figure AS old_delivery_id,
+        lag(received_at) OVER figure AS old_received_at
+    FROM figures
+    WINDOW figure AS (
+        PARTITION BY measure, period, direction, country_iso3, country_group, purpose, category, sector,
+                     education, age_group
+        ORDER BY sequence
+    )
+)
+SELECT measure, period, direction, country_iso3, country_group, purpose, category, sector, education,
+       age_group, old_value, value AS new_value, old_share, share AS new_share,
+       old_delivery_id, delivery_id AS new_delivery_id, old_received_at, received_at AS new_received_at,
+       delivery_quarter AS new_delivery_quarter, source, obs_id
+FROM ordered
+WHERE old_delivery_id IS NOT NULL
+  AND (value IS DISTINCT FROM old_value OR share IS DISTINCT FROM old_share);
