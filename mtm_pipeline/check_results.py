@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -16,13 +16,13 @@ CHECK_RESULT_COLUMNS = (
 
 def findings_to_rows(findings: Iterable, *, quarter: str, stage: str) -> pd.DataFrame | None:
     """One row per evaluation; None when there were none (so a write deletes the old rows only)."""
-    evaluated_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    evaluated_at = datetime.now(UTC).replace(tzinfo=None)
     rows = [
         {
             "quarter": quarter, "stage": stage, "source": f.source, "rule": f.rule, "severity": f.severity,
             "passed": bool(f.passed), "subject": f.subject, "expected": f.expected, "observed": f.observed,
             "tolerance": f.tolerance, "message": f.message, "evaluated_at": evaluated_at,
-        }  # fmt: skip
+        }
         for f in findings
     ]
     return pd.DataFrame(rows, columns=list(CHECK_RESULT_COLUMNS)) if rows else None

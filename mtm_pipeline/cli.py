@@ -11,7 +11,6 @@ from mtm_pipeline.ingest import discover_quarters
 from mtm_pipeline.partitions import QUARTERS_NAME
 from mtm_pipeline.settings import data_paths
 
-
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 

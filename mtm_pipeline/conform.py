@@ -82,7 +82,7 @@ def conform(staged: pd.DataFrame, mapper: CountryMapper) -> pd.DataFrame:
         names.append(mapper.display_name(code))
         cis.append(None if code == REMAINDER_ISO3 else mapper.is_cis(code, row.period_end.date()))
     if unmapped:
-        file_name, problems = next(iter(unmapped.items()))
+        file_name = next(iter(unmapped))
         others = [f for f in unmapped if f != file_name]
         raise ExtractError(
             file_name + (f" (and {', '.join(others)})" if others else ""),

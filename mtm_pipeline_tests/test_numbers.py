@@ -36,7 +36,7 @@ def test_published_numbers_keep_value_and_precision(text, value, precision):
 
 def test_interval_of_a_rounded_figure():
     parsed = parse_published_number("1.08 billion")
-    assert (parsed.low, parsed.high) == (Decimal("1075000000"), Decimal("1085000000"))
+    assert (parsed.low, parsed.high) == (Decimal(1075000000), Decimal(1085000000))
 
 
 def test_percent_sign_only_where_allowed():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -22,7 +22,7 @@ def test_schedule_runs_the_quarter_that_just_ended_and_alerts_missing_sources(da
     (data_dir / "raw" / "2024-Q2" / "emigration.csv").unlink()
     with dg.instance_for_test() as instance:
         context = dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=datetime(2024, 7, 15, 6, tzinfo=timezone.utc)
+            instance=instance, scheduled_execution_time=datetime(2024, 7, 15, 6, tzinfo=UTC)
         )
         request = quarterly_schedule(context)
         assert isinstance(request, dg.RunRequest)
@@ -37,7 +37,7 @@ def test_schedule_runs_the_quarter_that_just_ended_and_alerts_missing_sources(da
 def test_schedule_skips_and_alerts_when_nothing_was_delivered(data_dir):
     with dg.instance_for_test() as instance:
         context = dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=datetime(2024, 10, 15, 6, tzinfo=timezone.utc)
+            instance=instance, scheduled_execution_time=datetime(2024, 10, 15, 6, tzinfo=UTC)
         )
         result = quarterly_schedule(context)
     assert isinstance(result, dg.SkipReason)

@@ -71,7 +71,7 @@ class ExtractSchema(pa.DataFrameModel):
     note: Series[str]
 
     # Set by each source's subclass.
-    _measure_units: dict[str, str] = {}
+    _measure_units: dict[str, str] = {}  # noqa: RUF012 (read-only, replaced by each subclass)
     _agencies: tuple[str, ...] = ()
 
     class Config:

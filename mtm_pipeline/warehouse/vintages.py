@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
@@ -38,7 +38,7 @@ def record_vintages(con: duckdb.DuckDBPyConnection, delivered: pd.DataFrame) -> 
     if new.empty:
         return []
     ((next_sequence,),) = con.execute("SELECT coalesce(max(sequence), 0) + 1 FROM history.deliveries").fetchall()
-    received_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    received_at = datetime.now(UTC).replace(tzinfo=None)
     deliveries = (
         new.groupby(["delivery_id", "delivery_quarter", "source", "file_name", "file_sha256"], as_index=False)
         .agg(row_count=("obs_id", "size"))
