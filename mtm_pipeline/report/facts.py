@@ -1,0 +1,436 @@
+"""Observation rows resolved into facts: one per figure (measure + period + dimensions), newest delivery wins.
+
+A figure is identified as in the extract contract, with countries compared by ISO3 code (so "Türkiye" and
+"Republic of Türkiye" are one country). Each of its facets (value, share, rank, and one change per base
+period and unit) is taken from the newest delivery quarter that carries it; a facet delivered by two
+quarters with different numbers is a Revision. A facet named in `corrected_fields` carries a Correction
+with the published figure it replaced (from quality.corrections_applied).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+
+from mtm_pipeline.periods import Period, parse_period
+
+DIMENSIONS: tuple[str, ...] = (
+    "direction", "country_iso3", "country_group", "purpose", "category", "sector", "education", "age_group",
+)  # fmt: skip
+NUMERIC_FIELDS = ("value", "share", "change", "rank")
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+ANY = _Marker("ANY")  # a dimension may hold anything, empty included
+SET = _Marker("SET")  # a dimension must be filled
+
+
+def clean(x):
+    """None for NaN/NA/empty text, else the value (numpy scalars as Python scalars)."""
+    if x is None:
+        return None
+    try:
+        if pd.isna(x):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(x, str):
+        return x if x.strip() else None
+    if hasattr(x, "item"):
+        return x.item()
+    return x
+
+
+@dataclass(frozen=True)
+class Provenance:
+    obs_id: str
+    delivery_quarter: str
+    source: str
+    agency: str
+    publication: str
+    publication_date: str
+    location: str
+    published_text: str | None = None
+
+    @property
+    def citation(self) -> str:
+        """Short source line as the report prints it: 'National Border Service of Kazakhstan, 2024'."""
+        return f"{self.agency}, {self.publication_date[:4]}"
+
+
+@dataclass(frozen=True)
+class Correction:
+    field: str
+    published: str | None  # the published text of the field, as recorded with the correction
+    corrected: str | None
+    justification: str | None
+
+
+@dataclass(frozen=True)
+class Change:
+    base_period: str
+    unit: str  # percent | times | absolute | direction
+    value: float
+    precision: float | None
+    prov: Provenance
+    correction: Correction | None = None
+
+    @property
+    def sign(self) -> int:
+        return (self.value > 0) - (self.value < 0)
+
+
+@dataclass(frozen=True, eq=False)
+class Fact:
+    measure: str
+    period: str
+    direction: str | None
+    country_iso3: str | None
+    country_group: str | None
+    purpose: str | None
+    category: str | None
+    sector: str | None
+    education: str | None
+    age_group: str | None
+    country_name: str | None
+    cis_member: bool | None
+    unit: str | None
+    value: float | None
+    value_precision: float | None
+    share: float | None
+    share_precision: float | None
+    parent: tuple | None  # key of the total the share refers to
+    parts_complete: bool | None
+    rank: int | None
+    changes: tuple[Change, ...]
+    prov: dict  # facet -> Provenance
+    corrections: dict  # facet -> Correction
+    order: tuple = ()  # (delivery quarter, row number) of the row the figure was first delivered in
+
+    @property
+    def key(self) -> tuple:
+        return (self.measure, self.period, *(getattr(self, d) for d in DIMENSIONS))
+
+    @property
+    def period_obj(self) -> Period:
+        return parse_period(self.period)
+
+    @property
+    def agency(self) -> str:
+        return next(iter(self.prov.values())).agency
+
+    def provenance(self, facet: str | None = None) -> Provenance:
+        if facet and facet in self.prov:
+            return self.prov[facet]
+        for name in ("value", "share", "rank"):
+            if name in self.prov:
+                return self.prov[name]
+        return next(iter(self.prov.values()))
+
+    def change(self, base_period: str | None = None, unit: str | None = None) -> Change | None:
+        for c in self.changes:
+            if (base_period is None or c.base_period == base_period) and (unit is None or c.unit == unit):
+                return c
+        return None
+
+    def changes_vs(self, base_period: str) -> list[Change]:
+        return [c for c in self.changes if c.base_period == base_period]
+
+    @property
+    def label(self) -> str:
+        """What the figure is, in words, for annex tables: 'border_crossings 2024-Q1 (in, Russian Federation, CIS)'."""
+        parts = [self.direction, self.country_name, self.country_group, self.purpose, self.category,
+                 self.sector, self.education, self.age_group]  # fmt: skip
+        inner = ", ".join(p for p in parts if p)
+        return f"{self.measure} {self.period}" + (f" ({inner})" if inner else "")
+
+
+@dataclass(frozen=True)
+class Revision:
+    """The same facet of one figure delivered with different numbers by two delivery quarters."""
+
+    label: str
+    facet: str
+    earlier_quarter: str
+    earlier: float
+    later_quarter: str
+    later: float
+    unit: str | None
+    precision_earlier: float | None
+    precision_later: float | None
+
+
+def _row_key(row: dict) -> tuple:
+    return (row["measure"], row["period"], *(row[d] for d in DIMENSIONS))
+
+
+def _fields(corrected_fields) -> list[str]:
+    text = clean(corrected_fields)
+    if not text:
+        return []
+    return re.findall(r"[a-z_]+", str(text).lower())
+
+
+def _corrections_index(corrections: pd.DataFrame | None) -> dict:
+    index: dict = {}
+    if corrections is None or corrections.empty:
+        return index
+    for row in corrections.to_dict("records"):
+        quarter = clean(row.get("quarter"))
+        key = (clean(row.get("source")), clean(row.get("obs_id")), clean(row.get("field")))
+        index[(quarter, *key)] = row
+        index.setdefault((None, *key), row)
+    return index
+
+
+def _facets_of_field(name: str, row: dict) -> list[str]:
+    if name in ("value", "value_precision", "unit"):
+        return ["value"]
+    if name in ("share", "share_precision"):
+        return ["share"]
+    if name == "rank":
+        return ["rank"]
+    if name.startswith("change"):
+        return ["change"]
+    return ["value", "share", "rank", "change"]  # a dimension or period corrected: every number of the row
+
+
+_FLOATS = ("value", "value_precision", "share", "share_precision", "change", "change_precision")
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with None for every missing cell and numbers as floats (DECIMAL columns included)."""
+    columns = list(frame.columns)
+    rows = []
+    for raw in frame.to_dict("records"):
+        row = {c: clean(raw.get(c)) for c in columns}
+        for d in DIMENSIONS:
+            row.setdefault(d, None)
+        for name in _FLOATS:
+            if row.get(name) is not None:
+                row[name] = float(row[name])
+        rows.append(row)
+    return rows
+
+
+@dataclass
+class _Builder:
+    key: tuple
+    base: dict
+    facets: dict = field(default_factory=dict)  # facet -> (row, payload)
+    history: dict = field(default_factory=dict)  # facet -> list of (delivery_quarter, number, precision, unit)
+
+
+class FactStore:
+    """Resolved facts with a small query language over the dimensions (see query)."""
+
+    def __init__(self, facts: Iterable[Fact], revisions: Iterable[Revision] = ()) -> None:
+        self.facts: list[Fact] = sorted(facts, key=lambda f: tuple("" if k is None else str(k) for k in f.key))
+        self.revisions: list[Revision] = list(revisions)
+        self._by_key = {f.key: f for f in self.facts}
+
+    @classmethod
+    def from_observations(cls, observations: pd.DataFrame, corrections: pd.DataFrame | None = None) -> FactStore:
+        rows = _records(observations)
+        rows.sort(key=lambda r: (str(r.get("delivery_quarter") or ""), str(r.get("source") or ""),
+                                 int(r.get("row_number") or 0), str(r.get("obs_id") or "")))  # fmt: skip
+        obs_key = {(r.get("delivery_quarter"), r.get("source"), r["obs_id"]): _row_key(r) for r in rows}
+        fixes = _corrections_index(corrections)
+        builders: dict[tuple, _Builder] = {}
+        for row in rows:
+            key = _row_key(row)
+            b = builders.setdefault(key, _Builder(key, row))
+            fixed = {}
+            for name in _fields(row.get("corrected_fields")):
+                rec = fixes.get((row.get("delivery_quarter"), row.get("source"), row["obs_id"], name)) or fixes.get(
+                    (None, row.get("source"), row["obs_id"], name)
+                )
+                corr = Correction(
+                    field=name,
+                    published=clean(rec.get("published_value")) if rec else None,
+                    corrected=clean(rec.get("corrected_value")) if rec else None,
+                    justification=clean(rec.get("justification")) if rec else None,
+                )
+                for facet in _facets_of_field(name, row):
+                    fixed.setdefault(facet, corr)
+            numbers = {
+                "value": (row.get("value"), row.get("value_precision"), row.get("unit")),
+                "share": (row.get("share"), row.get("share_precision"), "percent"),
+                "rank": (row.get("rank"), 1.0, None),
+            }
+            for facet, (number, precision, unit) in numbers.items():
+                if number is None:
+                    continue
+                b.facets[facet] = (row, fixed.get(facet))
+                b.history.setdefault(facet, []).append((row.get("delivery_quarter"), float(number), precision, unit))
+            if row.get("change") is not None:
+                facet = f"change|{row.get('change_base_period')}|{row.get('change_unit')}"
+                b.facets[facet] = (row, fixed.get("change"))
+                unit = row.get("unit") if row.get("change_unit") == "absolute" else row.get("change_unit")
+                b.history.setdefault(facet, []).append(
+                    (row.get("delivery_quarter"), float(row["change"]), row.get("change_precision"), unit)
+                )
+        facts, revisions = [], []
+        for b in builders.values():
+            facts.append(_fact(b, obs_key))
+            revisions.extend(_revisions(b))
+        return cls(facts, sorted(revisions, key=lambda r: (r.label, r.facet, r.earlier_quarter)))
+
+    # ------------------------------------------------------------ queries
+
+    def get(self, key: tuple) -> Fact | None:
+        return self._by_key.get(key)
+
+    def query(self, measure: str | Iterable[str], period: str | None = None, **dims) -> list[Fact]:
+        """Facts of a measure (and period). Dimensions not named must be empty; ANY = anything, SET = filled.
+
+        query('border_crossings', '2024-Q1', direction='in')  -> the arrivals total (and nothing else)
+        query('border_crossings', '2024-Q1', direction='in', country_group='CIS', country_iso3=SET)
+        """
+        unknown = set(dims) - set(DIMENSIONS)
+        if unknown:
+            raise TypeError(f"unknown dimensions {sorted(unknown)}")
+        measures = {measure} if isinstance(measure, str) else set(measure)
+        out = []
+        for f in self.facts:
+            if f.measure not in measures or (period is not None and f.period != period):
+                continue
+            if all(_matches(getattr(f, d), dims.get(d)) for d in DIMENSIONS):
+                out.append(f)
+        return out
+
+    def one(self, measure: str, period: str, **dims) -> Fact | None:
+        found = self.query(measure, period, **dims)
+        return found[0] if len(found) == 1 else None
+
+    def periods(self, measure: str | Iterable[str], cutoff: date | None = None, **dims) -> list[str]:
+        """Reference periods with facts for the measure, oldest first; only those available at `cutoff`."""
+        labels = {f.period for f in self.query(measure, **{d: dims.get(d, ANY) for d in DIMENSIONS})}
+        if cutoff is not None:
+            labels = {p for p in labels if available_at(p, cutoff)}
+        return sorted(labels, key=period_sort_key)
+
+
+def _matches(have, want) -> bool:
+    if want is ANY:
+        return True
+    if want is SET:
+        return have is not None
+    if isinstance(want, (set, frozenset, tuple, list)):
+        return have in want
+    return have == want
+
+
+def period_sort_key(label: str) -> tuple:
+    p = parse_period(label)
+    return (p.end, p.start)
+
+
+def available_at(label: str, cutoff: date) -> bool:
+    """A period is usable in a report whose quarter ends on `cutoff` if it began by then.
+
+    A stock dated the day after the quarter's end (as of 1 July for Q2) is the end-of-quarter position.
+    """
+    p = parse_period(label)
+    if p.kind == "date":
+        return p.start <= cutoff + timedelta(days=1)
+    return p.start <= cutoff
+
+
+def _prov(row: dict) -> Provenance:
+    return Provenance(
+        obs_id=row["obs_id"],
+        delivery_quarter=row.get("delivery_quarter") or "",
+        source=row.get("source") or "",
+        agency=row.get("agency") or "",
+        publication=row.get("publication") or "",
+        publication_date=str(row.get("publication_date") or ""),
+        location=row.get("location") or "",
+        published_text=row.get("published_text"),
+    )
+
+
+def _fact(b: _Builder, obs_key: dict) -> Fact:
+    base = b.base
+    values = {}
+    prov, corrections, changes = {}, {}, []
+    for facet, (row, corr) in sorted(b.facets.items()):
+        prov[facet] = _prov(row)
+        if corr is not None:
+            corrections[facet] = corr
+        if facet.startswith("change|"):
+            changes.append(
+                Change(
+                    base_period=row["change_base_period"],
+                    unit=row["change_unit"],
+                    value=float(row["change"]),
+                    precision=row.get("change_precision"),
+                    prov=prov[facet],
+                    correction=corr,
+                )
+            )
+        else:
+            values[facet] = row
+    value_row, share_row, rank_row = values.get("value"), values.get("share"), values.get("rank")
+    parent = None
+    if share_row is not None and share_row.get("part_of"):
+        parent = obs_key.get((share_row.get("delivery_quarter"), share_row.get("source"), share_row["part_of"]))
+    elif value_row is not None and value_row.get("part_of"):
+        parent = obs_key.get((value_row.get("delivery_quarter"), value_row.get("source"), value_row["part_of"]))
+    part_row = share_row or value_row or base
+    changes.sort(key=lambda c: (period_sort_key(c.base_period), c.unit))
+    return Fact(
+        measure=base["measure"],
+        period=base["period"],
+        **{d: base.get(d) for d in DIMENSIONS},
+        country_name=base.get("country_name"),
+        cis_member=base.get("cis_member"),
+        unit=(value_row or {}).get("unit") or base.get("unit"),
+        value=float(value_row["value"]) if value_row else None,
+        value_precision=value_row.get("value_precision") if value_row else None,
+        share=float(share_row["share"]) if share_row else None,
+        share_precision=share_row.get("share_precision") if share_row else None,
+        parent=parent,
+        parts_complete=part_row.get("parts_complete"),
+        rank=int(rank_row["rank"]) if rank_row else None,
+        changes=tuple(changes),
+        prov=prov,
+        corrections=corrections,
+        order=(str(base.get("delivery_quarter") or ""), int(base.get("row_number") or 0)),
+    )
+
+
+def _revisions(b: _Builder) -> list[Revision]:
+    out = []
+    base = b.base
+    parts = [base.get("direction"), base.get("country_name"), base.get("country_group"), base.get("purpose"),
+             base.get("category"), base.get("sector"), base.get("education"), base.get("age_group")]  # fmt: skip
+    inner = ", ".join(str(p) for p in parts if p)
+    label = f"{base['measure']} {base['period']}" + (f" ({inner})" if inner else "")
+    for facet, history in sorted(b.history.items()):
+        by_quarter: dict = {}
+        for quarter, number, precision, unit in history:
+            by_quarter[quarter] = (number, precision, unit)
+        quarters = sorted(by_quarter)
+        for earlier, later in itertools.pairwise(quarters):
+            (n0, p0, u0), (n1, p1, u1) = by_quarter[earlier], by_quarter[later]
+            if not math.isclose(n0, n1, rel_tol=0, abs_tol=1e-9) or p0 != p1:
+                name = facet
+                if facet.startswith("change|"):
+                    _, base_period, unit = facet.split("|")
+                    name = f"change vs {base_period} ({unit})"
+                out.append(Revision(label, name, earlier, n0, later, n1, u1 or u0, p0, p1))
+    return out

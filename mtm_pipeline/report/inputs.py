@@ -1,0 +1,58 @@
+"""What the report reads from the warehouse, as plain DataFrames (the report itself never touches DuckDB)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from mtm_pipeline.periods import parse_quarter_key
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything one quarterly report is built from.
+
+    observations: stage='corrected' rows of every delivery quarter <= quarter. A figure delivered by two
+        quarters keeps both rows here; the report uses the newest delivery of each figure and lists the
+        figures whose numbers differ between deliveries as revisions (report.facts).
+    check_results: quality.check_results rows for this quarter (both stages; may be empty).
+    corrections: quality.corrections_applied rows for this quarter (may be empty).
+    """
+
+    quarter: str
+    observations: pd.DataFrame
+    check_results: pd.DataFrame
+    corrections: pd.DataFrame
+
+
+def _table_exists(con, qualified: str) -> bool:
+    schema, table = qualified.split(".")
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _read(con, qualified: str, where: str, params: list, order: str) -> pd.DataFrame:
+    if not _table_exists(con, qualified):
+        return pd.DataFrame()
+    # Table names are module constants; every value is a ? parameter.
+    return con.execute(f"SELECT * FROM {qualified} WHERE {where} ORDER BY {order}", params).df()
+
+
+def load_report_inputs(con, quarter: str) -> ReportInputs:
+    """Read the corrected observations up to `quarter`, and the quarter's check results and corrections."""
+    parse_quarter_key(quarter)
+    observations = _read(
+        con,
+        "published.observations",
+        "stage = ? AND delivery_quarter <= ?",
+        ["corrected", quarter],
+        "delivery_quarter, source, row_number, obs_id",
+    )
+    check_results = _read(
+        con, "quality.check_results", "quarter = ?", [quarter], "stage, source, rule, subject, message"
+    )
+    corrections = _read(con, "quality.corrections_applied", "quarter = ?", [quarter], "source, obs_id, field")
+    return ReportInputs(quarter, observations, check_results, corrections)

@@ -1,0 +1,443 @@
+"""The report's sentences, written from MeasureViews in the published report's phrasing (pure text).
+
+Every number goes through a Writer, which formats it at its published precision, marks a corrected figure
+("2,276*" with a footnote naming the published figure) and remembers the provenance of the figures of the
+current paragraph for its source footnote. Figures the report computes itself (a change from two values)
+are always followed by "computed" in the same parentheses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mtm_pipeline.report.document import Bullets, Footnotes, Paragraph
+from mtm_pipeline.report.facts import Change, Fact, Provenance
+from mtm_pipeline.report.figures_data import REMAINDER_ISO3, Comparison, MeasureView, Ranking
+from mtm_pipeline.report.format import (
+    COMPUTED_PRECISION,
+    capitalise,
+    country_phrase,
+    fmt_percent,
+    fmt_signed,
+    fmt_value,
+    in_period,
+    join_words,
+    period_data_phrase,
+    period_phrase,
+)
+
+# Words per measure (and direction): the contract's codes, never a country or a figure.
+WORDS: dict[tuple[str, str | None], dict[str, str]] = {
+    ("border_crossings", "in"): {
+        "noun": "migrant arrivals", "short": "arrivals", "people": "migrants", "prep": "from",
+        "came": "came from", "verb": "entered the country", "trip": "visit", "move": "arrived",
+        "flow": "inflow",
+    },
+    ("border_crossings", "out"): {
+        "noun": "migrant departures", "short": "departures", "people": "migrants", "prep": "to",
+        "came": "went to", "verb": "departed from the country", "trip": "travel", "move": "departed",
+        "flow": "outflow",
+    },
+    ("trp_holders", None): {"noun": "holders of temporary residence permits", "short": "holders",
+                            "people": "holders", "prep": "from"},
+    ("trp_issued", None): {"noun": "temporary residence permits issued", "short": "permits issued",
+                           "people": "permits", "prep": "to nationals of"},
+    ("prp_issued", None): {"noun": "permanent residence permits", "short": "permits", "people": "migrants",
+                           "prep": "from"},
+    ("foreign_workers", None): {"noun": "foreign workers with permits", "short": "foreign workers",
+                                "people": "people", "prep": "from"},
+    ("employers_recruiting", None): {"noun": "employers recruiting migrant workers", "short": "employers",
+                                     "people": "employers", "prep": "from"},
+    ("emigrants", None): {"noun": "emigrants", "short": "emigrants", "people": "people", "prep": "to"},
+    ("personal_remittances", "out"): {"noun": "personal remittances sent from Kazakhstan",
+                                      "short": "remittances sent from Kazakhstan", "people": "USD",
+                                      "prep": "to", "flow": "transfers from Kazakhstan"},
+    ("personal_remittances", "in"): {"noun": "personal remittances sent to Kazakhstan",
+                                     "short": "remittances sent to Kazakhstan", "people": "USD",
+                                     "prep": "from", "flow": "transfers to Kazakhstan"},
+}  # fmt: skip
+GROUP_WORDS = {
+    "CIS": ("Commonwealth of Independent States (CIS) member states", "CIS countries"),
+    "non-CIS": ("non-CIS countries", "non-CIS countries"),
+}
+CATEGORY_WORDS = {
+    "first": "managers and their deputies (first category)",
+    "second": "heads of structural subdivisions (second category)",
+    "third": "specialists (third category)",
+    "fourth": "skilled workers (fourth category)",
+    "seasonal": "seasonal work",
+    "intra-corporate transfer": "intra-corporate transfers",
+}
+
+
+def words(measure: str, direction: str | None) -> dict[str, str]:
+    return WORDS.get((measure, direction)) or WORDS.get((measure, None)) or {
+        "noun": measure.replace("_", " "), "short": measure.replace("_", " "), "people": "", "prep": "from"}  # fmt: skip
+
+
+def group_long(group: str | None) -> str:
+    return GROUP_WORDS.get(group or "", (f"{group} countries", f"{group} countries"))[0]
+
+
+def group_short(group: str | None) -> str:
+    return GROUP_WORDS.get(group or "", (f"{group} countries", f"{group} countries"))[1]
+
+
+def agency_phrase(agency: str | None) -> str:
+    """'Migration Service Committee, Ministry of Internal Affairs' -> 'the Migration Service Committee of the
+    Ministry of Internal Affairs'."""
+    if not agency:
+        return "the delivering agency"
+    return "the " + agency.replace(", ", " of the ")
+
+
+def sorted_citations(provs: Iterable[Provenance]) -> str:
+    """One footnote text for the figures of a paragraph: agency, year, publication and locations."""
+    groups: dict[tuple, list[str]] = {}
+    for p in provs:
+        groups.setdefault((p.agency, p.publication_date, p.publication), [])
+        if p.location not in groups[(p.agency, p.publication_date, p.publication)]:
+            groups[(p.agency, p.publication_date, p.publication)].append(p.location)
+    parts = []
+    for (agency, date, publication), locations in sorted(groups.items()):
+        parts.append(f"{agency}, {date[:4]}. {publication}: {'; '.join(sorted(locations))}.")
+    return " ".join(parts)
+
+
+class Writer:
+    """Formats figures for the text and collects the footnotes of the paragraph being written."""
+
+    def __init__(self, notes: Footnotes) -> None:
+        self.notes = notes
+        self._used: list[Provenance] = []
+
+    # ---------------------------------------------------------------- figures
+
+    def value(self, f: Fact, *, bare_money: bool = False) -> str:
+        self._used.append(f.provenance("value"))
+        text = fmt_value(f.value, f.value_precision, f.unit)
+        if f.unit == "percent":
+            text = fmt_percent(f.value, f.value_precision)
+        return text + self._mark(f, "value")
+
+    def money(self, f: Fact) -> str:
+        """'883.5 million USD'."""
+        return f"{self.value(f)} USD"
+
+    def share(self, f: Fact) -> str:
+        self._used.append(f.provenance("share"))
+        return fmt_percent(f.share, f.share_precision) + self._mark(f, "share")
+
+    def change_abs(self, c: Change, unit: str | None = None) -> str:
+        """The size of a stated change without its sign: '12.6', '1.6', '201.5 million'."""
+        self._used.append(c.prov)
+        if c.unit == "absolute":
+            text = fmt_value(abs(c.value), c.precision, unit)
+        else:
+            text = fmt_percent(abs(c.value), c.precision)
+        return text + self._correction_mark(c)
+
+    def change_signed(self, c: Change) -> str:
+        """'-9.7%', '+32.5%', '-1.6 times' (as in the report's parentheses)."""
+        self._used.append(c.prov)
+        mark = self._correction_mark(c)
+        if c.unit == "times":
+            return f"{fmt_signed(c.value, c.precision)} times{mark}"
+        if c.unit == "direction":
+            return "up" if c.value > 0 else "down"
+        return f"{fmt_signed(c.value, c.precision)}%{mark}"
+
+    def computed(self, number: float) -> str:
+        return fmt_percent(abs(number), COMPUTED_PRECISION)
+
+    def cite(self, f: Fact, facet: str | None = None) -> None:
+        self._used.append(f.provenance(facet))
+
+    def cite_change(self, c: Change) -> None:
+        """A change written in words only (a stated direction): cited, no number."""
+        self._used.append(c.prov)
+
+    # ---------------------------------------------------------------- marks and paragraphs
+
+    def _mark(self, f: Fact, facet: str) -> str:
+        corr = f.corrections.get(facet)
+        if corr is None:
+            return ""
+        return "*" + self.notes.ref(correction_note(f, facet, corr.published, corr.field))
+
+    def _correction_mark(self, c: Change) -> str:
+        if c.correction is None:
+            return ""
+        published = c.correction.published
+        text = f"Corrected from the published {published}" if published else "Corrected"
+        return "*" + self.notes.ref(f"{text} ({c.prov.obs_id}, {c.correction.field}); see Annex B.")
+
+    def para(self, text: str, role: str = "narrative") -> Paragraph:
+        """A paragraph; a narrative one ends with a footnote naming the sources of its figures."""
+        if self._used and role == "narrative":
+            text = text + self.notes.ref(sorted_citations(self._used))
+        self._used = []
+        return Paragraph(text, role)
+
+    def bullets(self, items: list[str], *, numbered: bool = False, role: str = "narrative") -> Bullets:
+        items = list(items)
+        if self._used and role == "narrative" and items:
+            items[-1] = items[-1] + self.notes.ref(sorted_citations(self._used))
+        self._used = []
+        return Bullets(tuple(items), numbered, role)
+
+    def discard(self) -> None:
+        self._used = []
+
+
+def correction_note(f: Fact, facet: str, published: str | None, field: str) -> str:
+    shown = published
+    if published:
+        try:
+            from mtm_pipeline.numbers import parse_published_number
+
+            number = parse_published_number(published, allow_percent_sign=True)
+            if facet == "value":
+                shown = fmt_value(float(number.value), float(number.precision), f.unit)
+            elif facet == "share":
+                shown = fmt_percent(float(number.value), float(number.precision))
+        except ValueError:
+            shown = published
+    obs = f.provenance(facet).obs_id
+    if shown:
+        return f"Corrected from the published {shown} ({obs}, {field}); see Annex B."
+    return f"Corrected ({obs}, {field}); the published figure is not recorded; see Annex B."
+
+
+# -------------------------------------------------------------------- sentence parts
+
+
+def more_less(sign: int, money: bool = False) -> str:
+    if money:
+        return "higher" if sign > 0 else "lower"
+    return "more" if sign > 0 else "less"
+
+
+def more_fewer(sign: int, money: bool = False) -> str:
+    if money:
+        return "higher" if sign > 0 else "lower"
+    return "more" if sign > 0 else "fewer"
+
+
+def comparison_clause(w: Writer, cmp: Comparison, people: str, unit: str | None) -> str | None:
+    """'12.6 per cent less than in the last quarter of 2023 (3,405,102 migrants)'; None when nothing is known."""
+    money = unit == "USD"
+    base_text = period_phrase(cmp.base_period)
+    than = "than " + in_period(cmp.base_period)
+    base_value = None
+    if cmp.base is not None:
+        base_value = w.money(cmp.base) if money else f"{w.value(cmp.base)} {people}".rstrip()
+    pct = cmp.percent
+    times = next((c for c in cmp.stated if c.unit == "times"), None)
+    absolute = next((c for c in cmp.stated if c.unit == "absolute"), None)
+    direction = next((c for c in cmp.stated if c.unit == "direction"), None)
+    extra = []
+    if pct is not None:
+        main = f"{w.change_abs(pct)} per cent {more_less(pct.sign, money)} {than}"
+    elif times is not None:
+        main = f"{w.change_abs(times)} times {more_less(times.sign, money)} {than}"
+    elif absolute is not None:
+        main = f"{w.change_abs(absolute, unit)} {'USD ' if money else ''}{more_less(absolute.sign, money)} {than}"
+        absolute = None
+    elif direction is not None:
+        main = f"{more_fewer(direction.sign, money)} {than}"
+        w.cite_change(direction)
+        if cmp.computed is not None:
+            extra.append(f"{w.computed(cmp.computed)} per cent {more_less(1 if cmp.computed > 0 else -1, money)}, computed from the two figures")
+        elif cmp.base is None:
+            extra.append(f"no figure for {base_text} is available")
+    elif cmp.computed is not None:
+        word = more_less(1 if cmp.computed > 0 else -1, money)
+        main = f"{w.computed(cmp.computed)} per cent {word} (computed from the two figures) {than}"
+    else:
+        return None
+    if absolute is not None:
+        extra.insert(0, f"{'-' if absolute.sign < 0 else '+'}{w.change_abs(absolute, unit)}{' USD' if money else ''}")
+    inside = [x for x in [base_value, *extra] if x]
+    return main + (f" ({'; '.join(inside)})" if inside else "")
+
+
+def comparison_parts(w: Writer, v: MeasureView, people: str) -> tuple[list[str], list[str]]:
+    """The headline's comparison clauses, and the base periods nothing is known about."""
+    clauses, missing = [], []
+    unit = v.headline.unit if v.headline else None
+    for cmp in v.comparisons:
+        clause = comparison_clause(w, cmp, people, unit)
+        if clause:
+            clauses.append(clause)
+        elif cmp.kind in ("previous", "year_ago"):
+            missing.append(cmp.base_period)
+    return clauses, missing
+
+
+def joined_comparisons(clauses: list[str]) -> str:
+    """', which is 12.6 per cent less than ... and 10 per cent more than ...' (or ', fewer than ...')."""
+    if not clauses:
+        return ""
+    return (", which is " if clauses[0][:1].isdigit() else ", ") + join_words(clauses)
+
+
+def missing_comparisons_sentence(bases: list[str]) -> str | None:
+    if not bases:
+        return None
+    if len(bases) == 1:
+        return f"No figure for {period_phrase(bases[0])} is available for comparison."
+    return f"No figures for {join_words([period_phrase(b) for b in bases], 'or')} are available for comparison."
+
+
+def country_item(w: Writer, f: Fact, people: str, prep: str) -> str:
+    """'64 per cent from the Russian Federation', '45.2 per cent (2,602 migrants) from Uzbekistan'."""
+    name = country_phrase(f.country_name or f.country_iso3 or "")
+    if f.country_iso3 == REMAINDER_ISO3:
+        prep = "from" if prep in ("from", "to nationals of") else prep
+    if f.share is not None and f.value is not None:
+        return f"{w.share(f)} per cent ({w.value(f)} {people}) {prep} {name}"
+    if f.share is not None:
+        return f"{w.share(f)} per cent {prep} {name}"
+    return f"{w.value(f)} {people} {prep} {name}"
+
+
+def ranking_sentence(r: Ranking, v: MeasureView) -> str:
+    """'China, Türkiye and India were the top three non-CIS countries of origin in the second quarter of 2024
+    (in the order given; no figures were published).'"""
+    names = [country_phrase(f.country_name) if f.country_iso3 else (f.sector or f.education or f.category or "").lower()
+             for f in r.facts]  # fmt: skip
+    count = {1: "top", 2: "top two", 3: "top three", 4: "top four", 5: "top five", 6: "top six", 7: "top seven",
+             8: "top eight", 9: "top nine", 10: "top ten"}.get(len(names), f"top {len(names)}")  # fmt: skip
+    when = in_period(r.period)
+    wd = words(v.measure, v.direction)
+    if r.dimension == "country_iso3":
+        of = "of origin" if wd.get("prep") == "from" else "of destination"
+        if v.measure == "emigrants":
+            what = "destination countries of Kazakh citizens emigrating for permanent residence"
+        elif r.group:
+            what = f"{group_short(r.group)} {of}"
+        else:
+            what = f"countries {of} of {wd['short']}"
+        subject = join_words(names)
+        return (f"{capitalise(subject)} were the {count} {what} {when} (in the order given; no figures were published).")
+    subject = join_words(names)
+    return (f"{capitalise(when)}, the {count} {r.dimension}s by number of {wd['short']} were {subject} "
+            "(in the order given; no figures were published).")  # fmt: skip
+
+
+def availability_sentence(v: MeasureView, topic: str) -> str | None:
+    """Why a section uses another period than the report quarter, or that it has no data at all."""
+    quarter = period_phrase(v.quarter)
+    if v.period is None:
+        who = capitalise(agency_phrase(v.agency)) if v.agency else "No agency"
+        return f"{who} has not delivered any data on {topic} for this report; this section cannot be written for {quarter}."
+    if v.is_report_period:
+        return None
+    return (f"{capitalise(agency_phrase(v.agency))} has not yet published data for {quarter}; "
+            f"this section uses {period_data_phrase(v.period)}, the latest available.")  # fmt: skip
+
+
+def component_words(c: tuple, v: MeasureView) -> str:
+    wd = words(v.measure, v.direction)
+    kind = c[0]
+    if kind == "headline":
+        return f"the total number of {wd['noun']}" if wd.get("people") != "USD" else f"the total volume of {wd['noun']}"
+    if kind == "purpose":
+        return f"the number of {wd['short']} with {c[1]} as the stated purpose"
+    if kind == "category":
+        return f"{CATEGORY_WORDS.get(c[1], c[1])}"
+    if kind == "groups":
+        return f"the CIS and non-CIS figures of {wd['short']}"
+    if kind == "countries":
+        group = f"{group_short(c[1])[:-len(' countries')]} " if c[1] else ""
+        return f"the breakdown of {wd['short']} by {group}country"
+    if kind == "sector":
+        return f"the breakdown of {wd['short']} by sector"
+    if kind == "education":
+        return f"the breakdown of {wd['short']} by education level"
+    return " ".join(str(x) for x in c)
+
+
+_CATEGORY_ORDER = {name: i for i, name in enumerate(CATEGORY_WORDS)}
+
+
+def missing_sentence(v: MeasureView) -> str | None:
+    """'Not available for the second quarter of 2024: ... (latest: the first quarter of 2024).'"""
+    if not v.missing or v.period is None:
+        return None
+    wd = words(v.measure, v.direction)
+    items: list[tuple[str, str | None]] = []
+    countries = [c for c in v.missing if c[0] == "countries"]
+    categories = sorted((c for c in v.missing if c[0] == "category"), key=lambda c: _CATEGORY_ORDER.get(c[1], 99))
+    for c in v.missing:
+        if c[0] == "countries" and c == countries[0]:
+            groups = [group_short(x[1])[: -len(" countries")] for x in countries if x[1]]
+            by = f"by {' and by '.join(groups)} country" if groups else "by country"
+            latest = max((v.latest.get(x) for x in countries if v.latest.get(x)), default=None, key=_period_key)
+            items.append((f"the breakdown of {wd['short']} {by}", latest))
+        elif c[0] not in ("countries", "category"):
+            items.append((component_words(c, v), v.latest.get(c)))
+    if categories:
+        names = [CATEGORY_WORDS.get(c[1], c[1]) for c in categories]
+        latest = max((v.latest.get(c) for c in categories if v.latest.get(c)), default=None, key=_period_key)
+        items.append((f"the numbers of {wd['short']} in the permit categories for {join_words(names)}", latest))
+    latest = {x for _, x in items}
+    if len(latest) == 1:
+        (only,) = latest
+        when = "" if only is None else f" (latest{' for each' if len(items) > 1 else ''}: {period_phrase(only)})"
+        return f"Not available {for_period(v.period)}: {join_words([t for t, _ in items])}{when}."
+    texts = [t + (f" (latest: {period_phrase(x)})" if x else "") for t, x in items]
+    return f"Not available {for_period(v.period)}: {join_words(texts)}."
+
+
+def for_period(label: str) -> str:
+    """'for the second quarter of 2024', 'for 2023', 'as of 1 July 2024'."""
+    return in_period(label) if in_period(label).startswith("as of") else f"for {period_phrase(label)}"
+
+
+def _period_key(label: str):
+    from mtm_pipeline.report.facts import period_sort_key
+
+    return period_sort_key(label)
+
+
+def change_note_sentences(w: Writer, v: MeasureView) -> list[str]:
+    """Stated changes of country figures in other periods ('In the last quarter of 2023 compared to the third
+    quarter of 2023, remittances sent from Kazakhstan to Uzbekistan decreased by 39.8 per cent ...')."""
+    wd = words(v.measure, v.direction)
+    by: dict = {}
+    for f in v.change_notes:
+        for c in f.changes:
+            by.setdefault((f.period, c.base_period), []).append((f, c))
+    out = []
+    for (period, base), items in sorted(by.items()):
+        figures = [(f, c) for f, c in items if c.unit in ("percent", "times")]
+        directions = [(f, c) for f, c in items if c.unit == "direction"]
+        figures.sort(key=lambda fc: (-abs(fc[1].value), fc[0].country_name or ""))
+        head = f"In {period_phrase(period)} compared to {period_phrase(base)}"
+        parts = []
+        for i, (f, c) in enumerate(figures):
+            verb = ("increased" if c.sign > 0 else "decreased") if i == 0 else ""
+            unit_word = "per cent" if c.unit == "percent" else "times"
+            name = country_phrase(f.country_name) if f.country_iso3 else (f.sector or "")
+            lead = f"{wd['short']} {wd['prep']} {name}" if i == 0 else f"{wd['prep']} {name}"
+            parts.append(f"{lead} {verb + ' ' if verb else ''}by {w.change_abs(c)} {unit_word}".replace("  ", " "))
+        sentence = head + ", " + join_words(parts) if parts else head + ","
+        if directions:
+            up = [f for f, c in directions if c.sign > 0]
+            down = [f for f, c in directions if c.sign < 0]
+            for _f, c in directions:
+                w.cite_change(c)
+            bits = []
+            for group, verb in ((down, "decreased"), (up, "increased")):
+                if group:
+                    names = join_words([country_phrase(f.country_name) for f in group])
+                    also = " also" if parts else ""
+                    bits.append(f"{wd['short'] if not parts else 'those'} {wd['prep']} {names}{also} {verb}")
+            sentence += ("; " if parts else " ") + "; ".join(bits) + " (direction stated, no figure published)"
+        out.append(sentence + ".")
+    return out
+
+
+

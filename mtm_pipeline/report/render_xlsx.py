@@ -1,0 +1,70 @@
+"""Tables -> annex.xlsx (openpyxl): one sheet per table, numbers as numbers, fixed workbook metadata."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from mtm_pipeline.report.document import Figure, Table
+
+_INVALID = set('[]:*?/\\')
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    clean = "".join("-" if ch in _INVALID else ch for ch in name)[:31] or "Sheet"
+    candidate, n = clean, 2
+    while candidate in taken:
+        suffix = f" ({n})"
+        candidate = clean[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def figure_table(figures: list[Figure]) -> Table:
+    """The data behind every figure, one row per bar."""
+    from mtm_pipeline.report.document import Cell
+
+    rows = []
+    for fig in figures:
+        for name, values in fig.chart.series:
+            for category, value in zip(fig.chart.categories, values, strict=True):
+                rows.append((Cell(str(fig.number), fig.number), Cell(fig.title), Cell(category), Cell(name),
+                             Cell("" if value is None else str(value), value), Cell(fig.chart.unit_label)))  # fmt: skip
+    return Table(key="Figure data", title="Data of the figures", columns=("Figure", "Title", "Category", "Series",
+                 "Value", "Unit"), rows=tuple(rows), numeric_columns=(4,))  # fmt: skip
+
+
+def render_xlsx(tables: list[Table], path: Path, created: datetime) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    header_fill = PatternFill("solid", fgColor="0033A0")
+    for table in tables:
+        ws = wb.create_sheet(sheet_name(table.key, taken))
+        ws.append([table.title])
+        ws["A1"].font = Font(bold=True, color="0033A0")
+        ws.append(list(table.columns))
+        for cell in ws[2]:
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = header_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+        for row in table.rows:
+            ws.append([c.xlsx for c in row])
+        for note in (*table.notes, *([table.source] if table.source else [])):
+            ws.append([])
+            ws.append([note])
+        for i, name in enumerate(table.columns, start=1):
+            texts = [name] + [row[i - 1].text for row in table.rows]
+            width = min(max(len(t) for t in texts) + 2, 60)
+            ws.column_dimensions[ws.cell(row=2, column=i).column_letter].width = max(width, 8)
+        ws.freeze_panes = "A3"
+    wb.properties.created = created
+    wb.properties.modified = created
+    wb.properties.creator = "mtm_pipeline.report"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

@@ -1,0 +1,256 @@
+"""Tables of the report (pure): Table 1 (sectors), Tables 2 and 3 (remittances), trend and annex tables.
+
+Cells show figures at their published precision; a figure the report computes is marked with a dagger
+and explained in the table's notes; a corrected figure is marked with an asterisk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from mtm_pipeline.report.document import Cell, Table
+from mtm_pipeline.report.facts import Fact, Revision, clean
+from mtm_pipeline.report.figures_data import order_facts
+from mtm_pipeline.report.format import (
+    COMPUTED_PRECISION,
+    fmt_count,
+    fmt_millions,
+    fmt_percent,
+    fmt_signed,
+    fmt_value,
+    percent_change,
+    period_caption,
+    period_short,
+    round_to,
+)
+
+COMPUTED_MARK = "\u2020"  # dagger
+CORRECTED_MARK = "*"
+COMPUTED_NOTE = f"{COMPUTED_MARK} Computed by this report from the published figures (not published)."
+CORRECTED_NOTE = f"{CORRECTED_MARK} Corrected figure; the published figure and the reason are in Annex B."
+
+
+def source_line(facts: Iterable[Fact]) -> str:
+    """'Source: National Border Service of Kazakhstan, 2024' (every agency and year of the facts)."""
+    cites = sorted({f.provenance().citation for f in facts})
+    return "Source: " + "; ".join(cites) if cites else "Source: none"
+
+
+def _mark(f: Fact, facet: str) -> str:
+    return CORRECTED_MARK if facet in f.corrections else ""
+
+
+def _count_cell(f: Fact | None) -> Cell:
+    if f is None or f.value is None:
+        return Cell("\u2013")
+    return Cell(fmt_count(f.value, f.value_precision) + _mark(f, "value"), f.value)
+
+
+def _share_cell(f: Fact | None, total: Fact | None) -> tuple[Cell, bool]:
+    """Published share, or share computed from value and total (marked); (cell, computed?)."""
+    if f is None:
+        return Cell("\u2013"), False
+    if f.share is not None:
+        return Cell(fmt_percent(f.share, f.share_precision) + "%" + _mark(f, "share"), f.share), False
+    if f.value is not None and total is not None and total.value:
+        share = round_to(f.value / total.value * 100.0, COMPUTED_PRECISION)
+        return Cell(fmt_percent(share, COMPUTED_PRECISION) + "%" + COMPUTED_MARK, share), True
+    return Cell("\u2013"), False
+
+
+def _notes(computed: bool, facts: Iterable[Fact]) -> tuple[str, ...]:
+    notes = []
+    if computed:
+        notes.append(COMPUTED_NOTE)
+    if any(f.corrections for f in facts):
+        notes.append(CORRECTED_NOTE)
+    return tuple(notes)
+
+
+def sector_table(number: int, sectors: list[Fact], total: Fact | None, period: str) -> Table:
+    """Table 1: sectors of employment by number and percentage of individuals."""
+    rows, computed = [], False
+    for f in order_facts(sectors):
+        share, was_computed = _share_cell(f, total)
+        computed |= was_computed
+        rows.append((Cell(f.sector or ""), _count_cell(f), share))
+    return Table(
+        key=f"Table {number}",
+        title=f"Table {number}: Sectors of employment by number and percentage of individuals, "
+        f"{period_caption(period)} (% and absolute numbers)",
+        columns=("Sector of employment", "Number of people", "Percentage"),
+        rows=tuple(rows),
+        source=source_line([*sectors, *([total] if total else [])]),
+        notes=_notes(computed, sectors),
+        numeric_columns=(1, 2),
+    )
+
+
+def remittance_table(
+    number: int, direction_words: str, current: list[Fact], base: list[Fact], period: str, base_period: str,
+    totals: tuple[Fact | None, Fact | None],
+) -> Table:
+    """Tables 2 and 3: remittances by country in two periods with shares and the variance."""
+    base_by = {f.country_iso3: f for f in base}
+    current_by = {f.country_iso3: f for f in current}
+    order = [f.country_iso3 for f in order_facts(current)] + [
+        f.country_iso3 for f in order_facts(base) if f.country_iso3 not in current_by
+    ]
+    total_now, total_base = totals
+    rows, computed = [], False
+    for iso in order:
+        now, then = current_by.get(iso), base_by.get(iso)
+        name = (now or then).country_name or iso
+        share_then, c1 = _share_cell(then, total_base)
+        share_now, c2 = _share_cell(now, total_now)
+        variance = _variance_cell(now, then, base_period)
+        computed |= c1 or c2 or variance.text.endswith(COMPUTED_MARK)
+        rows.append((Cell(name), _money_cell(then), share_then, _money_cell(now), share_now, variance))
+    return Table(
+        key=f"Table {number}",
+        title=f"Table {number}: Personal remittances transferred {direction_words} Kazakhstan in "
+        f"{period_caption(base_period)} and {period_caption(period)} (% and absolute numbers)",
+        columns=(
+            "Country",
+            f"{period_short(base_period)} (million USD)",
+            f"Share of total {period_short(base_period)} %",
+            f"{period_short(period)} (million USD)",
+            f"Share of total {period_short(period)} %",
+            "Variance %",
+        ),
+        rows=tuple(rows),
+        source=source_line([*current, *base]),
+        notes=_notes(computed, [*current, *base]),
+        numeric_columns=(1, 2, 3, 4, 5),
+    )
+
+
+def _money_cell(f: Fact | None) -> Cell:
+    if f is None or f.value is None:
+        return Cell("\u2013")
+    return Cell(fmt_millions(f.value, f.value_precision) + _mark(f, "value"), round(f.value / 1e6, 6))
+
+
+def _variance_cell(now: Fact | None, then: Fact | None, base_period: str) -> Cell:
+    if now is not None:
+        stated = now.change(base_period, "percent")
+        if stated is not None:
+            mark = CORRECTED_MARK if stated.correction else ""
+            return Cell(fmt_signed(stated.value, stated.precision) + mark, stated.value)
+    if now is not None and then is not None and now.value is not None and then.value is not None:
+        change = percent_change(now.value, then.value)
+        if change is not None:
+            value = round_to(change, COMPUTED_PRECISION)
+            return Cell(fmt_signed(value, COMPUTED_PRECISION) + COMPUTED_MARK, value)
+    return Cell("\u2013")
+
+
+def series_table(key: str, title: str, series: list[tuple[str, list[Fact]]], unit: str | None) -> Table:
+    """Trend table: one row per period, one column per series (published values)."""
+    from mtm_pipeline.report.charts import period_axis
+
+    periods = period_axis({f.period for _, facts in series for f in facts})
+    rows = []
+    for p in periods:
+        cells = [Cell(period_short(p), p)]
+        for _, facts in series:
+            f = next((x for x in facts if x.period == p), None)
+            if f is None or f.value is None:
+                cells.append(Cell("\u2013"))
+            elif unit == "USD":
+                cells.append(Cell(fmt_millions(f.value, f.value_precision) + _mark(f, "value"), round(f.value / 1e6, 6)))
+            else:
+                cells.append(Cell(fmt_count(f.value, f.value_precision) + _mark(f, "value"), f.value))
+        rows.append(tuple(cells))
+    all_facts = [f for _, facts in series for f in facts]
+    return Table(
+        key=key,
+        title=title,
+        columns=("Period", *[name for name, _ in series]),
+        rows=tuple(rows),
+        source=source_line(all_facts),
+        notes=_notes(False, all_facts),
+        numeric_columns=tuple(range(1, len(series) + 1)),
+    )
+
+
+# ------------------------------------------------------------------------ annex tables
+
+
+def findings_table(check_results: pd.DataFrame | None) -> Table:
+    """Failed check results, ERROR first, in a stable order."""
+    columns = ("stage", "severity", "source", "rule", "subject", "expected", "observed", "tolerance", "message")
+    rows = []
+    if check_results is not None and not check_results.empty:
+        frame = check_results.copy()
+        if "passed" in frame:
+            frame = frame[~frame["passed"].fillna(False).astype(bool)]
+        records = [{c: clean(r.get(c)) for c in columns} for r in frame.to_dict("records")]
+        stage_order = {"delivered": 0, "corrected": 1}
+        records.sort(key=lambda r: (stage_order.get(r["stage"] or "", 2), r["severity"] != "ERROR",
+                                    *(str(r[c] or "") for c in ("source", "rule", "subject", "message"))))  # fmt: skip
+        rows = [tuple(Cell("" if r[c] is None else str(r[c])) for c in columns) for r in records]
+    return Table(
+        key="Findings",
+        title="Annex A: Data-quality findings (failed checks)",
+        columns=tuple(c.capitalize() for c in columns),
+        rows=tuple(rows),
+        title_columns=(0, 1, 2, 3, 4),
+    )
+
+
+def corrections_table(corrections: pd.DataFrame | None) -> Table:
+    columns = ("quarter", "source", "obs_id", "field", "published_value", "corrected_value", "justification",
+               "author", "decided_on")  # fmt: skip
+    headers = ("Quarter", "Source", "Observation", "Field", "Published", "Corrected", "Justification", "Author",
+               "Decided on")  # fmt: skip
+    rows = []
+    if corrections is not None and not corrections.empty:
+        records = [{c: clean(r.get(c)) for c in columns} for r in corrections.to_dict("records")]
+        records.sort(key=lambda r: tuple(str(r[c] or "") for c in columns))
+        rows = [tuple(Cell("" if r[c] is None else str(r[c])[:10] if c == "decided_on" else str(r[c]))
+                      for c in columns) for r in records]  # fmt: skip
+    return Table(key="Corrections", title="Annex B: Corrections applied", columns=headers, rows=tuple(rows),
+                 title_columns=(0, 1, 2, 3))  # fmt: skip
+
+
+def _revision_text(value: float, precision: float | None, unit: str | None, facet: str) -> str:
+    if facet == "share" or facet.startswith("change") and unit in ("percent", "times", "direction"):
+        return fmt_percent(value, precision)
+    if facet == "rank":
+        return str(int(value))
+    return fmt_value(value, precision, unit)
+
+
+def revisions_table(revisions: list[Revision]) -> Table:
+    rows = []
+    for r in revisions:
+        rows.append((
+            Cell(r.label), Cell(r.facet),
+            Cell(r.earlier_quarter), Cell(_revision_text(r.earlier, r.precision_earlier, r.unit, r.facet), r.earlier),
+            Cell(r.later_quarter), Cell(_revision_text(r.later, r.precision_later, r.unit, r.facet), r.later),
+        ))  # fmt: skip
+    return Table(
+        key="Revisions",
+        title="Revised figures: the same figure delivered with different numbers",
+        columns=("Figure", "Facet", "Earlier delivery", "Earlier figure", "Later delivery", "Later figure"),
+        rows=tuple(rows),
+        notes=("The report uses the later delivery.",) if rows else (),
+        numeric_columns=(3, 5),
+    )
+
+
+def sources_table(facts: Iterable[Fact]) -> Table:
+    """Every publication a figure of the report comes from."""
+    seen = {}
+    for f in facts:
+        for p in f.prov.values():
+            seen.setdefault((p.agency, p.publication, p.publication_date), set()).add(p.delivery_quarter)
+    rows = tuple(
+        (Cell(agency), Cell(publication), Cell(date), Cell(", ".join(sorted(quarters))))
+        for (agency, publication, date), quarters in sorted(seen.items())
+    )
+    return Table(key="Sources", title="Sources", columns=("Agency", "Publication", "Published", "Delivery"),
+                 rows=rows)  # fmt: skip

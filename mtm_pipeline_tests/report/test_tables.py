@@ -1,0 +1,58 @@
+"""Tables from small frames: published figures as published, computed ones marked."""
+
+import pandas as pd
+
+from mtm_pipeline.report.facts import SET, FactStore
+from mtm_pipeline.report.tables import corrections_table, findings_table, remittance_table, sector_table
+from mtm_pipeline_tests.report import frame
+
+WORKERS = {"measure": "foreign_workers", "unit": "persons", "value_precision": 1.0, "source": "labour_migration"}
+
+
+def test_sector_table_uses_published_shares_and_marks_computed_ones():
+    store = FactStore.from_observations(frame(
+        {**WORKERS, "obs_id": "t", "value": 1000.0},
+        {**WORKERS, "sector": "Construction", "value": 340.0, "share": 34.0, "share_precision": 1.0, "part_of": "t"},
+        {**WORKERS, "sector": "Mining", "value": 105.0, "part_of": "t"},
+    ))  # fmt: skip
+    sectors = store.query("foreign_workers", "2024-Q1", sector=SET)
+    table = sector_table(1, sectors, store.one("foreign_workers", "2024-Q1"), "2024-Q1")
+    assert [[c.text for c in row] for row in table.rows] == [["Construction", "340", "34%"], ["Mining", "105", "10.5%\u2020"]]
+    assert table.title.startswith("Table 1: Sectors of employment") and "January-March 2024" in table.title
+    assert any("Computed" in n for n in table.notes)
+    assert table.source == "Source: Test Agency, 2024"
+
+
+def test_remittance_table_variance_as_published_or_computed():
+    rem = {"measure": "personal_remittances", "direction": "in", "unit": "USD", "value_precision": 1e5}
+    store = FactStore.from_observations(frame(
+        {**rem, "period": "2022", "country": "UAE", "country_iso3": "ARE", "country_name": "United Arab Emirates", "value": 9.2e6},
+        {**rem, "period": "2023", "country": "UAE", "country_iso3": "ARE", "country_name": "United Arab Emirates",
+         "value": 14.8e6, "share": 5.0, "share_precision": 1.0, "change": 60.9, "change_precision": 0.1,
+         "change_unit": "percent", "change_base_period": "2022"},
+        {**rem, "period": "2022", "country": "Germany", "country_iso3": "DEU", "country_name": "Germany", "value": 40e6},
+        {**rem, "period": "2023", "country": "Germany", "country_iso3": "DEU", "country_name": "Germany", "value": 30e6},
+    ))  # fmt: skip
+    now = store.query("personal_remittances", "2023", direction="in", country_iso3=SET)
+    then = store.query("personal_remittances", "2022", direction="in", country_iso3=SET)
+    table = remittance_table(3, "to", now, then, "2023", "2022", (None, None))
+    rows = {row[0].text: [c.text for c in row[1:]] for row in table.rows}
+    assert rows["United Arab Emirates"] == ["9.2", "\u2013", "14.8", "5%", "+60.9"]
+    assert rows["Germany"] == ["40.0", "\u2013", "30.0", "\u2013", "-25.0\u2020"]
+    assert [row[0].text for row in table.rows] == ["Germany", "United Arab Emirates"]  # by 2023 value
+    assert table.rows[1][5].value == 60.9
+
+
+def test_findings_are_the_failed_checks_in_a_stable_order():
+    results = pd.DataFrame([
+        {"quarter": "2024-Q1", "stage": "corrected", "source": "s", "rule": "r2", "severity": "WARN", "passed": False,
+         "subject": "b", "expected": "1", "observed": "2", "tolerance": None, "message": "m2", "evaluated_at": None},
+        {"quarter": "2024-Q1", "stage": "delivered", "source": "s", "rule": "r1", "severity": "ERROR", "passed": False,
+         "subject": "a", "expected": "1", "observed": "2", "tolerance": "0.5", "message": "m1", "evaluated_at": None},
+        {"quarter": "2024-Q1", "stage": "delivered", "source": "s", "rule": "r3", "severity": "WARN", "passed": True,
+         "subject": "c", "expected": None, "observed": None, "tolerance": None, "message": "ok", "evaluated_at": None},
+    ])  # fmt: skip
+    table = findings_table(results)
+    assert [row[3].text for row in table.rows] == ["r1", "r2"]
+    assert findings_table(pd.DataFrame()).rows == ()
+    assert corrections_table(pd.DataFrame()).rows == ()
