@@ -10,7 +10,7 @@ import pandas as pd
 
 CHECK_RESULT_COLUMNS = (
     "quarter", "stage", "source", "rule", "severity", "passed", "subject", "expected", "observed",
-    "tolerance", "message", "evaluated_at",
+    "tolerance", "message", "evaluated_at", "obs_ids",
 )  # fmt: skip
 
 
@@ -22,6 +22,7 @@ def findings_to_rows(findings: Iterable, *, quarter: str, stage: str) -> pd.Data
             "quarter": quarter, "stage": stage, "source": f.source, "rule": f.rule, "severity": f.severity,
             "passed": bool(f.passed), "subject": f.subject, "expected": f.expected, "observed": f.observed,
             "tolerance": f.tolerance, "message": f.message, "evaluated_at": evaluated_at,
+            "obs_ids": ",".join(f.obs_ids) or None,
         }
         for f in findings
     ]

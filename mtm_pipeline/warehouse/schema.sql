@@ -133,6 +133,8 @@ CREATE TABLE IF NOT EXISTS quality.check_results (
     message      VARCHAR NOT NULL,
     evaluated_at TIMESTAMP NOT NULL
 );
+-- Every observation a finding involves (comma-separated obs_ids), so a report can flag them.
+ALTER TABLE quality.check_results ADD COLUMN IF NOT EXISTS obs_ids VARCHAR;
 
 -- Corrections applied between the delivered and corrected stages (from data/corrections/).
 CREATE TABLE IF NOT EXISTS quality.corrections_applied (
