@@ -60,15 +60,20 @@ def run(quarters: list[str] | None = None) -> int:
         dg.materialize([trend_report], instance=instance, resources=resources, run_config=QUIET, raise_on_error=False)
     with connect(paths.warehouse, read_only=True) as con:
         counts = table_row_counts(con)
+        findings = con.execute(
+            "SELECT quarter, stage, count(*) FROM quality.check_results WHERE NOT passed GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
     print(f"\nQuarters loaded: {', '.join(q for q in quarters if q not in failed_steps) or 'none'}")
     for quarter, steps in failed_steps.items():
         print(f"Quarter {quarter}: failed steps {', '.join(steps)} (what they would have written is unchanged)")
     print("Rows per table:")
     for table, count in counts.items():
         print(f"  {table:32} {count:>8}")
-    print(f"Checks failed: {len(failed_checks)}")
+    print(f"Asset checks failed: {len(failed_checks)}")
     for quarter, asset, check in failed_checks:
         print(f"  {quarter} {asset}: {check}")
+    for quarter, stage, count in findings:
+        print(f"Findings in {quarter} {stage}: {count} (SELECT * FROM quality.check_results WHERE NOT passed)")
     print(f"Warehouse: {paths.warehouse}")
     print(f"Reports:   {paths.reports}/<quarter>/report.html|.pdf|.md, annex.xlsx; trends in {paths.reports}/trends/")
     print(f"Alerts:    {paths.alerts}/alerts.jsonl   Data Docs: {paths.root}/gx/data_docs/index.html")
