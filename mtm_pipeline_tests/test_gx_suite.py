@@ -66,11 +66,13 @@ def warehouse() -> duckdb.DuckDBPyConnection:
     rows = pd.DataFrame(ROWS)  # noqa: F841 - read by DuckDB's replacement scan
     con.execute("INSERT INTO published.observations BY NAME SELECT * FROM rows")
     con.execute(
-        """INSERT INTO quality.check_results VALUES
-           (?, 'delivered', 'border_crossings', 'total_equals_parts', 'ERROR', true, 'arrivals', '10', '10',
-            '0', 'ok', now()),
-           (?, 'corrected', 'labour_migration', 'shares_sum_to_100', 'WARN', false, 'sectors', '100', '97.4',
-            '0.5', 'shares sum to 97.4', now())""",
+        """INSERT INTO quality.check_results BY NAME
+           SELECT ? AS quarter, 'delivered' AS stage, 'border_crossings' AS source, 'total_equals_parts' AS rule,
+                  'ERROR' AS severity, true AS passed, 'arrivals' AS subject, '10' AS expected, '10' AS observed,
+                  '0' AS tolerance, 'ok' AS message, now() AS evaluated_at
+           UNION ALL
+           SELECT ?, 'corrected', 'labour_migration', 'shares_sum_to_100', 'WARN', false, 'sectors', '100',
+                  '97.4', '0.5', 'shares sum to 97.4', now()""",
         [QUARTER, QUARTER],
     )
     yield con
