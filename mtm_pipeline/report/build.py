@@ -91,7 +91,7 @@ def build_quarterly_report(inputs: ReportInputs, out_dir: Path) -> ReportArtifac
     quarter = inputs.quarter
     end = parse_quarter_key(quarter).end
     observations = report_observations(inputs.observations, quarter)
-    store = FactStore.from_observations(observations, _frame(inputs.corrections))
+    store = FactStore.from_observations(observations, _frame(inputs.corrections), _frame(inputs.check_results))
     doc, extra = compose_quarterly(QuarterlySource(quarter, store, _frame(inputs.check_results),
                                                    _frame(inputs.corrections)))  # fmt: skip
     created = datetime(end.year, end.month, end.day, tzinfo=UTC)

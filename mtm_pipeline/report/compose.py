@@ -28,6 +28,9 @@ from mtm_pipeline.report.document import (
 from mtm_pipeline.report.facts import ANY, SET, Fact, FactStore
 from mtm_pipeline.report.figures_data import MeasureView, Selector, order_facts
 from mtm_pipeline.report.format import (
+    COMPUTED_MARK,
+    CORRECTED_MARK,
+    FLAGGED_MARK,
     capitalise,
     country_phrase,
     in_period,
@@ -72,6 +75,15 @@ MEASURE_NOTES = {
     REMITTANCES: "Personal remittances are balance-of-payments figures of the National Bank in US dollars; they "
     "are not the money-transfer-system totals in tenge that the press quotes, and the two are never mixed.",
 }
+
+
+MARKS_LEGEND = (
+    f"Marks after a figure: {CORRECTED_MARK} a figure corrected before use (the published figure and the reason "
+    f"are in Annex B); {COMPUTED_MARK} (in tables) a figure computed by this report from published figures, not "
+    f"published; {FLAGGED_MARK} a published figure that is inconsistent with other published figures and is "
+    "left as published because no correction could be justified (the footnote or table note names the check, "
+    "what it expected and what it observed; all findings are in Annex A)."
+)
 
 
 VIEWS = (
@@ -151,7 +163,7 @@ class _Composer:
             for f in r.facts:
                 self.w.cite(f, "rank")
             self.used.extend(r.facts)
-            self.para(ranking_sentence(r, v))
+            self.para(ranking_sentence(r, v, lambda f: self.w.mark(f, "rank")))
 
     # ------------------------------------------------------------ document
 
@@ -189,8 +201,8 @@ class _Composer:
             f"{join_words([agency_phrase(a) for a in agencies]) or 'no agency'}.",
             "Every number in this report is generated from the delivered data: figures are shown as published, "
             "at the precision they were published at; a figure the report computes itself (for example a change "
-            "from two published values) is marked as computed; a corrected figure is marked with an asterisk "
-            "and listed in Annex B.",
+            "from two published values) is marked as computed.",
+            MARKS_LEGEND,
             "Each section uses the newest reference period available at the end of the quarter and says so "
             "when that is not the quarter itself.",
             role="boilerplate",
@@ -413,13 +425,13 @@ class _Composer:
                   if any(x.unit == "direction" for x in c.stated)]  # fmt: skip
         if not stated:
             return
-        for _, ch in stated:
-            self.w.cite_change(ch)
+        marks = {c.base_period: self.w.cite_change(ch) for c, ch in stated}
         by_sign: dict = {}
         for c, ch in stated:
             by_sign.setdefault(ch.sign, []).append(c.base_period)
         parts = [f"{more_fewer(sign)} {wd['noun']} were {passive} {in_period(v.period)} than in "
-                 f"{join_words([period_phrase(b) for b in bases])}" for sign, bases in sorted(by_sign.items(), reverse=True)]  # fmt: skip
+                 f"{join_words([period_phrase(b) + marks[b] for b in bases])}"
+                 for sign, bases in sorted(by_sign.items(), reverse=True)]  # fmt: skip
         text = capitalise("; ".join(parts)) + " (the direction was stated; no figure was published)."
         latest = v.latest.get(("headline",))
         extra = None
@@ -693,8 +705,7 @@ class _Composer:
                 return f", marking {kind} of {self.w.change_abs(c)} times compared to {period_phrase(c.base_period)}"
             if c.unit == "percent":
                 return f", marking {kind} of {self.w.change_abs(c)} per cent compared to {period_phrase(c.base_period)}"
-            self.w.cite_change(c)
-            return f", marking {kind} compared to {period_phrase(c.base_period)}"
+            return f", marking {kind}{self.w.cite_change(c)} compared to {period_phrase(c.base_period)}"
         return f" ({self.w.change_signed(c)})"
 
     # ------------------------------------------------------------ 7. remittances
@@ -752,8 +763,8 @@ class _Composer:
                     sentences.append(f"The {word} {in_period(v.period)} compared to {period_phrase(cmp.base_period)} "
                                      f"was {size}" + (f" ({'; '.join(inside)})" if inside else "") + ".")  # fmt: skip
                 elif direction is not None:
-                    self.w.cite_change(direction)
-                    sentences.append(f"The volume {'increased' if direction.sign > 0 else 'decreased'} compared to "
+                    mark = self.w.cite_change(direction)
+                    sentences.append(f"The volume {'increased' if direction.sign > 0 else 'decreased'}{mark} compared to "
                                      f"{period_phrase(cmp.base_period)} (direction stated; no figure published).")  # fmt: skip
                 elif cmp.base is None and cmp.kind in ("previous", "year_ago"):
                     missing.append(cmp.base_period)
@@ -831,7 +842,9 @@ class _Composer:
         evaluated = 0 if self.src.check_results is None else len(self.src.check_results)
         if findings.rows:
             self.add(Paragraph(f"{len(findings.rows)} of {evaluated} check evaluations for {self.q} failed. Figures "
-                               "named here are shown as published unless Annex B lists a correction.", "boilerplate"))  # fmt: skip
+                               "named here are shown as published unless Annex B lists a correction; a figure of the "
+                               f"corrected stage that a failed check is about is marked {FLAGGED_MARK} in the text and "
+                               "tables.", "boilerplate"))  # fmt: skip
             self.add(TableBlock(findings))
         elif evaluated:
             self.add(Paragraph(f"All {evaluated} check evaluations for {self.q} passed.", "boilerplate"))

@@ -17,10 +17,16 @@ FN_PATTERN = re.compile(re.escape(FN_OPEN) + r"(\d+)" + re.escape(FN_CLOSE))
 
 @dataclass(frozen=True)
 class Cell:
-    """A table cell: the text shown and the value written to XLSX (a number where there is one)."""
+    """A table cell: the text shown and the value written to XLSX (a number where there is one).
+
+    comment: what the marks of the figure mean (corrected, flagged), written to XLSX as a cell comment.
+    flag: the failed checks of a flagged figure (the table's notes name them).
+    """
 
     text: str
     value: float | str | None = None
+    comment: str | None = None
+    flag: str | None = None
 
     @property
     def xlsx(self) -> float | str | None:

@@ -4,7 +4,9 @@ A figure is identified as in the extract contract, with countries compared by IS
 "Republic of Türkiye" are one country). Each of its facets (value, share, rank, and one change per base
 period and unit) is taken from the newest delivery quarter that carries it; a facet delivered by two
 quarters with different numbers is a Revision. A facet named in `corrected_fields` carries a Correction
-with the published figure it replaced (from quality.corrections_applied).
+with the published figure it replaced (from quality.corrections_applied). A facet that a failed check of the
+corrected stage is about (the first obs_id of the finding, quality.check_results) carries a Flag: the figure
+was left as published although it disagrees with other published figures.
 """
 
 from __future__ import annotations
@@ -80,6 +82,48 @@ class Correction:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """A failed corrected-stage check about one facet of a figure (the finding's first obs_id)."""
+
+    rule: str
+    facet: str  # value | share | rank | change
+    obs_id: str
+    expected: str | None
+    observed: str | None
+    tolerance: str | None = None
+    subject: str | None = None
+    message: str | None = None
+
+    @property
+    def text(self) -> str:
+        """'stated_change_matches expected [-37.16, -37.11] per cent, observed -51.8 per cent'."""
+        said = [f"{name} {x}" for name, x in (("expected", self.expected), ("observed", self.observed)) if x]
+        if not said and self.message:
+            said = [self.message.rstrip(".")]
+        return f"{self.rule} {', '.join(said)}" if said else self.rule
+
+
+# Which facet of its first obs_id a rule's finding is about; None: the finding is about no published number.
+FLAG_FACETS: dict[str, str | None] = {
+    "share_matches_ratio": "share",
+    "shares_sum_to_100": "share",
+    "stated_change_matches": "change",
+    "parts_sum_to_total": "value",
+    "group_totals_add_up": "value",
+    "subset_within_total": "value",
+    "quarters_agree_with_year": "value",
+    "plausible_change": "value",
+    "rank_matches_values": "rank",
+    "country_group_matches_reference": None,
+}
+
+
+def flags_text(flags: Iterable[Flag]) -> str:
+    """The findings of one facet in one phrase ('rule expected ..., observed ...; rule ...')."""
+    return "; ".join(f.text for f in flags)
+
+
+@dataclass(frozen=True)
 class Change:
     base_period: str
     unit: str  # percent | times | absolute | direction
@@ -87,6 +131,7 @@ class Change:
     precision: float | None
     prov: Provenance
     correction: Correction | None = None
+    flags: tuple[Flag, ...] = ()
 
     @property
     def sign(self) -> int:
@@ -119,6 +164,7 @@ class Fact:
     prov: dict  # facet -> Provenance
     corrections: dict  # facet -> Correction
     order: tuple = ()  # (delivery quarter, row number) of the row the figure was first delivered in
+    flags: dict = field(default_factory=dict)  # facet (as in prov) -> tuple[Flag, ...]
 
     @property
     def key(self) -> tuple:
@@ -196,6 +242,58 @@ def _corrections_index(corrections: pd.DataFrame | None) -> dict:
     return index
 
 
+def _flags_index(check_results: pd.DataFrame | None, rows: list[dict]) -> dict:
+    """(delivery quarter, obs_id) -> [Flag] for every failed check of the corrected stage (passed is False).
+
+    A finding is about its first obs_id, a row of the finding's quarter; when that quarter has no such row
+    (the figure came from an earlier delivery), the newest earlier delivery of that obs_id is meant.
+    """
+    index: dict = {}
+    if check_results is None or check_results.empty or "obs_ids" not in check_results.columns:
+        return index
+    delivered: dict = {}
+    for r in rows:
+        delivered.setdefault(r["obs_id"], set()).add(r.get("delivery_quarter"))
+    seen = set()
+    for rec in check_results.to_dict("records"):
+        if clean(rec.get("stage")) != "corrected" or not _false(rec):
+            continue
+        rule = clean(rec.get("rule"))
+        facet = FLAG_FACETS.get(rule or "")
+        ids = [x.strip() for x in str(clean(rec.get("obs_ids")) or "").split(",") if x.strip()]
+        if facet is None or not ids:
+            continue
+        obs_id, quarter = ids[0], clean(rec.get("quarter"))
+        quarters = delivered.get(obs_id, set())
+        if quarter not in quarters:
+            earlier = sorted(q for q in quarters if q is not None and (quarter is None or str(q) <= str(quarter)))
+            if not earlier:
+                continue
+            quarter = earlier[-1]
+        flag = Flag(rule=rule, facet=facet, obs_id=obs_id, expected=_text(rec.get("expected")),
+                    observed=_text(rec.get("observed")), tolerance=_text(rec.get("tolerance")),
+                    subject=_text(rec.get("subject")), message=_text(rec.get("message")))  # fmt: skip
+        key = (quarter, obs_id)
+        if (key, flag) in seen:
+            continue
+        seen.add((key, flag))
+        index.setdefault(key, []).append(flag)
+    for flags in index.values():
+        flags.sort(key=lambda f: (f.rule, f.expected or "", f.observed or ""))
+    return index
+
+
+def _false(rec: dict) -> bool:
+    """passed is False (a boolean, or its text from a CSV)."""
+    passed = clean(rec.get("passed"))
+    return passed is False or (isinstance(passed, str) and passed.strip().lower() in ("false", "0", "no"))
+
+
+def _text(x) -> str | None:
+    x = clean(x)
+    return None if x is None else str(x)
+
+
 def _facets_of_field(name: str, row: dict) -> list[str]:
     if name in ("value", "value_precision", "unit"):
         return ["value"]
@@ -230,7 +328,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 class _Builder:
     key: tuple
     base: dict
-    facets: dict = field(default_factory=dict)  # facet -> (row, payload)
+    facets: dict = field(default_factory=dict)  # facet -> (row, correction, flags)
     history: dict = field(default_factory=dict)  # facet -> list of (delivery_quarter, number, precision, unit)
 
 
@@ -243,12 +341,18 @@ class FactStore:
         self._by_key = {f.key: f for f in self.facts}
 
     @classmethod
-    def from_observations(cls, observations: pd.DataFrame, corrections: pd.DataFrame | None = None) -> FactStore:
+    def from_observations(
+        cls, observations: pd.DataFrame, corrections: pd.DataFrame | None = None,
+        check_results: pd.DataFrame | None = None,
+    ) -> FactStore:
+        """Facts of the observations; corrections (quality.corrections_applied) mark corrected facets and
+        failed corrected-stage findings (quality.check_results with obs_ids) flag the facets they are about."""
         rows = _records(observations)
         rows.sort(key=lambda r: (str(r.get("delivery_quarter") or ""), str(r.get("source") or ""),
                                  int(r.get("row_number") or 0), str(r.get("obs_id") or "")))  # fmt: skip
         obs_key = {(r.get("delivery_quarter"), r.get("source"), r["obs_id"]): _row_key(r) for r in rows}
         fixes = _corrections_index(corrections)
+        flagged = _flags_index(check_results, rows)
         builders: dict[tuple, _Builder] = {}
         for row in rows:
             key = _row_key(row)
@@ -271,14 +375,17 @@ class FactStore:
                 "share": (row.get("share"), row.get("share_precision"), "percent"),
                 "rank": (row.get("rank"), 1.0, None),
             }
+            flags: dict = {}
+            for flag in flagged.get((row.get("delivery_quarter"), row["obs_id"]), ()):
+                flags.setdefault(flag.facet, []).append(flag)
             for facet, (number, precision, unit) in numbers.items():
                 if number is None:
                     continue
-                b.facets[facet] = (row, fixed.get(facet))
+                b.facets[facet] = (row, fixed.get(facet), tuple(flags.get(facet, ())))
                 b.history.setdefault(facet, []).append((row.get("delivery_quarter"), float(number), precision, unit))
             if row.get("change") is not None:
                 facet = f"change|{row.get('change_base_period')}|{row.get('change_unit')}"
-                b.facets[facet] = (row, fixed.get("change"))
+                b.facets[facet] = (row, fixed.get("change"), tuple(flags.get("change", ())))
                 unit = row.get("unit") if row.get("change_unit") == "absolute" else row.get("change_unit")
                 b.history.setdefault(facet, []).append(
                     (row.get("delivery_quarter"), float(row["change"]), row.get("change_precision"), unit)
@@ -366,11 +473,13 @@ def _prov(row: dict) -> Provenance:
 def _fact(b: _Builder, obs_key: dict) -> Fact:
     base = b.base
     values = {}
-    prov, corrections, changes = {}, {}, []
-    for facet, (row, corr) in sorted(b.facets.items()):
+    prov, corrections, changes, flags = {}, {}, [], {}
+    for facet, (row, corr, found) in sorted(b.facets.items()):
         prov[facet] = _prov(row)
         if corr is not None:
             corrections[facet] = corr
+        if found:
+            flags[facet] = found
         if facet.startswith("change|"):
             changes.append(
                 Change(
@@ -380,6 +489,7 @@ def _fact(b: _Builder, obs_key: dict) -> Fact:
                     precision=row.get("change_precision"),
                     prov=prov[facet],
                     correction=corr,
+                    flags=found,
                 )
             )
         else:
@@ -410,6 +520,7 @@ def _fact(b: _Builder, obs_key: dict) -> Fact:
         prov=prov,
         corrections=corrections,
         order=(str(base.get("delivery_quarter") or ""), int(base.get("row_number") or 0)),
+        flags=flags,
     )
 
 

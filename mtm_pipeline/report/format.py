@@ -14,6 +14,10 @@ from datetime import date
 from mtm_pipeline.periods import parse_period
 
 COMPUTED_PRECISION = 0.1
+# Marks after a figure, in the text and in tables (the methodology section explains them).
+CORRECTED_MARK = "*"  # corrected between the delivered and the corrected stage (Annex B)
+COMPUTED_MARK = "\u2020"  # dagger: computed by the report (tables; the text says "computed" in words)
+FLAGGED_MARK = "\u2021"  # double dagger: inconsistent with other published figures, left as published (Annex A)
 _SCALES = ((1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh"}
 _MONTHS = (

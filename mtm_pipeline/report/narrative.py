@@ -1,20 +1,24 @@
 """The report's sentences, written from MeasureViews in the published report's phrasing (pure text).
 
 Every number goes through a Writer, which formats it at its published precision, marks a corrected figure
-("2,276*" with a footnote naming the published figure) and remembers the provenance of the figures of the
-current paragraph for its source footnote. Figures the report computes itself (a change from two values)
-are always followed by "computed" in the same parentheses.
+("2,276*" with a footnote naming the published figure), marks a figure that a failed check of the corrected
+stage is about and that was left as published ("51.8\u2021" with a footnote naming the check, what it expected
+and what it observed) and remembers the provenance of the figures of the current paragraph for its source
+footnote. Figures the report computes itself (a change from two values) are always followed by "computed" in
+the same parentheses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from mtm_pipeline.report.document import Bullets, Footnotes, Paragraph
-from mtm_pipeline.report.facts import Change, Fact, Provenance
+from mtm_pipeline.report.facts import Change, Fact, Flag, Provenance, flags_text
 from mtm_pipeline.report.figures_data import REMAINDER_ISO3, Comparison, MeasureView, Ranking
 from mtm_pipeline.report.format import (
     COMPUTED_PRECISION,
+    CORRECTED_MARK,
+    FLAGGED_MARK,
     capitalise,
     country_phrase,
     fmt_percent,
@@ -144,7 +148,7 @@ class Writer:
         if c.unit == "times":
             return f"{fmt_signed(c.value, c.precision)} times{mark}"
         if c.unit == "direction":
-            return "up" if c.value > 0 else "down"
+            return ("up" if c.value > 0 else "down") + mark
         return f"{fmt_signed(c.value, c.precision)}%{mark}"
 
     def computed(self, number: float) -> str:
@@ -153,24 +157,37 @@ class Writer:
     def cite(self, f: Fact, facet: str | None = None) -> None:
         self._used.append(f.provenance(facet))
 
-    def cite_change(self, c: Change) -> None:
-        """A change written in words only (a stated direction): cited, no number."""
+    def cite_change(self, c: Change) -> str:
+        """A change written in words only (a stated direction): cited, no number; returns its marks, to be
+        written after the words that state it."""
         self._used.append(c.prov)
+        return self._correction_mark(c)
 
     # ---------------------------------------------------------------- marks and paragraphs
 
+    def mark(self, f: Fact, facet: str) -> str:
+        """The marks of a facet written without its number (a rank): corrected and flagged."""
+        return self._mark(f, facet)
+
     def _mark(self, f: Fact, facet: str) -> str:
+        out = ""
         corr = f.corrections.get(facet)
-        if corr is None:
-            return ""
-        return "*" + self.notes.ref(correction_note(f, facet, corr.published, corr.field))
+        if corr is not None:
+            out += CORRECTED_MARK + self.notes.ref(correction_note(f, facet, corr.published, corr.field))
+        return out + self._flag_mark(f.flags.get(facet, ()), f.provenance(facet).obs_id, facet)
 
     def _correction_mark(self, c: Change) -> str:
-        if c.correction is None:
+        out = ""
+        if c.correction is not None:
+            published = c.correction.published
+            text = f"Corrected from the published {published}" if published else "Corrected"
+            out = CORRECTED_MARK + self.notes.ref(f"{text} ({c.prov.obs_id}, {c.correction.field}); see Annex B.")
+        return out + self._flag_mark(c.flags, c.prov.obs_id, "change")
+
+    def _flag_mark(self, flags: tuple[Flag, ...], obs_id: str, field: str) -> str:
+        if not flags:
             return ""
-        published = c.correction.published
-        text = f"Corrected from the published {published}" if published else "Corrected"
-        return "*" + self.notes.ref(f"{text} ({c.prov.obs_id}, {c.correction.field}); see Annex B.")
+        return FLAGGED_MARK + self.notes.ref(flag_note(flags, obs_id, field))
 
     def para(self, text: str, role: str = "narrative") -> Paragraph:
         """A paragraph; a narrative one ends with a footnote naming the sources of its figures."""
@@ -209,6 +226,13 @@ def correction_note(f: Fact, facet: str, published: str | None, field: str) -> s
     return f"Corrected ({obs}, {field}); the published figure is not recorded; see Annex B."
 
 
+def flag_note(flags: tuple[Flag, ...], obs_id: str, field: str) -> str:
+    """'Inconsistent with other published figures, left as published (rem_in_2023_total, change):
+    stated_change_matches expected [-37.16, -37.11] per cent, observed -51.8 per cent; see Annex A.'"""
+    return (f"Inconsistent with other published figures, left as published ({obs_id}, {field}): "
+            f"{flags_text(flags)}; see Annex A.")  # fmt: skip
+
+
 # -------------------------------------------------------------------- sentence parts
 
 
@@ -245,8 +269,7 @@ def comparison_clause(w: Writer, cmp: Comparison, people: str, unit: str | None)
         main = f"{w.change_abs(absolute, unit)} {'USD ' if money else ''}{more_less(absolute.sign, money)} {than}"
         absolute = None
     elif direction is not None:
-        main = f"{more_fewer(direction.sign, money)} {than}"
-        w.cite_change(direction)
+        main = f"{more_fewer(direction.sign, money)}{w.cite_change(direction)} {than}"
         if cmp.computed is not None:
             extra.append(f"{w.computed(cmp.computed)} per cent {more_less(1 if cmp.computed > 0 else -1, money)}, computed from the two figures")
         elif cmp.base is None:
@@ -302,11 +325,11 @@ def country_item(w: Writer, f: Fact, people: str, prep: str) -> str:
     return f"{w.value(f)} {people} {prep} {name}"
 
 
-def ranking_sentence(r: Ranking, v: MeasureView) -> str:
+def ranking_sentence(r: Ranking, v: MeasureView, mark: Callable[[Fact], str] | None = None) -> str:
     """'China, Türkiye and India were the top three non-CIS countries of origin in the second quarter of 2024
-    (in the order given; no figures were published).'"""
-    names = [country_phrase(f.country_name) if f.country_iso3 else (f.sector or f.education or f.category or "").lower()
-             for f in r.facts]  # fmt: skip
+    (in the order given; no figures were published).' `mark` gives the marks of a ranked item's rank."""
+    names = [(country_phrase(f.country_name) if f.country_iso3 else (f.sector or f.education or f.category or "").lower())
+             + (mark(f) if mark else "") for f in r.facts]  # fmt: skip
     count = {1: "top", 2: "top two", 3: "top three", 4: "top four", 5: "top five", 6: "top six", 7: "top seven",
              8: "top eight", 9: "top nine", 10: "top ten"}.get(len(names), f"top {len(names)}")  # fmt: skip
     when = in_period(r.period)
@@ -427,12 +450,11 @@ def change_note_sentences(w: Writer, v: MeasureView) -> list[str]:
         if directions:
             up = [f for f, c in directions if c.sign > 0]
             down = [f for f, c in directions if c.sign < 0]
-            for _f, c in directions:
-                w.cite_change(c)
+            marks = {id(f): w.cite_change(c) for f, c in directions}
             bits = []
             for group, verb in ((down, "decreased"), (up, "increased")):
                 if group:
-                    names = join_words([country_phrase(f.country_name) for f in group])
+                    names = join_words([country_phrase(f.country_name) + marks[id(f)] for f in group])
                     also = " also" if parts else ""
                     bits.append(f"{wd['short'] if not parts else 'those'} {wd['prep']} {names}{also} {verb}")
             sentence += ("; " if parts else " ") + "; ".join(bits) + " (direction stated, no figure published)"

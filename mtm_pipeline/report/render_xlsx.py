@@ -1,4 +1,8 @@
-"""Tables -> annex.xlsx (openpyxl): one sheet per table, numbers as numbers, fixed workbook metadata."""
+"""Tables -> annex.xlsx (openpyxl): one sheet per table, numbers as numbers, fixed workbook metadata.
+
+A number cell holds the number without its marks; what a mark in the text says (corrected, flagged as
+inconsistent with other published figures) is a comment on the cell, and the sheet's notes repeat it.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ def figure_table(figures: list[Figure]) -> Table:
 
 def render_xlsx(tables: list[Table], path: Path, created: datetime) -> Path:
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
 
     wb = Workbook()
@@ -54,6 +59,11 @@ def render_xlsx(tables: list[Table], path: Path, created: datetime) -> Path:
             cell.alignment = Alignment(wrap_text=True, vertical="bottom")
         for row in table.rows:
             ws.append([c.xlsx for c in row])
+            for i, c in enumerate(row, start=1):
+                if c.comment:
+                    comment = Comment(c.comment, "mtm_pipeline.report")
+                    comment.width, comment.height = 320, 140
+                    ws.cell(row=ws.max_row, column=i).comment = comment
         for note in (*table.notes, *([table.source] if table.source else [])):
             ws.append([])
             ws.append([note])

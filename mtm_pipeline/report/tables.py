@@ -1,7 +1,9 @@
 """Tables of the report (pure): Table 1 (sectors), Tables 2 and 3 (remittances), trend and annex tables.
 
 Cells show figures at their published precision; a figure the report computes is marked with a dagger
-and explained in the table's notes; a corrected figure is marked with an asterisk.
+and explained in the table's notes; a corrected figure is marked with an asterisk; a figure that a failed
+check of the corrected stage is about (left as published) is marked with a double dagger, and the table's
+notes name the check. In the XLSX the marks' meaning is a comment on the cell.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from collections.abc import Iterable
 import pandas as pd
 
 from mtm_pipeline.report.document import Cell, Table
-from mtm_pipeline.report.facts import Fact, Revision, clean
+from mtm_pipeline.report.facts import Change, Fact, Revision, clean, flags_text
 from mtm_pipeline.report.figures_data import order_facts
 from mtm_pipeline.report.format import (
+    COMPUTED_MARK,
     COMPUTED_PRECISION,
+    CORRECTED_MARK,
+    FLAGGED_MARK,
     fmt_count,
     fmt_millions,
     fmt_percent,
@@ -26,8 +31,6 @@ from mtm_pipeline.report.format import (
     round_to,
 )
 
-COMPUTED_MARK = "\u2020"  # dagger
-CORRECTED_MARK = "*"
 COMPUTED_NOTE = f"{COMPUTED_MARK} Computed by this report from the published figures (not published)."
 CORRECTED_NOTE = f"{CORRECTED_MARK} Corrected figure; the published figure and the reason are in Annex B."
 
@@ -38,14 +41,42 @@ def source_line(facts: Iterable[Fact]) -> str:
     return "Source: " + "; ".join(cites) if cites else "Source: none"
 
 
-def _mark(f: Fact, facet: str) -> str:
-    return CORRECTED_MARK if facet in f.corrections else ""
+def _cell(text: str, value, f: Fact, facet: str) -> Cell:
+    """A figure's cell with its marks: corrected (*) and flagged (double dagger), explained in a comment."""
+    from mtm_pipeline.report.narrative import correction_note, flag_note
+
+    marks, comments, flag = "", [], None
+    corr = f.corrections.get(facet)
+    if corr is not None:
+        marks += CORRECTED_MARK
+        comments.append(f"{CORRECTED_MARK} {correction_note(f, facet, corr.published, corr.field)}")
+    flags = f.flags.get(facet, ())
+    if flags:
+        marks += FLAGGED_MARK
+        comments.append(f"{FLAGGED_MARK} {flag_note(flags, f.provenance(facet).obs_id, facet)}")
+        flag = flags_text(flags)
+    return Cell(text + marks, value, "\n".join(comments) or None, flag)
+
+
+def _change_cell(text: str, value, c: Change) -> Cell:
+    from mtm_pipeline.report.narrative import flag_note
+
+    marks, comments, flag = "", [], None
+    if c.correction is not None:
+        marks += CORRECTED_MARK
+        published = f"Corrected from the published {c.correction.published}" if c.correction.published else "Corrected"
+        comments.append(f"{CORRECTED_MARK} {published} ({c.prov.obs_id}, {c.correction.field}); see Annex B.")
+    if c.flags:
+        marks += FLAGGED_MARK
+        comments.append(f"{FLAGGED_MARK} {flag_note(c.flags, c.prov.obs_id, 'change')}")
+        flag = flags_text(c.flags)
+    return Cell(text + marks, value, "\n".join(comments) or None, flag)
 
 
 def _count_cell(f: Fact | None) -> Cell:
     if f is None or f.value is None:
         return Cell("\u2013")
-    return Cell(fmt_count(f.value, f.value_precision) + _mark(f, "value"), f.value)
+    return _cell(fmt_count(f.value, f.value_precision), f.value, f, "value")
 
 
 def _share_cell(f: Fact | None, total: Fact | None) -> tuple[Cell, bool]:
@@ -53,20 +84,34 @@ def _share_cell(f: Fact | None, total: Fact | None) -> tuple[Cell, bool]:
     if f is None:
         return Cell("\u2013"), False
     if f.share is not None:
-        return Cell(fmt_percent(f.share, f.share_precision) + "%" + _mark(f, "share"), f.share), False
+        return _cell(fmt_percent(f.share, f.share_precision) + "%", f.share, f, "share"), False
     if f.value is not None and total is not None and total.value:
         share = round_to(f.value / total.value * 100.0, COMPUTED_PRECISION)
         return Cell(fmt_percent(share, COMPUTED_PRECISION) + "%" + COMPUTED_MARK, share), True
     return Cell("\u2013"), False
 
 
-def _notes(computed: bool, facts: Iterable[Fact]) -> tuple[str, ...]:
+def _notes(computed: bool, facts: Iterable[Fact], columns: tuple[str, ...] = (), rows: Iterable = ()) -> tuple[str, ...]:
     notes = []
     if computed:
         notes.append(COMPUTED_NOTE)
     if any(f.corrections for f in facts):
         notes.append(CORRECTED_NOTE)
+    notes.extend(flag_notes(columns, rows))
     return tuple(notes)
+
+
+def flag_notes(columns: tuple[str, ...], rows: Iterable) -> list[str]:
+    """One note per flagged cell: '<double dagger> Türkiye, Share of total 2022 %: inconsistent with other
+    published figures, left as published: share_matches_ratio expected ..., observed ...; see Annex A.'"""
+    out = []
+    for row in rows:
+        for i, cell in enumerate(row):
+            if cell.flag:
+                where = ", ".join(x for x in (row[0].text if i else "", columns[i] if i < len(columns) else "") if x)
+                out.append(f"{FLAGGED_MARK} {where}: inconsistent with other published figures, left as published: "
+                           f"{cell.flag}; see Annex A.")  # fmt: skip
+    return out
 
 
 def sector_table(number: int, sectors: list[Fact], total: Fact | None, period: str) -> Table:
@@ -76,14 +121,15 @@ def sector_table(number: int, sectors: list[Fact], total: Fact | None, period: s
         share, was_computed = _share_cell(f, total)
         computed |= was_computed
         rows.append((Cell(f.sector or ""), _count_cell(f), share))
+    columns = ("Sector of employment", "Number of people", "Percentage")
     return Table(
         key=f"Table {number}",
         title=f"Table {number}: Sectors of employment by number and percentage of individuals, "
         f"{period_caption(period)} (% and absolute numbers)",
-        columns=("Sector of employment", "Number of people", "Percentage"),
+        columns=columns,
         rows=tuple(rows),
         source=source_line([*sectors, *([total] if total else [])]),
-        notes=_notes(computed, sectors),
+        notes=_notes(computed, sectors, columns, rows),
         numeric_columns=(1, 2),
     )
 
@@ -108,21 +154,22 @@ def remittance_table(
         variance = _variance_cell(now, then, base_period)
         computed |= c1 or c2 or variance.text.endswith(COMPUTED_MARK)
         rows.append((Cell(name), _money_cell(then), share_then, _money_cell(now), share_now, variance))
+    columns = (
+        "Country",
+        f"{period_short(base_period)} (million USD)",
+        f"Share of total {period_short(base_period)} %",
+        f"{period_short(period)} (million USD)",
+        f"Share of total {period_short(period)} %",
+        "Variance %",
+    )
     return Table(
         key=f"Table {number}",
         title=f"Table {number}: Personal remittances transferred {direction_words} Kazakhstan in "
         f"{period_caption(base_period)} and {period_caption(period)} (% and absolute numbers)",
-        columns=(
-            "Country",
-            f"{period_short(base_period)} (million USD)",
-            f"Share of total {period_short(base_period)} %",
-            f"{period_short(period)} (million USD)",
-            f"Share of total {period_short(period)} %",
-            "Variance %",
-        ),
+        columns=columns,
         rows=tuple(rows),
         source=source_line([*current, *base]),
-        notes=_notes(computed, [*current, *base]),
+        notes=_notes(computed, [*current, *base], columns, rows),
         numeric_columns=(1, 2, 3, 4, 5),
     )
 
@@ -130,15 +177,14 @@ def remittance_table(
 def _money_cell(f: Fact | None) -> Cell:
     if f is None or f.value is None:
         return Cell("\u2013")
-    return Cell(fmt_millions(f.value, f.value_precision) + _mark(f, "value"), round(f.value / 1e6, 6))
+    return _cell(fmt_millions(f.value, f.value_precision), round(f.value / 1e6, 6), f, "value")
 
 
 def _variance_cell(now: Fact | None, then: Fact | None, base_period: str) -> Cell:
     if now is not None:
         stated = now.change(base_period, "percent")
         if stated is not None:
-            mark = CORRECTED_MARK if stated.correction else ""
-            return Cell(fmt_signed(stated.value, stated.precision) + mark, stated.value)
+            return _change_cell(fmt_signed(stated.value, stated.precision), stated.value, stated)
     if now is not None and then is not None and now.value is not None and then.value is not None:
         change = percent_change(now.value, then.value)
         if change is not None:
@@ -160,18 +206,19 @@ def series_table(key: str, title: str, series: list[tuple[str, list[Fact]]], uni
             if f is None or f.value is None:
                 cells.append(Cell("\u2013"))
             elif unit == "USD":
-                cells.append(Cell(fmt_millions(f.value, f.value_precision) + _mark(f, "value"), round(f.value / 1e6, 6)))
+                cells.append(_cell(fmt_millions(f.value, f.value_precision), round(f.value / 1e6, 6), f, "value"))
             else:
-                cells.append(Cell(fmt_count(f.value, f.value_precision) + _mark(f, "value"), f.value))
+                cells.append(_cell(fmt_count(f.value, f.value_precision), f.value, f, "value"))
         rows.append(tuple(cells))
     all_facts = [f for _, facts in series for f in facts]
+    columns = ("Period", *[name for name, _ in series])
     return Table(
         key=key,
         title=title,
-        columns=("Period", *[name for name, _ in series]),
+        columns=columns,
         rows=tuple(rows),
         source=source_line(all_facts),
-        notes=_notes(False, all_facts),
+        notes=_notes(False, all_facts, columns, rows),
         numeric_columns=tuple(range(1, len(series) + 1)),
     )
 

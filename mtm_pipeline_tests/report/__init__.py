@@ -52,3 +52,41 @@ def frame(*rows: dict) -> pd.DataFrame:
         full = {**DEFAULTS, "row_number": i, "obs_id": f"obs_{i}", **row}
         out.append(full)
     return pd.DataFrame(out)
+
+
+# The six findings the corrected stage of 2024-Q1 still fails (quality.check_results, copied from a pipeline run;
+# the first obs_id is the figure the finding is about).
+Q1_CORRECTED_FINDINGS = (
+    ("remittances", "share_matches_ratio", "rem_in_2022_tur,rem_in_2022_total",
+     "rem_in_2022_tur: 4% of rem_in_2022_total vs 16.6 million / 476.9 million",
+     "[3.46, 3.50] per cent (16.6 million / 476.9 million)", "4 per cent (implies a value of [16.68, 21.47] million)",
+     "share +/- 0.5; ratio +/- 0.011"),
+    ("residence_permits", "share_matches_ratio", "prp_2024q1_cis_uzb,prp_2024q1_cis",
+     "prp_2024q1_cis_uzb: 45.2% of prp_2024q1_cis vs 2,602 / 5,745", "45.29 per cent (2,602 / 5,745)",
+     "45.2 per cent (implies a value of [2,594, 2,599])", "share +/- 0.05; ratio exact"),
+    ("residence_permits", "share_matches_ratio", "prp_2024q1_cis_kgz,prp_2024q1_cis",
+     "prp_2024q1_cis_kgz: 6.3% of prp_2024q1_cis vs 358 / 5,745", "6.23 per cent (358 / 5,745)",
+     "6.3 per cent (implies a value of [360, 364])", "share +/- 0.05; ratio exact"),
+    ("residence_permits", "share_matches_ratio", "prp_2024q1_cis_tjk,prp_2024q1_cis",
+     "prp_2024q1_cis_tjk: 5.3% of prp_2024q1_cis vs 308 / 5,745", "5.36 per cent (308 / 5,745)",
+     "5.3 per cent (implies a value of [302, 307])", "share +/- 0.05; ratio exact"),
+    ("residence_permits", "share_matches_ratio", "prp_2024q1_noncis_chn,prp_2024q1_noncis",
+     "prp_2024q1_noncis_chn: 33.4% of prp_2024q1_noncis vs 739 / 2,219", "33.30 per cent (739 / 2,219)",
+     "33.4 per cent (implies a value of [741, 742])", "share +/- 0.05; ratio exact"),
+    ("remittances", "stated_change_matches", "rem_in_2023_total,rem_in_2022_total",
+     "rem_in_2023_total: 2023 vs 2022 stated -51.8 per cent", "[-37.16, -37.11] per cent", "-51.8 per cent",
+     "stated +/- 0.05; computed +/- 0.017"),
+)  # fmt: skip
+
+
+def check_row(source: str, rule: str, obs_ids: str, subject: str, expected: str | None, observed: str | None,
+              tolerance: str | None = None, **fields) -> dict:
+    """One quality.check_results row (a failed WARN of the corrected stage of 2024-Q1 unless fields say otherwise)."""
+    return {"quarter": "2024-Q1", "stage": "corrected", "source": source, "rule": rule, "severity": "WARN",
+            "passed": False, "subject": subject, "expected": expected, "observed": observed, "tolerance": tolerance,
+            "message": f"{subject}: expected {expected}, observed {observed}",
+            "evaluated_at": pd.Timestamp("2024-05-01 10:00"), "obs_ids": obs_ids, **fields}  # fmt: skip
+
+
+def q1_corrected_findings(**fields) -> pd.DataFrame:
+    return pd.DataFrame([check_row(*f, **fields) for f in Q1_CORRECTED_FINDINGS])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 import duckdb
 import pandas as pd
@@ -10,7 +11,7 @@ import pytest
 
 from mtm_pipeline.report.build import build_quarterly_report, build_trend_report
 from mtm_pipeline.report.inputs import ReportInputs, load_report_inputs
-from mtm_pipeline_tests.report import observations_for
+from mtm_pipeline_tests.report import observations_for, q1_corrected_findings
 from mtm_pipeline_tests.report.test_report_numbers import check_narrative, markdown_for
 
 CORRECTION = {"quarter": "2024-Q1", "source": "residence_permits", "obs_id": "prp_2024q1_cis_rus", "field": "value",
@@ -21,10 +22,13 @@ FINDINGS = [
     {"quarter": "2024-Q1", "stage": "delivered", "source": "residence_permits", "rule": "parts_sum_to_total",
      "severity": "ERROR", "passed": False, "subject": "prp_2024q1_cis", "expected": "5745", "observed": "5945",
      "tolerance": "0", "message": "CIS countries sum to 5,945, the CIS total is 5,745",
-     "evaluated_at": pd.Timestamp("2024-05-01 10:00")},
+     "evaluated_at": pd.Timestamp("2024-05-01 10:00"),
+     "obs_ids": "prp_2024q1_cis,prp_2024q1_cis_uzb,prp_2024q1_cis_rus,prp_2024q1_cis_kgz"},
     {"quarter": "2024-Q1", "stage": "corrected", "source": "border_crossings", "rule": "shares_sum_to_100",
      "severity": "WARN", "passed": True, "subject": "arr_2024q1_total", "expected": "100", "observed": "100",
-     "tolerance": "0.1", "message": "ok", "evaluated_at": pd.Timestamp("2024-05-01 10:00")},
+     "tolerance": "0.1", "message": "ok", "evaluated_at": pd.Timestamp("2024-05-01 10:00"),
+     "obs_ids": "arr_2024q1_cis_rus,arr_2024q1_cis_uzb"},
+    *q1_corrected_findings().to_dict("records"),  # failed in the corrected stage: flagged figures
 ]  # fmt: skip
 
 
@@ -166,9 +170,34 @@ def test_load_report_inputs_reads_the_corrected_stage_up_to_the_quarter():
     assert set(inputs.observations.stage) == {"corrected"}
     assert set(inputs.observations.delivery_quarter) == {"2024-Q1"}
     assert len(inputs.observations) == len(observations_for("2024-Q1"))
-    assert len(inputs.check_results) == 2 and len(inputs.corrections) == 1
+    assert len(inputs.check_results) == len(FINDINGS) and len(inputs.corrections) == 1
+    assert inputs.check_results.obs_ids.str.split(",").str[0].tolist().count("rem_in_2023_total") == 1
     assert len(load_report_inputs(con, "2024-Q2").observations) == len(corrected)
     # the warehouse route (DECIMAL, INTEGER and BOOLEAN columns read back) writes the same report
     assert markdown_for("2024-Q1", inputs.observations) == markdown_for("2024-Q1", observations_for("2024-Q1"))
     with pytest.raises(ValueError):
         load_report_inputs(con, "2024-Q1'; DROP TABLE x; --")
+
+
+def test_flagged_figures_are_marked_in_every_output(q1_builds):
+    from openpyxl import load_workbook
+
+    _, art, _ = q1_builds
+    md = art.markdown.read_text(encoding="utf-8")
+    assert "transfers to Kazakhstan declined by 51.8\u2021[^" in md
+    assert "observed -51.8 per cent; see Annex A." in md
+    html = art.html.read_text(encoding="utf-8")
+    assert re.search(r'51\.8\u2021<sup><a href="#fn-\d+"', html)
+    assert "<td class=\"num\">4%\u2021</td>" in html
+    wb = load_workbook(art.xlsx)
+    sheet = wb["Table 3"]
+    cell = next(row[2] for row in sheet.iter_rows(min_row=3) if row[0].value == "Türkiye")
+    assert cell.value == 4 and "share_matches_ratio" in cell.comment.text and cell.comment.text.startswith("\u2021")
+    notes = [row[0].value for row in sheet.iter_rows() if isinstance(row[0].value, str)]
+    assert any(n.startswith("\u2021 Türkiye, Share of total 2022 %") for n in notes)
+    try:
+        text = subprocess.run(["pdftotext", str(art.pdf), "-"], capture_output=True, text=True, check=False).stdout
+    except FileNotFoundError:
+        text = ""
+    if text:  # poppler installed: the PDF carries the mark (DejaVu has the glyph)
+        assert "51.8\u2021" in text and "4%\u2021" in text

@@ -6,7 +6,10 @@ measures) whose value, share or stated change, formatted here at its published p
 that text. The observation must also fit its context: its reference period is named in the section,
 its country is named in the sentence, numbers follow the order in which their countries are named, and
 an unsigned change agrees with the words around it ("less", "declined", "more"...). A number the report
-computed (marked "computed") must equal the change between two observed values named in its sentence.
+computed (marked "computed") must equal the change between two observed values named in its sentence. The
+marks after a number (* corrected, \u2021 flagged by a failed check) are read too: a corrected number must be
+a corrected observation; when the flagged figures are given (obs_id and facet), a number is marked flagged if
+and only if it is one of them.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ NEGATIVE = re.compile(r"\b(less|fewer|lower|decrease|decreased|decline|declined|
 POSITIVE = re.compile(r"\b(more|higher|increase|increased|rose|up)\b")
 NUMBER = re.compile(
     r"(?<![\w.,])([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?:\s(million|billion|thousand)\b)?(?:%|\stimes)?(\*)?"
+    r"(\u2021)?"
 )
 
 
@@ -166,7 +170,7 @@ def narrative(md: str) -> list[tuple[str, str]]:
             m = re.match(r"#+\s+([\dI]+(?:\.\d+)?)", block)
             section = m.group(1).rstrip(".") if m else section
             continue
-        if not block or block.startswith(("![", "**", "|", "*Source", "*\u2020", "*\\*")):
+        if not block or block.startswith(("![", "**", "|", "*Source", "*\u2020", "*\u2021", "*\\*")):
             continue
         if block.startswith("*") and not block.startswith("*\\") and block.endswith("*"):
             block = block[1:-1]
@@ -194,8 +198,11 @@ def strip_non_figures(text: str, ages: list[str]) -> str:
     return text
 
 
-def check_narrative(md: str, observations: pd.DataFrame) -> tuple[int, list[str]]:
-    """(numbers checked, problems) for the narrative of a report built from `observations`."""
+def check_narrative(
+    md: str, observations: pd.DataFrame, flagged: set[tuple[str, str]] | None = None
+) -> tuple[int, list[str]]:
+    """(numbers checked, problems) for the narrative of a report built from `observations`; `flagged`: the
+    (obs_id, facet) that failed checks are about, facet value | share | change."""
     rows = observations.to_dict("records")
     for row in rows:
         for key in ("direction", "country_name", "age_group"):
@@ -221,7 +228,7 @@ def check_narrative(md: str, observations: pd.DataFrame) -> tuple[int, list[str]
             spans = period_spans(sentence, periods)
             pointer, previous_end = -1, 0
             for m in NUMBER.finditer(clean):
-                number, scale, corrected = m.group(1), m.group(2), m.group(3)
+                number, scale, corrected, flag = m.group(1), m.group(2), m.group(3), m.group(4)
                 if not scale and re.fullmatch(r"\d{4}", number) and number in years:
                     continue  # a year
                 checked += 1
@@ -239,6 +246,8 @@ def check_narrative(md: str, observations: pd.DataFrame) -> tuple[int, list[str]
                     found = [c for c in found if c.facet == "change" or c.row["period"] == named]
                 if corrected:
                     found = [c for c in found if c.row.get("corrected_fields")]
+                if flagged is not None:
+                    found = [c for c in found if ((c.row["obs_id"], c.facet) in flagged) == bool(flag)]
                 if found and all(c.row.get("country_name") for c in found):
                     ordered = sorted(found, key=lambda c: mentions[c.row["country_name"]])
                     after_pointer = [c for c in ordered if mentions[c.row["country_name"]] >= pointer]
