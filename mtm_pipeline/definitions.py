@@ -20,7 +20,15 @@ defs = dg.Definitions(
     assets=[country_reference, *quarter_assets, trend_report],
     jobs=[quarter_job],
     schedules=[quarterly_schedule],
-    sensors=[raw_extracts_sensor],
+    sensors=[
+        raw_extracts_sensor,
+        # Evaluates automation conditions (trend_report refreshes after any quarter changes); on by default.
+        dg.AutomationConditionSensorDefinition(
+            "default_automation_condition_sensor",
+            target=dg.AssetSelection.all(),
+            default_status=dg.DefaultSensorStatus.RUNNING,
+        ),
+    ],
     resources={"warehouse": WarehouseResource()},
     # One process per run: steps share no DuckDB lock contention and a quarter runs in about a second.
     executor=dg.in_process_executor,

@@ -45,7 +45,8 @@ from mtm_pipeline_tests.ui.summary import note
 
 pytestmark = pytest.mark.ui
 
-SCREENSHOTS = REPO / "docs" / "ui-screenshots"
+# Screenshots go to a temporary folder; MTM_UPDATE_SCREENSHOTS=1 writes the committed copies instead.
+COMMITTED_SCREENSHOTS = REPO / "docs" / "ui-screenshots"
 RUN_TIMEOUT = 180
 SENSOR_TIMEOUT = 150  # minimum_interval_seconds=30 between ticks, then the run itself
 
@@ -207,7 +208,7 @@ def shown_in_graph(name: str, labels: list[str]) -> bool:
     return False
 
 
-def test_ui_pages_in_headless_chromium(stack: DagsterStack):
+def test_ui_pages_in_headless_chromium(stack: DagsterStack, tmp_path_factory):
     executable = chromium_path()
     if executable is None:
         note(f"SKIPPED UI screenshots: {SKIP_REASON}")
@@ -220,6 +221,8 @@ def test_ui_pages_in_headless_chromium(stack: DagsterStack):
         add_quarter(stack, "2024-Q1")
         quarters = partition_keys(stack)
     stack.graphql("mutation { setNuxSeen }")  # no "Join the Dagster community" dialog over the pages
+    update = os.environ.get("MTM_UPDATE_SCREENSHOTS") == "1"
+    SCREENSHOTS = COMMITTED_SCREENSHOTS if update else tmp_path_factory.mktemp("ui-screenshots")  # noqa: N806
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with chromium_page(executable) as page:
@@ -278,5 +281,5 @@ def test_ui_pages_in_headless_chromium(stack: DagsterStack):
             assert rule in checks_text
     note(
         f"Chromium ({chromium_version(executable)}): asset graph, partitions {', '.join(quarters)} and "
-        f"checks pages in {time.monotonic() - started:.0f} s; screenshots in docs/ui-screenshots/"
+        f"checks pages in {time.monotonic() - started:.0f} s; screenshots in {SCREENSHOTS}"
     )
