@@ -44,6 +44,12 @@ def test_redelivered_quarter_keeps_both_vintages_and_lists_the_revision(data_dir
         ).fetchall()
         assert [float(v) for (v,) in published] == [11800]
 
+    # the quarter's report (built in the same run) notes the revision of a figure already published
+    report = (data_dir / "reports" / "2024-Q1" / "report.md").read_text(encoding="utf-8")
+    revised = report[report.index("Revised figures") :]
+    assert "emigrants 2023" in revised and "RUS" in revised
+    assert "11,720" in revised and "11,800" in revised
+
 
 def test_unchanged_redelivery_and_restated_figures_are_not_revisions(data_dir, tmp_path):
     warehouse = WarehouseResource(path=str(tmp_path / "mtm.duckdb"))

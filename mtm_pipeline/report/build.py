@@ -15,7 +15,7 @@ import pandas as pd
 from mtm_pipeline.periods import parse_quarter_key
 from mtm_pipeline.report.compose import QuarterlySource, compose_quarterly, compose_trend
 from mtm_pipeline.report.document import Bullets, Document, Heading, Table
-from mtm_pipeline.report.facts import FactStore
+from mtm_pipeline.report.facts import FactStore, Revision
 from mtm_pipeline.report.inputs import ReportInputs
 from mtm_pipeline.report.render_markdown import escape
 
@@ -86,12 +86,37 @@ def _write(doc: Document, xlsx_tables: list[Table], out_dir: Path, created: date
     return ReportArtifacts(markdown, html, pdf, xlsx, figures, key_findings_markdown(doc))
 
 
+def redelivery_revisions(redeliveries: pd.DataFrame, observations: pd.DataFrame) -> list[Revision]:
+    """Figures changed by a second delivery of the same quarter (history.revisions rows) as Revisions."""
+    if redeliveries.empty:
+        return []
+    units = {(r.delivery_quarter, r.source, r.obs_id): r.unit for r in observations.itertuples()}
+    out = []
+    for row in redeliveries.itertuples():
+        dims = [row.direction, row.country_iso3, row.country_group, row.purpose, row.category, row.sector,
+                row.education, row.age_group]  # fmt: skip
+        inner = ", ".join(str(d) for d in dims if isinstance(d, str) and d)
+        label = f"{row.measure} {row.period}" + (f" ({inner})" if inner else "")
+        quarter = row.new_delivery_quarter
+        earlier = f"{quarter} (earlier file {row.old_delivery_id.rsplit('/', 1)[-1][:8]})"
+        facets = (("value", units.get((quarter, row.source, row.obs_id))), ("share", "percent"))
+        for facet, unit in facets:
+            old, new = getattr(row, f"old_{facet}"), getattr(row, f"new_{facet}")
+            if pd.isna(old) or pd.isna(new) or float(old) == float(new):
+                continue
+            out.append(Revision(label, facet, earlier, float(old), quarter, float(new), unit,
+                                float(getattr(row, f"old_{facet}_precision")),
+                                float(getattr(row, f"new_{facet}_precision"))))  # fmt: skip
+    return out
+
+
 def build_quarterly_report(inputs: ReportInputs, out_dir: Path) -> ReportArtifacts:
     """The quarterly report of inputs.quarter in out_dir (= <MTM_DATA_DIR>/reports/<quarter>/)."""
     quarter = inputs.quarter
     end = parse_quarter_key(quarter).end
     observations = report_observations(inputs.observations, quarter)
     store = FactStore.from_observations(observations, _frame(inputs.corrections), _frame(inputs.check_results))
+    store.revisions.extend(redelivery_revisions(_frame(inputs.redeliveries), observations))
     doc, extra = compose_quarterly(QuarterlySource(quarter, store, _frame(inputs.check_results),
                                                    _frame(inputs.corrections)))  # fmt: skip
     created = datetime(end.year, end.month, end.day, tzinfo=UTC)

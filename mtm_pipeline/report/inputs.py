@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -18,12 +18,15 @@ class ReportInputs:
         figures whose numbers differ between deliveries as revisions (report.facts).
     check_results: quality.check_results rows for this quarter (both stages; may be empty).
     corrections: quality.corrections_applied rows for this quarter (may be empty).
+    redeliveries: history.revisions rows where a delivery quarter was delivered again with other figures
+        (both vintages of the same delivery quarter, up to `quarter`; may be empty).
     """
 
     quarter: str
     observations: pd.DataFrame
     check_results: pd.DataFrame
     corrections: pd.DataFrame
+    redeliveries: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _table_exists(con, qualified: str) -> bool:
@@ -55,4 +58,11 @@ def load_report_inputs(con, quarter: str) -> ReportInputs:
         con, "quality.check_results", "quarter = ?", [quarter], "stage, source, rule, subject, message"
     )
     corrections = _read(con, "quality.corrections_applied", "quarter = ?", [quarter], "source, obs_id, field")
-    return ReportInputs(quarter, observations, check_results, corrections)
+    redeliveries = pd.DataFrame()
+    if _table_exists(con, "history.deliveries"):
+        redeliveries = con.execute(
+            "SELECT * FROM history.revisions WHERE new_delivery_quarter <= ? "
+            "AND split_part(old_delivery_id, '/', 1) = new_delivery_quarter ORDER BY new_received_at, obs_id",
+            [quarter],
+        ).df()
+    return ReportInputs(quarter, observations, check_results, corrections, redeliveries)

@@ -198,6 +198,8 @@ WITH figures AS (
     SELECT *,
         lag(value) OVER figure AS old_value,
         lag(share) OVER figure AS old_share,
+        lag(value_precision) OVER figure AS old_value_precision,
+        lag(share_precision) OVER figure AS old_share_precision,
         lag(delivery_id) OVER figure AS old_delivery_id,
         lag(received_at) OVER figure AS old_received_at
     FROM figures
@@ -209,6 +211,8 @@ WITH figures AS (
 )
 SELECT measure, period, direction, country_iso3, country_group, purpose, category, sector, education,
        age_group, old_value, value AS new_value, old_share, share AS new_share,
+       old_value_precision, value_precision AS new_value_precision,
+       old_share_precision, share_precision AS new_share_precision,
        old_delivery_id, delivery_id AS new_delivery_id, old_received_at, received_at AS new_received_at,
        delivery_quarter AS new_delivery_quarter, source, obs_id
 FROM ordered
