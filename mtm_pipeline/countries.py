@@ -17,9 +17,15 @@ from importlib import resources
 REMAINDER_ISO3 = "ZZZ"  # "Other countries": the unnamed remainder of a breakdown
 _CIS_STATUSES = {"member", "participant"}
 
-# Latin letters that look like Cyrillic ones, and back: a name typed with a mixed keyboard.
-_LATIN_TO_CYRILLIC = str.maketrans("AaBCcEeHKkMmOoPpTXxYy", "АаВСсЕеНКкМмОоРрТХхУу")
-_CYRILLIC_TO_LATIN = str.maketrans("АаВСсЕеНКкМмОоРрТХхУу", "AaBCcEeHKkMmOoPpTXxYy")
+# Latin letters that look like Cyrillic ones (Russian, Kazakh і and һ), and back: a name typed with a
+# mixed keyboard is read in the script most of its letters are in.
+_LATIN_LOOKALIKES = "AaBCcEeHKkMmOoPpTXxYyIiSsJjh"
+_CYRILLIC_LOOKALIKES = "АаВСсЕеНКкМмОоРрТХхУуІіЅѕЈјһ"
+_LATIN_TO_CYRILLIC = str.maketrans(_LATIN_LOOKALIKES, _CYRILLIC_LOOKALIKES)
+_CYRILLIC_TO_LATIN = str.maketrans(_CYRILLIC_LOOKALIKES, _LATIN_LOOKALIKES)
+# Apostrophes and hyphens as typed by different keyboards and word processors.
+_APOSTROPHES = str.maketrans({c: "'" for c in "\u2019\u2018\u02bc\u00b4\u2032`"})
+_HYPHENS = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013"})
 
 
 class UnmappedCountryError(ValueError):
@@ -33,8 +39,10 @@ def _script_counts(text: str) -> tuple[int, int]:
 
 
 def normalise_name(name: str) -> str:
-    """Comparable form of a country name: NFC, one script, apostrophes unified, case-folded, single spaces."""
-    text = unicodedata.normalize("NFC", name).replace("\u2019", "'").replace("`", "'")
+    """Comparable form of a country name: NFC, no invisible format characters (zero-width space, soft
+    hyphen, BOM), one script, apostrophes and hyphens unified, case-folded, single spaces."""
+    text = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch) != "Cf")
+    text = text.translate(_APOSTROPHES).translate(_HYPHENS)
     latin, cyrillic = _script_counts(text)
     if latin and cyrillic:
         text = text.translate(_LATIN_TO_CYRILLIC if cyrillic >= latin else _CYRILLIC_TO_LATIN)

@@ -1,4 +1,8 @@
-"""Parse figures as agencies write them, keeping the precision they were published at."""
+"""Parse figures as agencies write them, keeping the precision they were published at.
+
+The accepted notations are documented in data/raw/README.md ("Accepted number notations"); anything
+else is refused with the reason, never guessed.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +26,21 @@ _SCALE_WORDS = {
 }
 # space, no-break space, narrow no-break space, thin space
 _GROUP_SPACES = "\u0020\u00a0\u202f\u2009"
-_THOUSANDS_COMMAS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
-_PLAIN = re.compile(r"^\d+(\.\d+)?$")
+_MINUS_SIGNS = "-\u2212"  # hyphen-minus, minus sign
+# A scale word written straight after the digits ("1,08млрд", "2.7million").
+_ATTACHED_SCALE = re.compile(
+    r"^(?P<number>.*?\d)(?P<word>"
+    + "|".join(sorted(map(re.escape, _SCALE_WORDS), key=len, reverse=True))
+    + r")$",
+    re.IGNORECASE,
+)
+# Thousands groups: the first group has 1-3 digits and does not start with 0 ("0,500" is a decimal comma).
+_THOUSANDS_COMMAS = re.compile(r"^[1-9]\d{0,2}(,\d{3})+(\.\d+)?$", re.ASCII)
+_THOUSANDS_DOTS_DECIMAL_COMMA = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+,\d+$", re.ASCII)
+_SPACE_GROUPS = re.compile(r"^[1-9]\d{0,2}( \d{3})+([.,]\d+)?$", re.ASCII)
+_PLAIN = re.compile(r"^\d+(\.\d+)?$", re.ASCII)
+# float64 (what the conformed frames carry) holds 15 significant decimal digits exactly.
+MAX_SIGNIFICANT_DIGITS = 15
 
 
 class NumberFormatError(ValueError):
@@ -49,6 +66,50 @@ class PublishedNumber:
     def high(self) -> Decimal:
         return self.value + self.precision / 2
 
+    @property
+    def decimal_places(self) -> int:
+        """Decimal places of the value in base units (0 for '1,08 billion', 1 for '58.2')."""
+        return max(0, -self.precision.normalize().as_tuple().exponent)
+
+
+def _split_scale(s: str) -> tuple[str, Decimal]:
+    parts = s.rsplit(None, 1) if any(ch in s for ch in _GROUP_SPACES) else [s]
+    if len(parts) == 2 and parts[1].lower() in _SCALE_WORDS:
+        return parts[0].strip(), _SCALE_WORDS[parts[1].lower()]
+    if match := _ATTACHED_SCALE.match(s):
+        return match.group("number").strip(), _SCALE_WORDS[match.group("word").lower()]
+    return s, Decimal(1)
+
+
+def _plain_digits(s: str, original: str) -> str:
+    """The number with thousands separators removed and a dot as the decimal mark."""
+    if any(space in s for space in _GROUP_SPACES):
+        spaced = s
+        for space in _GROUP_SPACES:
+            spaced = spaced.replace(space, " ")
+        if not _SPACE_GROUPS.match(spaced):
+            raise NumberFormatError(
+                f"{original!r} has spaces that are not thousands separators (groups of three digits)"
+            )
+        s = spaced.replace(" ", "").replace(",", ".")
+    if "," in s and "." in s:
+        if s.rfind(",") > s.rfind("."):  # 1.234,5: dot groups thousands, comma is decimal
+            if not _THOUSANDS_DOTS_DECIMAL_COMMA.match(s):
+                raise NumberFormatError(f"{original!r} mixes commas and dots in no accepted notation")
+            return s.replace(".", "").replace(",", ".")
+        if not _THOUSANDS_COMMAS.match(s):
+            raise NumberFormatError(f"{original!r} mixes commas and dots in no accepted notation")
+        return s.replace(",", "")
+    if "," in s:
+        if _THOUSANDS_COMMAS.match(s):
+            return s.replace(",", "")
+        if s.count(",") == 1:
+            return s.replace(",", ".")
+        raise NumberFormatError(
+            f"{original!r} has commas that are neither thousands groups nor a decimal comma"
+        )
+    return s
+
 
 def parse_published_number(text: str, *, allow_percent_sign: bool = False) -> PublishedNumber:
     """Read one published figure: '2,975,788', '883,5', '1 234', '1,08 млрд', '2.7 million', '-12.6%'.
@@ -64,33 +125,19 @@ def parse_published_number(text: str, *, allow_percent_sign: bool = False) -> Pu
             raise NumberFormatError(f"{original!r} has a per cent sign where a count or amount is expected")
         s = s[:-1].strip()
     sign = Decimal(1)
-    if s[:1] in "+-\u2212":
+    if s[:1] in f"+{_MINUS_SIGNS}":
         sign = Decimal(-1) if s[0] != "+" else Decimal(1)
         s = s[1:].strip()
-    scale = Decimal(1)
-    parts = s.rsplit(None, 1) if any(ch in s for ch in " \u00a0\u202f\u2009") else [s]
-    if len(parts) == 2 and parts[1].lower() in _SCALE_WORDS:
-        s, scale = parts[0], _SCALE_WORDS[parts[1].lower()]
-    for space in _GROUP_SPACES:
-        s = s.replace(space, "")
-    if "," in s and "." in s:
-        if s.rfind(",") > s.rfind("."):  # 1.234,5: dot groups thousands, comma is decimal
-            s = s.replace(".", "").replace(",", ".")
-        elif not _THOUSANDS_COMMAS.match(s):
-            raise NumberFormatError(f"{original!r} mixes commas and dots in no accepted notation")
-        else:
-            s = s.replace(",", "")
-    elif "," in s:
-        if _THOUSANDS_COMMAS.match(s):
-            s = s.replace(",", "")
-        elif s.count(",") == 1:
-            s = s.replace(",", ".")
-        else:
-            raise NumberFormatError(
-                f"{original!r} has commas that are neither thousands groups nor a decimal comma"
-            )
+    s, scale = _split_scale(s)
+    s = _plain_digits(s, original)
     if not _PLAIN.match(s):
         raise NumberFormatError(f"{original!r} is not a number")
+    significant = s.replace(".", "").lstrip("0")
+    if len(significant) > MAX_SIGNIFICANT_DIGITS:
+        raise NumberFormatError(
+            f"{original!r} has {len(significant)} significant digits; at most {MAX_SIGNIFICANT_DIGITS} "
+            "are kept exactly (write a scale word, e.g. '1.08 billion')"
+        )
     try:
         magnitude = Decimal(s)
     except InvalidOperation as exc:  # pragma: no cover - the regex above already guards this
