@@ -822,8 +822,9 @@ class _Composer:
         self.h(2, "8. Revised Figures")
         revisions = [r for r in self.store.revisions if r.later_quarter <= self.q]
         if revisions:
-            self.add(Paragraph("The following figures were delivered again in a later quarter with different "
-                               "numbers; the report uses the newest delivery.", "boilerplate"))  # fmt: skip
+            self.add(Paragraph("The following figures were delivered again, in a later quarter or as a new file "
+                               "for the same quarter, with different numbers; the report uses the newest "
+                               "delivery.", "boilerplate"))  # fmt: skip
             self.add(TableBlock(tables.revisions_table(revisions)))
         else:
             self.add(Paragraph("No figure delivered in more than one quarter differs between deliveries.", "boilerplate"))
