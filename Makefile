@@ -11,7 +11,7 @@ export DAGSTER_HOME ?= $(abspath $(MTM_DATA_DIR))/dagster_home
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: run test ui install lint clean-warehouse rebuild
+.PHONY: run test ui install lint backup list-backups restore rebuild
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,18 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Warehouse maintenance (see README "Reliability")
+backup: $(STAMP)
+	$(BIN)/python -m mtm_pipeline.maintenance backup
+
+list-backups: $(STAMP)
+	$(BIN)/python -m mtm_pipeline.maintenance list-backups
+
+restore: $(STAMP)
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<file from make list-backups>"; exit 2; }
+	$(BIN)/python -m mtm_pipeline.maintenance restore "$(BACKUP)"
+
+# Move the warehouse aside (kept as a backup) and load every quarter in raw/ again.
+rebuild: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m mtm_pipeline.maintenance rebuild

@@ -37,6 +37,10 @@ def run(quarters: list[str] | None = None) -> int:
         print(f"no quarter folders in {paths.raw}; nothing to do")
         return 1
     instance = _instance()
+    from mtm_pipeline.maintenance import release_stale_runs
+
+    for run_id in release_stale_runs(instance):  # a killed run would otherwise hold the writer pool slot
+        print(f"released run {run_id}: its process no longer exists")
     instance.add_dynamic_partitions(
         QUARTERS_NAME, [q for q in quarters if not instance.has_dynamic_partition(QUARTERS_NAME, q)]
     )

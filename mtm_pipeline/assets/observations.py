@@ -1,6 +1,8 @@
 """The published quarter, in two stages: 'delivered' (extracts conformed, as received) and 'corrected'
 (data/corrections applied). Each stage is checked by every consistency rule before it is swapped in."""
 
+import os
+
 import dagster as dg
 import pandas as pd
 
@@ -21,8 +23,10 @@ from mtm_pipeline.resources import WarehouseResource
 from mtm_pipeline.settings import data_paths
 from mtm_pipeline.sources.errors import ExtractError, Problem
 from mtm_pipeline.sources.schema import ObservationSchema
+from mtm_pipeline.warehouse.backup import backup_warehouse
 from mtm_pipeline.warehouse.quarters import publish_stage, read_history, read_stage, read_staged
 
+BACKUPS_KEPT = int(os.environ.get("MTM_BACKUPS_KEPT", "5"))
 CONFORMANCE_CHECK = "conformance"
 GX_CHECK = "great_expectations"
 PREVIEW_COLUMNS = ["source", "measure", "period", "country_iso3", "value", "share", "change"]
@@ -79,6 +83,9 @@ def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConf
         raise dg.Failure(description=str(error)) from None
     delivered.insert(1, "stage", "delivered")
     delivered["corrected_fields"] = None
+    backup = backup_warehouse(warehouse.file, data_paths().backups, keep=BACKUPS_KEPT, label=f"before-{quarter.lower()}")
+    if backup:
+        context.log.info(f"warehouse backed up to {backup} before loading {quarter}")
     with warehouse.connect() as con:
         outcome = evaluate_stage(context, config, delivered, read_history(con, quarter), "delivered")
         publish_stage(con, quarter, "delivered", None if outcome.blocked else delivered, outcome.rows)

@@ -40,6 +40,25 @@ def _filled(series: pd.Series) -> pd.Series:
     return series.str.len() > 0
 
 
+# What each custom check means, by check (method) name: pandera forgets a check's `name=` once a
+# second subclass of the model is built, so failures are described from this table instead.
+CHECK_DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "_period_valid": ("period", "a quarter YYYY-Qn, a year YYYY or a date YYYY-MM-DD"),
+    "_base_period_valid": ("change_base_period", "empty or a period"),
+    "_value_is_number": ("value", "empty or a number (an accepted notation)"),
+    "_value_not_negative": ("value", "not negative"),
+    "_share_valid": ("share", "empty or a per cent between 0 and 100"),
+    "_change_is_number": ("change", "empty or a signed number"),
+    "_measure_known": ("measure", "one of this source's measures"),
+    "_agency_known": ("agency", "the agency that produces this source"),
+    "_unit_matches_measure": ("unit", "required with a value or an absolute change, and the measure's unit"),
+    "_has_a_figure": ("value", "at least one of value, share, change or rank is filled"),
+    "_change_complete": ("change_unit", "change, change_unit and change_base_period are filled together"),
+    "_part_of_exists": ("part_of", "empty or the obs_id of another row in this file"),
+    "_parts_complete_with_part_of": ("parts_complete", "filled exactly when part_of is"),
+}
+
+
 class ExtractSchema(pa.DataFrameModel):
     """Text cells of one extract. Empty cells are ''. Check names start with the column they concern."""
 
@@ -78,23 +97,23 @@ class ExtractSchema(pa.DataFrameModel):
         strict = True
         coerce = False
 
-    @pa.check("period", name="period: a quarter YYYY-Qn, a year YYYY or a date YYYY-MM-DD", element_wise=True)
+    @pa.check("period", element_wise=True)
     def _period_valid(cls, text: str) -> bool:
         return _is_period(text)
 
-    @pa.check("change_base_period", name="change_base_period: empty or a period", element_wise=True)
+    @pa.check("change_base_period", element_wise=True)
     def _base_period_valid(cls, text: str) -> bool:
         return text == "" or _is_period(text)
 
-    @pa.check("value", name="value: empty or a number (an accepted notation)", element_wise=True)
+    @pa.check("value", element_wise=True)
     def _value_is_number(cls, text: str) -> bool:
         return text == "" or _is_number(text)
 
-    @pa.check("value", name="value: not negative", element_wise=True)
+    @pa.check("value", element_wise=True)
     def _value_not_negative(cls, text: str) -> bool:
         return text == "" or not _is_number(text) or parse_published_number(text).value >= 0
 
-    @pa.check("share", name="share: empty or a per cent between 0 and 100", element_wise=True)
+    @pa.check("share", element_wise=True)
     def _share_valid(cls, text: str) -> bool:
         if text == "":
             return True
@@ -103,40 +122,40 @@ class ExtractSchema(pa.DataFrameModel):
             and 0 <= parse_published_number(text, allow_percent_sign=True).value <= 100
         )
 
-    @pa.check("change", name="change: empty or a signed number", element_wise=True)
+    @pa.check("change", element_wise=True)
     def _change_is_number(cls, text: str) -> bool:
         return text == "" or _is_number(text, percent=True)
 
-    @pa.dataframe_check(name="measure: one of this source's measures")
+    @pa.dataframe_check()
     def _measure_known(cls, df: pd.DataFrame) -> Series[bool]:
         return df["measure"].isin(list(cls._measure_units))
 
-    @pa.dataframe_check(name="agency: the agency that produces this source")
+    @pa.dataframe_check()
     def _agency_known(cls, df: pd.DataFrame) -> Series[bool]:
         return df["agency"].isin(list(cls._agencies))
 
-    @pa.dataframe_check(name="unit: required with a value or an absolute change, and the measure's unit")
+    @pa.dataframe_check()
     def _unit_matches_measure(cls, df: pd.DataFrame) -> Series[bool]:
         expected = df["measure"].map(cls._measure_units).fillna("")
         needed = _filled(df["value"]) | (df["change_unit"] == "absolute")
         return (df["unit"] == expected) | (~needed & (df["unit"] == ""))
 
-    @pa.dataframe_check(name="value: at least one of value, share, change or rank is filled")
+    @pa.dataframe_check()
     def _has_a_figure(cls, df: pd.DataFrame) -> Series[bool]:
         return _filled(df["value"]) | _filled(df["share"]) | _filled(df["change"]) | _filled(df["rank"])
 
-    @pa.dataframe_check(name="change_unit: change, change_unit and change_base_period are filled together")
+    @pa.dataframe_check()
     def _change_complete(cls, df: pd.DataFrame) -> Series[bool]:
         filled = (
             _filled(df["change"]).astype(int) + _filled(df["change_unit"]) + _filled(df["change_base_period"])
         )
         return (filled == 0) | (filled == 3)
 
-    @pa.dataframe_check(name="part_of: empty or the obs_id of another row in this file")
+    @pa.dataframe_check()
     def _part_of_exists(cls, df: pd.DataFrame) -> Series[bool]:
         return (df["part_of"] == "") | (df["part_of"].isin(df["obs_id"]) & (df["part_of"] != df["obs_id"]))
 
-    @pa.dataframe_check(name="parts_complete: filled exactly when part_of is")
+    @pa.dataframe_check()
     def _parts_complete_with_part_of(cls, df: pd.DataFrame) -> Series[bool]:
         return _filled(df["part_of"]) == _filled(df["parts_complete"])
 
@@ -175,25 +194,35 @@ class ObservationSchema(pa.DataFrameModel):
         strict = False
 
 
-def failures_to_problems(error: pa.errors.SchemaErrors) -> list[Problem]:
-    """One Problem per failing (row, check), the column taken from the check's name or the failing column."""
+_BUILTIN_CHECKS = {
+    "field_uniqueness": "must be unique in the file",
+    "str_matches": "does not have the required form (see data/raw/README.md)",
+    "isin": "is not one of the allowed values (see data/raw/README.md)",
+    "str_length": "must not be empty",
+}
+
+
+def failures_to_problems(error: pa.errors.SchemaErrors, frame: pd.DataFrame) -> list[Problem]:
+    """One Problem per failing (row, check): the column and the meaning from CHECK_DESCRIPTIONS for custom
+    checks, pandera's own wording for built-in ones, and the cell as found."""
+    columns = set(frame.columns)
     problems: dict[tuple, Problem] = {}
     for case in error.failure_cases.itertuples(index=False):
         check = str(case.check)
-        column = (
-            case.column
-            if isinstance(case.column, str) and case.column in ExtractSchema.to_schema().columns
-            else None
-        )
-        if ":" in check and check.split(":", 1)[0] in ExtractSchema.to_schema().columns:
-            column, check = check.split(":", 1)[0], check.split(":", 1)[1].strip()
+        column = case.column if isinstance(case.column, str) and case.column in columns else None
+        if check in CHECK_DESCRIPTIONS:
+            column, meaning = CHECK_DESCRIPTIONS[check]
+            check = f"expected {meaning}"
+        else:
+            base = check.split("(", 1)[0]
+            check = _BUILTIN_CHECKS.get(base, check)
         row = None if pd.isna(case.index) else int(case.index)
-        shown = "" if column is None or row is None else f" (found {case.failure_case!r})"
-        if case.check in ("field_uniqueness",):
-            check = "must be unique in the file"
+        found = ""
+        if column is not None and row is not None and row in frame.index:
+            found = f" (found {frame.at[row, column]!r})"
         key = (row, column, check)
         if key not in problems:
-            problems[key] = Problem(row, column, f"{check}{shown}")
+            problems[key] = Problem(row, column, f"{check}{found}")
     return sorted(problems.values(), key=lambda p: (p.row or 0, p.column or ""))
 
 
@@ -202,4 +231,4 @@ def validate_extract(frame: pd.DataFrame, schema: type[ExtractSchema], file: str
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as error:
-        raise ExtractError(file, failures_to_problems(error)) from None
+        raise ExtractError(file, failures_to_problems(error, frame)) from None
