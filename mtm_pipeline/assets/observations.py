@@ -108,6 +108,7 @@ def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConf
         dg.AssetCheckSpec(
             name=GX_CHECK, asset="corrected_observations",
             description="Great Expectations suite over the published rows; Data Docs under MTM_DATA_DIR/gx.",
+            partitions_def=quarter_partitions,
         ),
     ],
     pool="duckdb_writer",

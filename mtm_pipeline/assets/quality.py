@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from mtm_pipeline.check_results import failure_table_markdown, findings_to_rows, summarise_by_rule
+from mtm_pipeline.partitions import quarter_partitions
 
 
 class ChecksConfig(dg.Config):
@@ -23,7 +24,9 @@ def _rules() -> dict:
 
 def check_specs(asset_name: str) -> list[dg.AssetCheckSpec]:
     return [
-        dg.AssetCheckSpec(name=rule.name, asset=asset_name, description=rule.description)
+        dg.AssetCheckSpec(
+            name=rule.name, asset=asset_name, description=rule.description, partitions_def=quarter_partitions
+        )
         for rule in _rules().values()
     ]
 
@@ -104,7 +107,9 @@ class ContractFinding:
 
 
 def contract_check(asset_name: str, check_name: str, description: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(name=check_name, asset=asset_name, description=description)
+    return dg.AssetCheckSpec(
+        name=check_name, asset=asset_name, description=description, partitions_def=quarter_partitions
+    )
 
 
 def record_contract_failure(context, warehouse, *, check_name: str, stage: str, source: str, error: Exception):
