@@ -16,6 +16,7 @@ class BorderCrossingsExtract(ExtractSchema):
 
     _measure_units = SPEC.measure_units
     _agencies = (SPEC.agency,)
+    _directional = True
 
 
 SCHEMA = BorderCrossingsExtract

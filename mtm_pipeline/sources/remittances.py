@@ -16,6 +16,7 @@ class RemittancesExtract(ExtractSchema):
 
     _measure_units = SPEC.measure_units
     _agencies = (SPEC.agency,)
+    _directional = True
 
 
 SCHEMA = RemittancesExtract

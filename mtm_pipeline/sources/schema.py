@@ -43,6 +43,7 @@ def _filled(series: pd.Series) -> pd.Series:
 # What each custom check means, by check (method) name: pandera forgets a check's `name=` once a
 # second subclass of the model is built, so failures are described from this table instead.
 CHECK_DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "_direction_where_required": ("direction", "in or out for border crossings and remittances, empty for other sources"),
     "_period_valid": ("period", "a quarter YYYY-Qn, a year YYYY or a date YYYY-MM-DD"),
     "_base_period_valid": ("change_base_period", "empty or a period"),
     "_value_is_number": ("value", "empty or a number (an accepted notation)"),
@@ -92,6 +93,7 @@ class ExtractSchema(pa.DataFrameModel):
     # Set by each source's subclass.
     _measure_units: dict[str, str] = {}  # noqa: RUF012 (read-only, replaced by each subclass)
     _agencies: tuple[str, ...] = ()
+    _directional: bool = False  # border crossings and remittances: every row says in or out
 
     class Config:
         strict = True
@@ -129,6 +131,10 @@ class ExtractSchema(pa.DataFrameModel):
     @pa.dataframe_check()
     def _measure_known(cls, df: pd.DataFrame) -> Series[bool]:
         return df["measure"].isin(list(cls._measure_units))
+
+    @pa.dataframe_check()
+    def _direction_where_required(cls, df: pd.DataFrame) -> Series[bool]:
+        return _filled(df["direction"]) if cls._directional else ~_filled(df["direction"])
 
     @pa.dataframe_check()
     def _agency_known(cls, df: pd.DataFrame) -> Series[bool]:
