@@ -7,6 +7,7 @@ import dagster as dg
 
 from mtm_pipeline.assets.extracts import extract_assets
 from mtm_pipeline.assets.observations import corrected_observations, delivered_observations
+from mtm_pipeline.assets.record_level import border_crossing_records
 from mtm_pipeline.assets.reference import country_reference
 from mtm_pipeline.assets.report import quarterly_report, trend_report
 from mtm_pipeline.jobs import quarter_job
@@ -14,7 +15,13 @@ from mtm_pipeline.resources import WarehouseResource
 from mtm_pipeline.schedules import quarterly_schedule
 from mtm_pipeline.sensors import raw_extracts_sensor
 
-quarter_assets = [*extract_assets, delivered_observations, corrected_observations, quarterly_report]
+quarter_assets = [
+    *extract_assets,
+    border_crossing_records,
+    delivered_observations,
+    corrected_observations,
+    quarterly_report,
+]
 
 defs = dg.Definitions(
     assets=[country_reference, *quarter_assets, trend_report],

@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS staging.extract_rows (
     PRIMARY KEY (delivery_quarter, source, obs_id)
 );
 
+-- Aggregates of the optional record-level border crossings extract, as extract rows of source
+-- 'border_crossing_records' (same columns as staging.extract_rows); reconciled with the published extract.
+CREATE TABLE IF NOT EXISTS staging.record_aggregates AS SELECT * FROM staging.extract_rows LIMIT 0;
+
 -- Published, conformed observations: what reports and queries read.
 -- stage 'delivered' is the extract as received; 'corrected' has data/corrections applied (corrected_fields).
 CREATE TABLE IF NOT EXISTS published.observations (
