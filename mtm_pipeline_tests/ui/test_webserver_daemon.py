@@ -6,7 +6,7 @@ One webserver and one daemon serve the three tests of this module, in order:
 2. the raw/ sensor, with nothing launched by hand: a 2024-Q2 folder appears, the daemon adds the
    partition and runs the quarter;
 3. the UI itself in headless Chromium: asset graph, partitions and checks pages (screenshots in
-   docs/ui-screenshots/).
+   a temporary folder; MTM_UPDATE_SCREENSHOTS=1 refreshes docs/ui-screenshots/).
 
 The data directory starts with raw/2024-Q1 only; the instance is a temporary DAGSTER_HOME holding
 a copy of the project's dagster.yaml (SQLite storage, queued runs, the duckdb_writer pool).
@@ -222,8 +222,8 @@ def test_ui_pages_in_headless_chromium(stack: DagsterStack, tmp_path_factory):
         quarters = partition_keys(stack)
     stack.graphql("mutation { setNuxSeen }")  # no "Join the Dagster community" dialog over the pages
     update = os.environ.get("MTM_UPDATE_SCREENSHOTS") == "1"
-    SCREENSHOTS = COMMITTED_SCREENSHOTS if update else tmp_path_factory.mktemp("ui-screenshots")  # noqa: N806
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    screenshots = COMMITTED_SCREENSHOTS if update else tmp_path_factory.mktemp("ui-screenshots")
+    screenshots.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with chromium_page(executable) as page:
         # the global asset graph ("Lineage"): groups start collapsed; ⌥E expands them all
@@ -240,7 +240,7 @@ def test_ui_pages_in_headless_chromium(stack: DagsterStack, tmp_path_factory):
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(1500)  # zoom animation, materialization badges
         labels = [line.strip() for line in page.locator("body").inner_text().splitlines() if line.strip()]
-        save_screenshot(page, SCREENSHOTS / "asset-graph.png")
+        save_screenshot(page, screenshots / "asset-graph.png")
         for name in (
             "border_crossings_extract",
             "residence_permits_extract",
@@ -264,7 +264,7 @@ def test_ui_pages_in_headless_chromium(stack: DagsterStack, tmp_path_factory):
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(500)
         partitions_text = page.locator("body").inner_text()
-        save_screenshot(page, SCREENSHOTS / "partitions.png")
+        save_screenshot(page, screenshots / "partitions.png")
         assert "delivered_observations" in partitions_text
         for quarter in quarters:
             assert quarter in partitions_text, f"partition {quarter} not listed: {partitions_text}"
@@ -275,11 +275,11 @@ def test_ui_pages_in_headless_chromium(stack: DagsterStack, tmp_path_factory):
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(500)
         checks_text = page.locator("body").inner_text()
-        save_screenshot(page, SCREENSHOTS / "checks.png")
+        save_screenshot(page, screenshots / "checks.png")
         assert f"Checks ({len(RULES) + 1})" in checks_text, checks_text
         for rule in ("parts_sum_to_total", "shares_sum_to_100", "plausible_change"):
             assert rule in checks_text
     note(
         f"Chromium ({chromium_version(executable)}): asset graph, partitions {', '.join(quarters)} and "
-        f"checks pages in {time.monotonic() - started:.0f} s; screenshots in {SCREENSHOTS}"
+        f"checks pages in {time.monotonic() - started:.0f} s; screenshots in {screenshots}"
     )
