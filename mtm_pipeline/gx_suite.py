@@ -59,18 +59,26 @@ def default_docs_dir() -> Path:
     return data_paths().root / "gx" / "data_docs"
 
 
+def _labelled(label: str, expectation):
+    expectation.meta = {"label": label}
+    return expectation
+
+
+def _rows_and_required(what: str, required) -> list:
+    """At least one row, and no nulls in the required columns."""
+    import great_expectations.expectations as gxe
+
+    return [
+        _labelled(f"at least one {what}", gxe.ExpectTableRowCountToBeBetween(min_value=1)),
+        *(_labelled(f"{c} is not null", gxe.ExpectColumnValuesToNotBeNull(column=c)) for c in required),
+    ]
+
+
 def _observation_expectations(quarter: str) -> list:
     import great_expectations.expectations as gxe
 
-    def labelled(label: str, expectation):
-        expectation.meta = {"label": label}
-        return expectation
-
-    out = [labelled("at least one observation", gxe.ExpectTableRowCountToBeBetween(min_value=1))]
-    out += [
-        labelled(f"{column} is not null", gxe.ExpectColumnValuesToNotBeNull(column=column))
-        for column in REQUIRED_COLUMNS
-    ]
+    labelled = _labelled
+    out = _rows_and_required("observation", REQUIRED_COLUMNS)
     out += [
         labelled(
             f"delivery_quarter is {quarter}",
@@ -112,15 +120,8 @@ def _observation_expectations(quarter: str) -> list:
 def _check_results_expectations(quarter: str) -> list:
     import great_expectations.expectations as gxe
 
-    def labelled(label: str, expectation):
-        expectation.meta = {"label": label}
-        return expectation
-
-    out = [labelled("at least one check result", gxe.ExpectTableRowCountToBeBetween(min_value=1))]
-    out += [
-        labelled(f"{column} is not null", gxe.ExpectColumnValuesToNotBeNull(column=column))
-        for column in CHECK_RESULTS_REQUIRED
-    ]
+    labelled = _labelled
+    out = _rows_and_required("check result", CHECK_RESULTS_REQUIRED)
     out += [
         labelled(
             f"quarter is {quarter}", gxe.ExpectColumnValuesToBeInSet(column="quarter", value_set=[quarter])

@@ -90,22 +90,6 @@ def evaluate_stage(context, config: ChecksConfig, frame: pd.DataFrame, history: 
     return outcome
 
 
-@dataclass(frozen=True)
-class ContractFinding:
-    """A broken extract contract (ERROR): same attributes as a rule finding, so it is stored and alerted alike."""
-
-    rule: str
-    source: str
-    subject: str
-    message: str
-    passed: bool = False
-    severity: str = "ERROR"
-    obs_ids: tuple = ()
-    expected: str | None = "the extract contract (data/raw/README.md)"
-    observed: str | None = None
-    tolerance: str | None = None
-
-
 def contract_check(asset_name: str, check_name: str, description: str) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
         name=check_name, asset=asset_name, description=description, partitions_def=quarter_partitions
@@ -115,11 +99,16 @@ def contract_check(asset_name: str, check_name: str, description: str) -> dg.Ass
 def record_contract_failure(context, warehouse, *, check_name: str, stage: str, source: str, error: Exception):
     """Store and alert an ERROR finding for a refused extract; return the failed check result to yield."""
     from mtm_pipeline.alerts import alerts_from_findings, deliver_alerts
+    from mtm_pipeline.checks.findings import Finding
     from mtm_pipeline.warehouse.quarters import record_check_results
 
     quarter = context.partition_key
-    lines = str(error).splitlines()
-    finding = ContractFinding(rule=check_name, source=source, subject=lines[0], message=str(error), observed=lines[0])
+    first_line = str(error).splitlines()[0]
+    finding = Finding(
+        rule=check_name, source=source, subject=first_line, obs_ids=(), passed=False, severity="ERROR",
+        expected="the extract contract (data/raw/README.md)", observed=first_line, tolerance=None,
+        message=str(error),
+    )  # fmt: skip
     with warehouse.connect() as con:
         record_check_results(
             con,
