@@ -60,7 +60,7 @@ def key_findings_markdown(doc: Document) -> str:
 
 
 def _write(doc: Document, xlsx_tables: list[Table], out_dir: Path, created: datetime) -> ReportArtifacts:
-    from mtm_pipeline.report.charts import render
+    from mtm_pipeline.report.charts import render_png
     from mtm_pipeline.report.render_html import render_html
     from mtm_pipeline.report.render_markdown import render_markdown
     from mtm_pipeline.report.render_pdf import render_pdf
@@ -73,12 +73,15 @@ def _write(doc: Document, xlsx_tables: list[Table], out_dir: Path, created: date
     for stale in figure_dir.glob("*.png"):
         if stale.name not in wanted:
             stale.unlink()
-    figures = [render(fig, figure_dir / fig.filename) for fig in doc.figures]
+    pngs = {fig.filename: render_png(fig) for fig in doc.figures}  # drawn once, embedded in HTML and PDF
+    figures = [figure_dir / fig.filename for fig in doc.figures]
+    for path in figures:
+        path.write_bytes(pngs[path.name])
     markdown = out_dir / "report.md"
     markdown.write_text(render_markdown(doc), encoding="utf-8")
     html = out_dir / "report.html"
-    html.write_text(render_html(doc, figure_dir), encoding="utf-8")
-    pdf = render_pdf(doc, figure_dir, out_dir / "report.pdf", created)
+    html.write_text(render_html(doc, pngs), encoding="utf-8")
+    pdf = render_pdf(doc, pngs, out_dir / "report.pdf", created)
     sheets = [*xlsx_tables]
     if doc.figures:
         sheets.append(figure_table(doc.figures))
@@ -110,8 +113,9 @@ def redelivery_revisions(redeliveries: pd.DataFrame, observations: pd.DataFrame)
     return out
 
 
-def build_quarterly_report(inputs: ReportInputs, out_dir: Path) -> ReportArtifacts:
-    """The quarterly report of inputs.quarter in out_dir (= <MTM_DATA_DIR>/reports/<quarter>/)."""
+def compose_quarterly_report(inputs: ReportInputs) -> tuple[Document, list[Table], datetime]:
+    """The quarterly report of inputs.quarter: the document, the tables of the annex workbook and the date the
+    files carry (the quarter's last day)."""
     quarter = inputs.quarter
     end = parse_quarter_key(quarter).end
     observations = report_observations(inputs.observations, quarter)
@@ -120,8 +124,13 @@ def build_quarterly_report(inputs: ReportInputs, out_dir: Path) -> ReportArtifac
     doc, extra = compose_quarterly(QuarterlySource(quarter, store, _frame(inputs.check_results),
                                                    _frame(inputs.corrections)))  # fmt: skip
     created = datetime(end.year, end.month, end.day, tzinfo=UTC)
-    return _write(doc, [*doc.tables, *[t for t in extra if t.key not in {x.key for x in doc.tables}]], Path(out_dir),
-                  created)  # fmt: skip
+    return doc, [*doc.tables, *[t for t in extra if t.key not in {x.key for x in doc.tables}]], created
+
+
+def build_quarterly_report(inputs: ReportInputs, out_dir: Path) -> ReportArtifacts:
+    """The quarterly report of inputs.quarter in out_dir (= <MTM_DATA_DIR>/reports/<quarter>/)."""
+    doc, xlsx_tables, created = compose_quarterly_report(inputs)
+    return _write(doc, xlsx_tables, Path(out_dir), created)
 
 
 def build_trend_report(observations: pd.DataFrame, out_dir: Path) -> ReportArtifacts:

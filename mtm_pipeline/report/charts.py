@@ -6,8 +6,6 @@ remainder the report computes (the part of a top-N list not itemised) is drawn i
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from mtm_pipeline.report.document import Chart, Figure
 from mtm_pipeline.report.facts import Fact
 from mtm_pipeline.report.figures_data import REMAINDER_ISO3
@@ -17,6 +15,8 @@ BLUE = "#0033A0"  # IOM blue
 LIGHT_BLUE = "#5B92E5"
 GREY = "#A0A0A0"
 REMAINDER_LABEL = "Not itemised (computed)"
+DPI = 150  # 7 in wide = 1050 px
+PNG_COMPRESS_LEVEL = 1  # fastest zlib level: the files stay the size the RGBA level-6 PNGs had
 
 
 def fact_label(f: Fact) -> str:
@@ -95,10 +95,15 @@ def period_axis(labels) -> list[str]:
     return ordered
 
 
-def render(figure: Figure, path: Path) -> Path:
-    """Draw one figure to PNG (deterministic: no timestamp or software metadata)."""
+def render_png(figure: Figure) -> bytes:
+    """One figure as PNG bytes, drawn once on an Agg canvas and saved as opaque RGB (the charts have a white
+    background, so an alpha channel would only cost encoding time and a PDF soft mask). Deterministic: no
+    timestamp or software metadata."""
+    from io import BytesIO
+
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure as MplFigure
+    from PIL import Image
 
     chart = figure.chart
     n = max(len(chart.categories), 1)
@@ -106,8 +111,8 @@ def render(figure: Figure, path: Path) -> Path:
         size = (7.0, 1.0 + 0.36 * n)
     else:
         size = (min(7.0, 2.6 + 0.9 * n * len(chart.series)), 3.0)
-    fig = MplFigure(figsize=size, dpi=150)
-    FigureCanvasAgg(fig)
+    fig = MplFigure(figsize=size, dpi=DPI)
+    canvas = FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     if chart.kind == "hbar":
         _hbar(ax, chart)
@@ -117,9 +122,11 @@ def render(figure: Figure, path: Path) -> Path:
         ax.spines[side].set_visible(False)
     ax.tick_params(labelsize=8)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", metadata={"Software": None})
-    return path
+    canvas.draw()
+    rgba = Image.frombuffer("RGBA", canvas.get_width_height(physical=True), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    out = BytesIO()
+    rgba.convert("RGB").save(out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return out.getvalue()
 
 
 def _thousands():

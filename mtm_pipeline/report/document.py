@@ -47,7 +47,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
-    """What a figure shows (pure data); charts.render draws it."""
+    """What a figure shows (pure data); charts.render_png draws it."""
 
     kind: str  # "hbar" | "bar" | "grouped_bar" | "line"
     categories: tuple[str, ...]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
-from pathlib import Path
+from collections.abc import Mapping
 
 from mtm_pipeline.report.document import (
     Bullets,
@@ -74,7 +74,8 @@ def table_html(table: Table) -> str:
     return "\n".join(parts)
 
 
-def render_html(doc: Document, figure_dir: Path) -> str:
+def render_html(doc: Document, pngs: Mapping[str, bytes]) -> str:
+    """The report as one HTML page; `pngs` holds each figure's PNG by file name."""
     body = []
     first_paragraph = True
     for block in doc.blocks:
@@ -92,7 +93,7 @@ def render_html(doc: Document, figure_dir: Path) -> str:
             body.append(table_html(block.table))
         elif isinstance(block, FigureBlock):
             fig = block.figure
-            data = base64.b64encode((figure_dir / fig.filename).read_bytes()).decode("ascii")
+            data = base64.b64encode(pngs[fig.filename]).decode("ascii")
             notes = "".join(f'<p class="tnote">{html.escape(n)}</p>' for n in fig.notes)
             body.append(
                 f"<figure><figcaption>{html.escape(fig.caption)}</figcaption>"
