@@ -23,7 +23,9 @@ line 1, assuming no quoted field spans lines).
 The aggregates are observations in the extract contract's long format (measure border_crossings, values as
 counts): per direction the total, the labour-purpose subset, the CIS and non-CIS groups (CIS membership by
 date at the quarter's end), and one row per citizenship as delivered with its share of its group. They are
-validated with the border_crossings pandera schema and can be reconciled with the published extract.
+validated with the border_crossings pandera schema. The border_crossing_records asset feeds them to the
+warehouse as the quarter's border_crossings delivery when no published extract was delivered, and otherwise
+reconciles them with the published extract (`reconcile`).
 """
 
 from __future__ import annotations
