@@ -1,4 +1,5 @@
-"""Command line: `python -m mtm_pipeline.cli run` materialises every asset for every quarter in raw/."""
+"""Command line: `python -m mtm_pipeline.cli run` materialises every asset for every quarter in raw/, as one
+single-run backfill over the quarters (the quarters' partition range)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,28 @@ def _instance() -> dg.DagsterInstance:
     import os
 
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+def consecutive_ranges(ordered_keys: list[str], wanted: list[str]) -> list[tuple[str, str]]:
+    """The wanted quarters as ranges of consecutive partition keys (in the instance's order, which is the
+    order the quarters were added): each range runs as one single-run backfill."""
+    wanted_set = set(wanted)
+    ranges: list[tuple[str, str]] = []
+    current: list[str] = []
+    for key in [*ordered_keys, None]:
+        if key is not None and key in wanted_set:
+            current.append(key)
+            continue
+        if current:
+            ranges.append((current[0], current[-1]))
+        current = []
+    return ranges
+
+
+def _partition_selection(first: str, last: str) -> dict:
+    if first == last:
+        return {"partition_key": first}
+    return {"tags": {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}}
 
 
 def run(quarters: list[str] | None = None) -> int:
@@ -42,34 +65,42 @@ def run(quarters: list[str] | None = None) -> int:
     for run_id in release_stale_runs(instance):  # a killed run would otherwise hold the writer pool slot
         print(f"released run {run_id}: its process no longer exists")
     instance.add_dynamic_partitions(
-        QUARTERS_NAME, [q for q in quarters if not instance.has_dynamic_partition(QUARTERS_NAME, q)]
+        QUARTERS_NAME, sorted(q for q in quarters if not instance.has_dynamic_partition(QUARTERS_NAME, q))
     )
     resources = defs.resources
     dg.materialize([country_reference], instance=instance, resources=resources, run_config=QUIET)
-    failed_steps: dict[str, list[str]] = {}
+    failed_steps: list[str] = []
     failed_checks = []
-    for quarter in quarters:
+    published: set[str] = set()
+    ordered = instance.get_dynamic_partitions(QUARTERS_NAME)
+    for first, last in consecutive_ranges(ordered, quarters):
         result = dg.materialize(
-            quarter_assets, partition_key=quarter, instance=instance, resources=resources,
-            raise_on_error=False, run_config=QUIET,
+            quarter_assets, instance=instance, resources=resources, raise_on_error=False, run_config=QUIET,
+            **_partition_selection(first, last),
         )  # fmt: skip
         for event in result.all_events:
             if event.is_step_failure:
-                failed_steps.setdefault(quarter, []).append(event.step_key)
-                print(f"\n{quarter}: step {event.step_key} failed:\n{event.step_failure_data.error.message}")
+                failed_steps.append(event.step_key)
+                print(f"\n{first}..{last}: step {event.step_key} failed:\n{event.step_failure_data.error.message}")
         for evaluation in result.get_asset_check_evaluations():
             if not evaluation.passed:
-                failed_checks.append((quarter, evaluation.asset_key.to_user_string(), evaluation.check_name))
-    if any(q not in failed_steps for q in quarters):
+                failed_checks.append((evaluation.partition, evaluation.asset_key.to_user_string(), evaluation.check_name))
+        published |= {
+            event.partition
+            for event in result.get_asset_materialization_events()
+            if event.asset_key == dg.AssetKey("quarterly_report")
+        }
+    not_published = [q for q in quarters if q not in published]
+    if published:
         dg.materialize([trend_report], instance=instance, resources=resources, run_config=QUIET, raise_on_error=False)
     with connect(paths.warehouse, read_only=True) as con:
         counts = table_row_counts(con)
         findings = con.execute(
             "SELECT quarter, stage, count(*) FROM quality.check_results WHERE NOT passed GROUP BY ALL ORDER BY ALL"
         ).fetchall()
-    print(f"\nQuarters loaded: {', '.join(q for q in quarters if q not in failed_steps) or 'none'}")
-    for quarter, steps in failed_steps.items():
-        print(f"Quarter {quarter}: failed steps {', '.join(steps)} (what they would have written is unchanged)")
+    print(f"\nQuarters loaded: {', '.join(q for q in quarters if q in published) or 'none'}")
+    for quarter in not_published:
+        print(f"Quarter {quarter}: not published (failed steps: {', '.join(failed_steps) or 'none'}); what its failed steps would have written is unchanged")
     print("Rows per table:")
     for table, count in counts.items():
         print(f"  {table:32} {count:>8}")
@@ -81,7 +112,7 @@ def run(quarters: list[str] | None = None) -> int:
     print(f"Warehouse: {paths.warehouse}")
     print(f"Reports:   {paths.reports}/<quarter>/report.html|.pdf|.md, annex.xlsx; trends in {paths.reports}/trends/")
     print(f"Alerts:    {paths.alerts}/alerts.jsonl   Data Docs: {paths.root}/gx/data_docs/index.html")
-    return 1 if failed_steps else 0
+    return 1 if not_published else 0
 
 
 def main(argv: list[str] | None = None) -> int:

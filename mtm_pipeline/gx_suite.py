@@ -3,7 +3,7 @@
 GX is used directly (dagster-ge only supports GX < 1.0): an ephemeral context, a pandas datasource fed
 with DataFrames read from DuckDB (GX 1.x has no working DuckDB SQL datasource), and GX's own
 SiteBuilder writing a filesystem Data Docs site. `import great_expectations` costs about 3 s, so it is
-imported only inside `validate_quarter`: importing this module is cheap.
+imported only inside `validate_quarters`: importing this module is cheap.
 
 Data Docs render offline (no network is used), but the generated HTML links its CSS/JS (Bootstrap,
 jQuery, bootstrap-table, Font Awesome, Vega) from public CDNs; on a machine without internet the pages
@@ -74,15 +74,21 @@ def _rows_and_required(what: str, required) -> list:
     ]
 
 
-def _observation_expectations(quarter: str) -> list:
+def _quarter_label(column: str, quarters: list[str]) -> str:
+    if len(quarters) == 1:
+        return f"{column} is {quarters[0]}"
+    return f"{column} in {quarters[0]}..{quarters[-1]} ({len(quarters)} quarters)"
+
+
+def _observation_expectations(quarters: list[str]) -> list:
     import great_expectations.expectations as gxe
 
     labelled = _labelled
     out = _rows_and_required("observation", REQUIRED_COLUMNS)
     out += [
         labelled(
-            f"delivery_quarter is {quarter}",
-            gxe.ExpectColumnValuesToBeInSet(column="delivery_quarter", value_set=[quarter]),
+            _quarter_label("delivery_quarter", quarters),
+            gxe.ExpectColumnValuesToBeInSet(column="delivery_quarter", value_set=list(quarters)),
         ),
         labelled(
             f"stage in {{{', '.join(STAGES)}}}",
@@ -117,14 +123,15 @@ def _observation_expectations(quarter: str) -> list:
     return out
 
 
-def _check_results_expectations(quarter: str) -> list:
+def _check_results_expectations(quarters: list[str]) -> list:
     import great_expectations.expectations as gxe
 
     labelled = _labelled
     out = _rows_and_required("check result", CHECK_RESULTS_REQUIRED)
     out += [
         labelled(
-            f"quarter is {quarter}", gxe.ExpectColumnValuesToBeInSet(column="quarter", value_set=[quarter])
+            _quarter_label("quarter", quarters),
+            gxe.ExpectColumnValuesToBeInSet(column="quarter", value_set=list(quarters)),
         ),
         labelled(
             f"severity in {{{', '.join(SEVERITIES)}}}",
@@ -192,25 +199,19 @@ def validate_quarter(
     results_dir: Path | None = None,
 ) -> GxOutcome:
     """Validate one quarter's published observations (suite "mtm_observations") and, when given, its
-    quality.check_results rows (suite "mtm_check_results"); build Data Docs into `docs_dir`.
+    quality.check_results rows (suite "mtm_check_results"); build Data Docs into `docs_dir`."""
+    outcomes = validate_quarters({quarter: (observations, check_results)}, docs_dir=docs_dir, results_dir=results_dir)
+    return outcomes[quarter]
 
-    Validation results are kept as JSON in `results_dir` (default `docs_dir / "_results"`), so the Data
-    Docs site accumulates: earlier quarters' (and earlier runs') validation pages stay listed.
-    """
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+def _ephemeral_context(docs_dir: Path, results_dir: Path):
     import great_expectations as gx
-    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
         ProgressBarsConfig,
     )
-    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
-    docs_dir = Path(docs_dir).absolute()
-    results_dir = Path(results_dir).absolute() if results_dir is not None else docs_dir / RESULTS_SUBDIR
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    results_dir.mkdir(parents=True, exist_ok=True)
     stores = InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
     # Validation results persist as JSON: the site builder indexes (and keeps) only pages whose result
     # is in the store, so an in-memory store would delete earlier quarters' pages from the site.
@@ -234,43 +235,96 @@ def validate_quarter(
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False),
     )
-    context = gx.get_context(mode="ephemeral", project_config=config)
-    datasource = context.data_sources.add_pandas("mtm_warehouse")
+    return gx.get_context(mode="ephemeral", project_config=config)
 
+
+def _add_suite(context, name: str, expectations: list):
+    import great_expectations as gx
+
+    suite = context.suites.add(gx.ExpectationSuite(name=name))
+    for position, expectation in enumerate(expectations):
+        expectation.meta = {**(expectation.meta or {}), "position": position}
+        suite.add_expectation(expectation)
+    return suite
+
+
+def _quarters_hit(result, quarter_column: str, quarters: list[str]) -> set[str]:
+    """The quarters a failed expectation's unexpected rows belong to; every quarter when GX cannot say
+    (a table-level expectation, or an evaluation error)."""
+    rows = (result.result or {}).get("unexpected_index_list")
+    if not rows or not all(isinstance(row, dict) and quarter_column in row for row in rows):
+        return set(quarters)
+    return ({str(row[quarter_column]) for row in rows} & set(quarters)) or set(quarters)
+
+
+def validate_quarters(
+    frames: dict[str, tuple[pd.DataFrame, pd.DataFrame | None]],
+    *,
+    docs_dir: Path,
+    results_dir: Path | None = None,
+) -> dict[str, GxOutcome]:
+    """Validate the published observations (suite "mtm_observations") and, where given, the
+    quality.check_results rows (suite "mtm_check_results") of one or more quarters: `frames` maps a
+    quarter to both frames. Several quarters (a backfill) are validated together, as one GX run over
+    their rows; a quarter fails where a failed expectation's unexpected rows belong to it, or where GX
+    cannot attribute the failure to rows. Data Docs are built into `docs_dir`.
+
+    Validation results are kept as JSON in `results_dir` (default `docs_dir / "_results"`), so the Data
+    Docs site accumulates: earlier quarters' (and earlier runs') validation pages stay listed.
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    import pandas as pd
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    quarters = sorted(frames)
+    docs_dir = Path(docs_dir).absolute()
+    results_dir = Path(results_dir).absolute() if results_dir is not None else docs_dir / RESULTS_SUBDIR
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    context = _ephemeral_context(docs_dir, results_dir)
+    datasource = context.data_sources.add_pandas("mtm_warehouse")
+    run_name = quarters[0] if len(quarters) == 1 else f"{quarters[0]}..{quarters[-1]}"
     # Both suites are always defined, so the site keeps both suite pages whichever frames are validated.
-    suites = {
-        "published_observations": (observations, SUITE_NAME, _observation_expectations(quarter)),
+    validations = {
+        "published_observations": (
+            _add_suite(context, SUITE_NAME, _observation_expectations(quarters)),
+            "delivery_quarter",
+            [frames[q][0] for q in quarters],
+        ),
         "quality_check_results": (
-            check_results,
-            CHECK_RESULTS_SUITE_NAME,
-            _check_results_expectations(quarter),
+            _add_suite(context, CHECK_RESULTS_SUITE_NAME, _check_results_expectations(quarters)),
+            "quarter",
+            [frames[q][1] for q in quarters if frames[q][1] is not None],
         ),
     }
-    runs = []
-    for asset_name, (frame, suite_name, expectations) in suites.items():
-        suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
-        for position, expectation in enumerate(expectations):
-            expectation.meta = {**(expectation.meta or {}), "position": position}
-            suite.add_expectation(expectation)
-        if frame is None:
+    result_format = (
+        {"result_format": "SUMMARY"}
+        if len(quarters) == 1
+        else {"result_format": "COMPLETE", "unexpected_index_column_names": None}
+    )
+    run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
+    results = []
+    for asset_name, (suite, quarter_column, parts) in validations.items():
+        if not parts:
             continue
-        batch = datasource.add_dataframe_asset(asset_name).add_batch_definition_whole_dataframe(quarter)
+        batch = datasource.add_dataframe_asset(asset_name).add_batch_definition_whole_dataframe(run_name)
         definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{suite_name}_{quarter}", data=batch, suite=suite)
+            gx.ValidationDefinition(name=f"{suite.name}_{run_name}", data=batch, suite=suite)
         )
-        runs.append((definition, _prepare(frame)))
-
-    run_id = RunIdentifier(run_name=quarter, run_time=datetime.now(UTC))
-    # Each run stores its result (JSON) in the validation results store, keyed by suite, quarter and time.
-    results = [
-        (definition.suite.name, definition.run(batch_parameters={"dataframe": frame}, run_id=run_id))
-        for definition, frame in runs
-    ]
+        frame = _prepare(pd.concat(parts, ignore_index=True))
+        format_ = {**result_format}
+        if len(quarters) > 1:
+            format_["unexpected_index_column_names"] = [quarter_column]
+        # Each run stores its result (JSON) in the validation results store, keyed by suite, run name and time.
+        result = definition.run(batch_parameters={"dataframe": frame}, run_id=run_id, result_format=format_)
+        results.append((suite.name, quarter_column, result))
 
     run_keys = [
         key
         for key in context.validation_results_store.list_keys()
-        if key.run_id.run_name == quarter and key.run_id.run_time == run_id.run_time
+        if key.run_id.run_name == run_name and key.run_id.run_time == run_id.run_time
     ]
     # Render this run's pages and the suites; the index lists every result kept in the store.
     context.build_data_docs(
@@ -289,16 +343,20 @@ def validate_quarter(
     if not index.is_file():
         raise RuntimeError(f"GX did not write the Data Docs index {index}")
 
-    failed = [
-        _describe_failure(suite_name, r)
-        for suite_name, result in results
-        for r in sorted(result.results, key=lambda r: (r.expectation_config.meta or {}).get("position", 0))
-        if not r.success
-    ]  # in suite order
-    return GxOutcome(
-        success=all(result.success for _, result in results),
-        evaluated=sum(len(result.results) for _, result in results),
-        failed=failed,
-        docs_index=index,
-        validation_pages=sorted(pages),
-    )
+    failed: dict[str, list[str]] = {quarter: [] for quarter in quarters}
+    for suite_name, quarter_column, result in results:
+        for r in sorted(result.results, key=lambda r: (r.expectation_config.meta or {}).get("position", 0)):
+            if not r.success:
+                for quarter in sorted(_quarters_hit(r, quarter_column, quarters)):
+                    failed[quarter].append(_describe_failure(suite_name, r))  # in suite order
+    evaluated = sum(len(result.results) for _, _, result in results)
+    return {
+        quarter: GxOutcome(
+            success=not failed[quarter],
+            evaluated=evaluated,
+            failed=failed[quarter],
+            docs_index=index,
+            validation_pages=sorted(pages),
+        )
+        for quarter in quarters
+    }

@@ -103,3 +103,20 @@ def test_two_files_for_one_source_are_refused(data_dir):
     (quarter_dir / "emigration.xlsx").write_bytes(b"not really xlsx")
     with pytest.raises(ExtractError, match="two files"):
         read_validated_extract(DataPaths(data_dir), "2024-Q1", SOURCES["emigration"])
+
+
+def test_frames_not_read_by_the_reader_still_get_their_structure_checked(data_dir):
+    """validate_extract checks columns and text cells itself (pandera runs the data checks only)."""
+    from mtm_pipeline.sources import SCHEMAS
+    from mtm_pipeline.sources.reader import read_extract
+    from mtm_pipeline.sources.schema import validate_extract
+
+    frame = read_extract(data_dir / "raw" / "2024-Q1" / "border_crossings.csv").frame
+    validate_extract(frame, SCHEMAS["border_crossings"], "ok.csv")
+    numeric = frame.copy()
+    numeric.loc[numeric.index[1], "value"] = 12.5
+    with pytest.raises(ExtractError) as caught:
+        validate_extract(numeric, SCHEMAS["border_crossings"], "numeric.csv")
+    assert f"row {numeric.index[1]}, column 'value': is not text (found 12.5)" in str(caught.value)
+    with pytest.raises(ExtractError, match="missing column.*unit.*\n.*not in the contract: units"):
+        validate_extract(frame.rename(columns={"unit": "units"}), SCHEMAS["border_crossings"], "renamed.csv")

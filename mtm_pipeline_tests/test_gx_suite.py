@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from mtm_pipeline.gx_suite import GxOutcome, validate_quarter
+from mtm_pipeline.gx_suite import GxOutcome, validate_quarter, validate_quarters
 
 gx = pytest.mark.gx
 
@@ -163,3 +163,33 @@ def test_bad_codes_and_missing_column_are_named(tmp_path: Path, warehouse, valid
         assert label in text, (label, text)
     assert "could not be evaluated" in next(f for f in outcome.failed if "period_kind" in f)
     assert outcome.docs_index.is_file()
+
+
+@gx
+def test_several_quarters_are_validated_together_and_failures_attributed(tmp_path: Path, warehouse):
+    first = _read(warehouse, "published.observations", "delivery_quarter")
+    checks = _read(warehouse, "quality.check_results", "quarter")
+    second = first.assign(delivery_quarter="2024-Q2")
+    second.loc[second["obs_id"] == "BC-2", "value"] = -7
+    third = first.assign(delivery_quarter="2024-Q3")
+    outcomes = validate_quarters(
+        {"2024-Q1": (first, checks), "2024-Q2": (second, None), "2024-Q3": (third, None)},
+        docs_dir=tmp_path / "docs",
+    )
+    assert list(outcomes) == ["2024-Q1", "2024-Q2", "2024-Q3"]
+    assert outcomes["2024-Q1"].success and outcomes["2024-Q3"].success
+    assert not outcomes["2024-Q2"].success
+    assert len(outcomes["2024-Q2"].failed) == 1 and "value >= 0" in outcomes["2024-Q2"].failed[0]
+    assert "-7" in outcomes["2024-Q2"].failed[0]
+    pages = outcomes["2024-Q2"].validation_pages
+    assert len(pages) == 2 and all("/2024-Q1..2024-Q3/" in p.as_posix() for p in pages)
+
+
+@gx
+def test_a_failure_gx_cannot_attribute_to_rows_fails_every_quarter(tmp_path: Path, warehouse):
+    first = _read(warehouse, "published.observations", "delivery_quarter")
+    second = first.assign(delivery_quarter="2024-Q2", value="n/a")  # the value column cannot be compared at all
+    outcomes = validate_quarters({"2024-Q1": (first, None), "2024-Q2": (second, None)}, docs_dir=tmp_path / "docs")
+    for outcome in outcomes.values():
+        assert not outcome.success
+        assert any("value >= 0" in f and "could not be evaluated" in f for f in outcome.failed), outcome.failed

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from mtm_pipeline.assets.metadata import OWNERS, markdown_preview
+from mtm_pipeline.assets.quarter_step import QuarterStep
 from mtm_pipeline.assets.quality import clear_contract_failure, contract_check, record_contract_failure
 from mtm_pipeline.ingest import read_validated_extract
 from mtm_pipeline.partitions import quarter_partitions
@@ -17,6 +18,18 @@ PREVIEW_COLUMNS = ["obs_id", "measure", "period", "country", "value", "share", "
 CONTRACT_CHECK = "extract_contract"
 
 
+def _extract_metadata(extract) -> dict:
+    if extract is None:
+        return {"delivered": False, "dagster/row_count": 0}
+    return {
+        "delivered": True,
+        "file": extract.file_name,
+        "sha256": extract.sha256,
+        "dagster/row_count": len(extract.rows),
+        "preview": dg.MetadataValue.md(markdown_preview(extract.rows, PREVIEW_COLUMNS)),
+    }
+
+
 def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     @dg.asset(
         name=spec.asset_name,
@@ -29,32 +42,27 @@ def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             contract_check(spec.asset_name, CONTRACT_CHECK, "File, columns and cells follow the extract contract.")
         ],
         pool="duckdb_writer",
+        backfill_policy=dg.BackfillPolicy.single_run(),
     )
     def extract_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        quarter = context.partition_key
-        try:
-            extract = read_validated_extract(data_paths(), quarter, spec)
-        except (ExtractError, ValueError) as error:
-            yield record_contract_failure(
-                context, warehouse, check_name=CONTRACT_CHECK, stage="extract", source=spec.key, error=error
-            )
-            raise dg.Failure(description=str(error)) from None
+        step = QuarterStep(context)
         with warehouse.connect() as con:
-            stage_extract(con, quarter, spec.key, extract.rows if extract else None)
-        yield clear_contract_failure(warehouse, quarter=quarter, check_name=CONTRACT_CHECK, stage="extract", source=spec.key)
-        if extract is None:
-            context.log.info(f"{spec.key}: no extract delivered for {quarter}")
-            yield dg.MaterializeResult(metadata={"delivered": False, "dagster/row_count": 0})
-            return
-        yield dg.MaterializeResult(
-            metadata={
-                "delivered": True,
-                "file": extract.file_name,
-                "sha256": extract.sha256,
-                "dagster/row_count": len(extract.rows),
-                "preview": dg.MetadataValue.md(markdown_preview(extract.rows, PREVIEW_COLUMNS)),
-            }
-        )
+            for quarter in step.quarters:
+                try:
+                    extract = read_validated_extract(data_paths(), quarter, spec)
+                except (ExtractError, ValueError) as error:
+                    yield record_contract_failure(
+                        step, quarter, con, check_name=CONTRACT_CHECK, stage="extract", source=spec.key, error=error
+                    )
+                    continue
+                stage_extract(con, quarter, spec.key, extract.rows if extract else None)
+                yield clear_contract_failure(
+                    step, quarter, con, check_name=CONTRACT_CHECK, stage="extract", source=spec.key
+                )
+                step.publish(quarter, _extract_metadata(extract))
+                if extract is None:
+                    context.log.info(f"{spec.key}: no extract delivered for {quarter}")
+        yield from step.finish(summary_columns=("delivered", "dagster/row_count", "sha256"))
 
     return extract_asset
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 import pandas as pd
 
+from mtm_pipeline.assets.quarter_step import QuarterStep
 from mtm_pipeline.check_results import failure_table_markdown, findings_to_rows, summarise_by_rule
 from mtm_pipeline.partitions import quarter_partitions
 
@@ -48,31 +49,31 @@ class StageOutcome:
     def blocked(self) -> bool:
         return bool(self.blocking)
 
-    def finish(self):
-        """Yield the check results; fail the step when an ERROR-severity rule failed."""
-        yield from self.check_results
-        if self.blocked:
-            raise dg.Failure(
-                f"{len(self.blocking)} ERROR-severity finding(s) in the {self.stage} stage of {self.quarter}; "
-                "the stage was not published. First: " + self.blocking[0].message
-            )
+    def blocked_message(self) -> str:
+        return (
+            f"{len(self.blocking)} ERROR-severity finding(s) in the {self.stage} stage of {self.quarter}; "
+            "the stage was not published. First: " + self.blocking[0].message
+        )
 
 
-def evaluate_stage(context, config: ChecksConfig, frame: pd.DataFrame, history: pd.DataFrame, stage: str) -> StageOutcome:
-    """Run every rule on one stage of one quarter, alert on failures, and prepare the check results."""
+def evaluate_stage(
+    step: QuarterStep, quarter: str, config: ChecksConfig, frame: pd.DataFrame, history: list, stage: str
+) -> StageOutcome:
+    """Run every rule on one stage of one quarter (history: the other quarters' rows, normalised by
+    `prepare_history`), alert on failures, and prepare the check results."""
     from mtm_pipeline.alerts import alerts_from_findings, deliver_alerts
     from mtm_pipeline.checks.rules import evaluate_rules
 
-    quarter = context.partition_key
-    asset_key = context.asset_key.to_user_string()
+    asset_key = step.asset_key.to_user_string()
     rules = _rules()
     findings = evaluate_rules(frame, history, severities=config.severity_overrides)
     outcome = StageOutcome(asset_key, quarter, stage, findings, findings_to_rows(findings, quarter=quarter, stage=stage))
     default = {name: spec.default_severity for name, spec in rules.items()}
     for summary in summarise_by_rule(findings, rules, default):
         outcome.check_results.append(
-            dg.AssetCheckResult(
-                check_name=summary.rule,
+            step.check(
+                quarter,
+                summary.rule,
                 passed=summary.passed,
                 severity=dg.AssetCheckSeverity.ERROR if summary.severity == "ERROR" else dg.AssetCheckSeverity.WARN,
                 metadata={
@@ -86,7 +87,7 @@ def evaluate_stage(context, config: ChecksConfig, frame: pd.DataFrame, history: 
     alerts = alerts_from_findings(findings, quarter=quarter, stage=stage, asset_key=asset_key)
     if alerts:
         report = deliver_alerts(alerts)
-        context.log.warning(f"{len(alerts)} failed check(s) in {stage} stage of {quarter}; alerts: {report}")
+        step.context.log.warning(f"{len(alerts)} failed check(s) in {stage} stage of {quarter}; alerts: {report}")
     return outcome
 
 
@@ -96,37 +97,37 @@ def contract_check(asset_name: str, check_name: str, description: str) -> dg.Ass
     )
 
 
-def record_contract_failure(context, warehouse, *, check_name: str, stage: str, source: str, error: Exception):
-    """Store and alert an ERROR finding for a refused extract; return the failed check result to yield."""
+def record_contract_failure(
+    step: QuarterStep, quarter: str, con, *, check_name: str, stage: str, source: str, error: Exception
+) -> dg.AssetCheckResult | dg.AssetCheckEvaluation:
+    """Store and alert an ERROR finding for a refused extract; mark the quarter failed; return the failed
+    check result to yield."""
     from mtm_pipeline.alerts import alerts_from_findings, deliver_alerts
     from mtm_pipeline.checks.findings import Finding
     from mtm_pipeline.warehouse.quarters import record_check_results
 
-    quarter = context.partition_key
     first_line = str(error).splitlines()[0]
     finding = Finding(
         rule=check_name, source=source, subject=first_line, obs_ids=(), passed=False, severity="ERROR",
         expected="the extract contract (data/raw/README.md)", observed=first_line, tolerance=None,
         message=str(error),
     )  # fmt: skip
-    with warehouse.connect() as con:
-        record_check_results(
-            con,
-            {"quarter": quarter, "stage": stage, "source": source, "rule": check_name},
-            findings_to_rows([finding], quarter=quarter, stage=stage),
-        )
-    deliver_alerts(alerts_from_findings([finding], quarter=quarter, stage=stage, asset_key=context.asset_key.to_user_string()))
-    return dg.AssetCheckResult(
-        check_name=check_name,
-        passed=False,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"problems": dg.MetadataValue.md("```\n" + str(error) + "\n```")},
+    record_check_results(
+        con,
+        {"quarter": quarter, "stage": stage, "source": source, "rule": check_name},
+        findings_to_rows([finding], quarter=quarter, stage=stage),
+    )
+    deliver_alerts(alerts_from_findings([finding], quarter=quarter, stage=stage, asset_key=step.asset_key.to_user_string()))
+    step.fail(quarter, str(error))
+    return step.check(
+        quarter, check_name, passed=False, metadata={"problems": dg.MetadataValue.md("```\n" + str(error) + "\n```")}
     )
 
 
-def clear_contract_failure(warehouse, *, quarter: str, check_name: str, stage: str, source: str) -> dg.AssetCheckResult:
+def clear_contract_failure(
+    step: QuarterStep, quarter: str, con, *, check_name: str, stage: str, source: str
+) -> dg.AssetCheckResult | dg.AssetCheckEvaluation:
     from mtm_pipeline.warehouse.quarters import record_check_results
 
-    with warehouse.connect() as con:
-        record_check_results(con, {"quarter": quarter, "stage": stage, "source": source, "rule": check_name}, None)
-    return dg.AssetCheckResult(check_name=check_name, passed=True)
+    record_check_results(con, {"quarter": quarter, "stage": stage, "source": source, "rule": check_name}, None)
+    return step.check(quarter, check_name, passed=True)

@@ -8,6 +8,7 @@ import dagster as dg
 
 from mtm_pipeline.assets.metadata import OWNERS
 from mtm_pipeline.assets.observations import corrected_observations
+from mtm_pipeline.assets.quarter_step import QuarterStep
 from mtm_pipeline.partitions import quarter_partitions
 from mtm_pipeline.resources import WarehouseResource
 from mtm_pipeline.settings import data_paths
@@ -41,16 +42,19 @@ def _artifact_metadata(artifacts, figures_shown: int = 2) -> dict:
     owners=OWNERS,
     deps=[corrected_observations],
     pool="duckdb_writer",
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def quarterly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def quarterly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from mtm_pipeline.report.build import build_quarterly_report
     from mtm_pipeline.report.inputs import load_report_inputs
 
-    quarter = context.partition_key
+    step = QuarterStep(context)
     with warehouse.connect() as con:
-        inputs = load_report_inputs(con, quarter)
-    artifacts = build_quarterly_report(inputs, data_paths().reports / quarter)
-    return dg.MaterializeResult(metadata=_artifact_metadata(artifacts))
+        inputs = {quarter: load_report_inputs(con, quarter) for quarter in step.quarters}
+    for quarter in step.quarters:
+        artifacts = build_quarterly_report(inputs[quarter], data_paths().reports / quarter)
+        step.publish(quarter, _artifact_metadata(artifacts))
+    yield from step.finish(summary_columns=("figure_count",))
 
 
 @dg.asset(

@@ -17,7 +17,7 @@ purpose, category, sector, education and age group. The delivery's own rows come
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -274,25 +274,27 @@ def _records(frame: pd.DataFrame | None) -> list[dict]:
     return frame.reset_index(drop=True).astype(object).to_dict("records")
 
 
+def prepare_history(history: pd.DataFrame | None) -> list[Obs]:
+    """History rows normalised once, for a caller that checks many quarters against the same history.
+    Where the frame holds both stages of a quarter, the corrected one is used."""
+    records = _records(history)
+    corrected = {_text(r.get("delivery_quarter")) for r in records if _text(r.get("stage")) == "corrected"}
+    return [
+        _obs_from_record(r, True)
+        for r in records
+        if _text(r.get("stage")) in (None, "corrected") or _text(r.get("delivery_quarter")) not in corrected
+    ]
+
+
 class _Context:
     """The delivery's rows and the history, with the look-ups the rules share."""
 
-    def __init__(self, observations: pd.DataFrame, history: pd.DataFrame | None) -> None:
+    def __init__(self, observations: pd.DataFrame, history: pd.DataFrame | Sequence[Obs] | None) -> None:
         self.obs = [_obs_from_record(r, False) for r in _records(observations)]
         own_quarters = {o.delivery_quarter for o in self.obs}
-        hist_records = [r for r in _records(history) if _text(r.get("delivery_quarter")) not in own_quarters]
-        # both stages of a quarter in the history: use the corrected one
-        corrected = {
-            _text(r.get("delivery_quarter")) for r in hist_records if _text(r.get("stage")) == "corrected"
-        }
-        hist_records = [
-            r
-            for r in hist_records
-            if _text(r.get("stage")) in (None, "corrected")
-            or _text(r.get("delivery_quarter")) not in corrected
-        ]
+        prepared = history if isinstance(history, Sequence) else prepare_history(history)
         self.hist = sorted(
-            (_obs_from_record(r, True) for r in hist_records),
+            (o for o in prepared if o.delivery_quarter not in own_quarters),
             key=lambda o: o.delivery_quarter or "",
             reverse=True,
         )
@@ -902,11 +904,11 @@ def resolve_severities(severities: Mapping[str, str] | None) -> dict[str, str]:
 
 def evaluate_rules(
     observations: pd.DataFrame,
-    history: pd.DataFrame | None = None,
+    history: pd.DataFrame | Sequence[Obs] | None = None,
     severities: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """observations: one delivery quarter, one stage. history: published rows of OTHER delivery quarters
-    (same columns; may be None or empty). severities: per-rule overrides of default_severity.
+    (same columns; may be None or empty), or those rows already normalised by `prepare_history`. severities: per-rule overrides of default_severity.
     Returns one Finding per rule evaluation (passed ones too). A rule with nothing to evaluate returns nothing."""
     resolved = resolve_severities(severities)
     ctx = _Context(observations, history)

@@ -232,9 +232,37 @@ def failures_to_problems(error: pa.errors.SchemaErrors, frame: pd.DataFrame) -> 
     return sorted(problems.values(), key=lambda p: (p.row or 0, p.column or ""))
 
 
+def structure_problems(frame: pd.DataFrame, schema: type[ExtractSchema]) -> list[Problem]:
+    """Exactly the schema's columns, and every cell text: what pandera's schema-level pass would check."""
+    expected = list(schema.to_schema().columns)
+    problems = []
+    missing = [c for c in expected if c not in frame.columns]
+    extra = [str(c) for c in frame.columns if c not in expected]
+    if missing:
+        problems.append(Problem(None, None, f"missing column(s): {', '.join(missing)}"))
+    if extra:
+        problems.append(Problem(None, None, f"column(s) not in the contract: {', '.join(extra)}"))
+    for column in [c for c in expected if c in frame.columns]:
+        not_text = frame.index[~frame[column].map(type).eq(str)]
+        problems += [
+            Problem(int(row), column, f"is not text (found {frame.at[row, column]!r})") for row in not_text[:5]
+        ]
+    return problems
+
+
 def validate_extract(frame: pd.DataFrame, schema: type[ExtractSchema], file: str) -> pd.DataFrame:
-    """Lazy validation: every failure in the file is reported at once, by row and column."""
+    """Lazy validation: every failure in the file is reported at once, by row and column.
+
+    The structure (columns, text cells) is checked directly, then pandera runs the data checks only:
+    its schema-level pass formats a message for every passing column (about 2 ms a column, two thirds
+    of an extract's validation), which a 40-quarter backfill pays 200 times.
+    """
+    from pandera.config import ValidationDepth, config_context
+
+    if problems := structure_problems(frame, schema):
+        raise ExtractError(file, problems)
     try:
-        return schema.validate(frame, lazy=True)
+        with config_context(validation_depth=ValidationDepth.DATA_ONLY):
+            return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as error:
         raise ExtractError(file, failures_to_problems(error, frame)) from None

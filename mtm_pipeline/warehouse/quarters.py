@@ -34,13 +34,6 @@ def read_stage(con: duckdb.DuckDBPyConnection, quarter: str, stage: str) -> pd.D
     ).df()
 
 
-def read_history(con: duckdb.DuckDBPyConnection, quarter: str) -> pd.DataFrame:
-    """Corrected observations of every other delivery quarter: the base for changes and plausibility."""
-    return con.execute(
-        f"SELECT * FROM {OBSERVATIONS} WHERE delivery_quarter <> ? AND stage = 'corrected'", [quarter]
-    ).df()
-
-
 def read_all_corrected(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         f"SELECT * FROM {OBSERVATIONS} WHERE stage = 'corrected' ORDER BY delivery_quarter, source, row_number"
