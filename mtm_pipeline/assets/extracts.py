@@ -3,8 +3,8 @@
 import dagster as dg
 
 from mtm_pipeline.assets.metadata import OWNERS, markdown_preview
-from mtm_pipeline.assets.quarter_step import QuarterStep
 from mtm_pipeline.assets.quality import clear_contract_failure, contract_check, record_contract_failure
+from mtm_pipeline.assets.quarter_step import QuarterStep
 from mtm_pipeline.ingest import read_validated_extract
 from mtm_pipeline.partitions import quarter_partitions
 from mtm_pipeline.resources import WarehouseResource

@@ -7,9 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from mtm_pipeline.assets.extracts import extract_assets
-from mtm_pipeline.assets.record_level import border_crossing_records
 from mtm_pipeline.assets.metadata import OWNERS, markdown_preview
-from mtm_pipeline.assets.quarter_step import QuarterStep
 from mtm_pipeline.assets.quality import (
     ChecksConfig,
     check_specs,
@@ -18,6 +16,8 @@ from mtm_pipeline.assets.quality import (
     evaluate_stage,
     record_contract_failure,
 )
+from mtm_pipeline.assets.quarter_step import QuarterStep
+from mtm_pipeline.assets.record_level import border_crossing_records
 from mtm_pipeline.conform import conform
 from mtm_pipeline.countries import country_mapper
 from mtm_pipeline.partitions import quarter_partitions

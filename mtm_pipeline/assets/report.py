@@ -45,14 +45,14 @@ def _artifact_metadata(artifacts, figures_shown: int = 2) -> dict:
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def quarterly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from mtm_pipeline.report.build import build_quarterly_report
+    from mtm_pipeline.report.build import build_quarterly_reports, report_workers
     from mtm_pipeline.report.inputs import load_report_inputs
 
     step = QuarterStep(context)
     with warehouse.connect() as con:
         inputs = {quarter: load_report_inputs(con, quarter) for quarter in step.quarters}
-    for quarter in step.quarters:
-        artifacts = build_quarterly_report(inputs[quarter], data_paths().reports / quarter)
+    built = build_quarterly_reports(inputs, data_paths().reports, workers=report_workers())
+    for quarter, artifacts in built.items():
         step.publish(quarter, _artifact_metadata(artifacts))
     yield from step.finish(summary_columns=("figure_count",))
 

@@ -538,8 +538,9 @@ class _Composer:
                       f"permits{joined_comparisons(clauses)}.", missing_comparisons_sentence(missing))  # fmt: skip
         else:
             self.direction_only_paragraph(v, wd, passive="issued")
+        prp_periods = set(self.sel.periods(PRP))
         seen = sorted({f.country_group for f in self.store.query(PRP, country_group=SET, country_iso3=ANY)
-                       if f.period in self.sel.periods(PRP)}, key=lambda g: {"CIS": 0}.get(g, 1))  # fmt: skip
+                       if f.period in prp_periods}, key=lambda g: {"CIS": 0}.get(g, 1))  # fmt: skip
         groups = {f.country_group: f for f in v.groups}
         for i, group in enumerate(seen, start=1):
             self.h(3, f"4.{i} Permanent Residence Permit Holders from {capitalise(group)} Countries")

@@ -339,6 +339,9 @@ class FactStore:
         self.facts: list[Fact] = sorted(facts, key=lambda f: tuple("" if k is None else str(k) for k in f.key))
         self.revisions: list[Revision] = list(revisions)
         self._by_key = {f.key: f for f in self.facts}
+        self._by_measure: dict[str, list[Fact]] = {}
+        for fact in self.facts:
+            self._by_measure.setdefault(fact.measure, []).append(fact)
 
     @classmethod
     def from_observations(
@@ -410,9 +413,10 @@ class FactStore:
         unknown = set(dims) - set(DIMENSIONS)
         if unknown:
             raise TypeError(f"unknown dimensions {sorted(unknown)}")
-        measures = {measure} if isinstance(measure, str) else set(measure)
+        measures = [measure] if isinstance(measure, str) else list(dict.fromkeys(measure))
+        candidates = self.facts if len(measures) > 1 else self._by_measure.get(measures[0], []) if measures else []
         out = []
-        for f in self.facts:
+        for f in candidates:
             if f.measure not in measures or (period is not None and f.period != period):
                 continue
             if all(_matches(getattr(f, d), dims.get(d)) for d in DIMENSIONS):

@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS staging.extract_rows (
 );
 
 -- Aggregates of the optional record-level border crossings extract, as extract rows of source
--- 'border_crossing_records' (same columns as staging.extract_rows); reconciled with the published extract.
+-- 'border_crossing_records' (same columns as staging.extract_rows); reconciled with the published extract,
+-- or, when the quarter has none, also staged in staging.extract_rows as its border_crossings delivery.
 CREATE TABLE IF NOT EXISTS staging.record_aggregates AS SELECT * FROM staging.extract_rows LIMIT 0;
 
 -- Published, conformed observations: what reports and queries read.
