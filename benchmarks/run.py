@@ -4,8 +4,9 @@
 
 quarter   One quarter end to end (every asset, check and report) through the Dagster command line with a
           persistent instance, against the floor of importing the libraries that run imports.
-backfill  Forty quarters of the synthetic history: one single-run backfill when the assets have
-          BackfillPolicy.single_run(), and forty separate runs (python -m mtm_pipeline.cli run).
+backfill  Forty quarters of the synthetic history: one single-run backfill through the Dagster command
+          line (--partition-range), the same command for the first quarter alone (the cost of each added
+          quarter is the difference over 39), and forty separate runs (python -m mtm_pipeline.cli run --separate).
 records   Ten million record-level crossings (Parquet and CSV) validated and aggregated by
           mtm_pipeline.record_level, against a bare DuckDB GROUP BY and against pandas + pandera.
 
@@ -187,30 +188,30 @@ def bench_quarter(args, work: Path) -> dict:
 # --- b. forty quarters --------------------------------------------------------------------------------------
 
 
-def single_run_available() -> bool:
-    return any("single_run" in p.read_text() for p in (REPO / "mtm_pipeline" / "assets").glob("*.py"))
-
-
 def bench_backfill(args, work: Path) -> dict:
     history = work / "synthetic"
     subprocess.run(
         [PYTHON, "-m", "mtm_pipeline.synthetic", "--out", str(history), "--first", FIRST, "--last", LAST,
          "--seed", str(SEED)], cwd=REPO, env=base_env(), check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    separate = [PYTHON, "-m", "mtm_pipeline.cli", "run"]
-    out: dict = {"single_run_available": single_run_available(), "separate_command": " ".join(separate[1:])}
-    variants = [("separate", separate)]
-    if out["single_run_available"]:
-        keys = subprocess.run(
-            [PYTHON, "-c", ("from mtm_pipeline.definitions import quarter_assets; "
-                            "print(','.join(a.key.to_user_string() for a in quarter_assets))")],
-            cwd=REPO, env=base_env(), check=True, capture_output=True, text=True,
-        ).stdout.strip()  # fmt: skip
-        single = [str(BIN / "dagster"), "asset", "materialize", "-m", "mtm_pipeline.definitions", "--select", keys,
-                  "--partition-range", f"{FIRST}...{LAST}"]  # fmt: skip
-        out["single_command"] = " ".join(single[1:])
-        variants.append(("single", single))
-    for name, cmd in variants:
+    keys = subprocess.run(
+        [PYTHON, "-c", ("from mtm_pipeline.definitions import quarter_assets; "
+                        "print(','.join(a.key.to_user_string() for a in quarter_assets))")],
+        cwd=REPO, env=base_env(), check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    materialize = [str(BIN / "dagster"), "asset", "materialize", "-m", "mtm_pipeline.definitions", "--select", keys]
+    variants = {
+        "single": [*materialize, "--partition-range", f"{FIRST}...{LAST}"],
+        "single_first_quarter": [*materialize, "--partition", FIRST],
+        "separate": [PYTHON, "-m", "mtm_pipeline.cli", "run", "--separate"],
+    }
+    out: dict = {f"{name}_command": " ".join(cmd[1:]) for name, cmd in variants.items()}
+    add_partitions = (
+        "import dagster as dg; from mtm_pipeline.partitions import QUARTERS_NAME; "
+        "from mtm_pipeline.periods import quarter_range; "
+        f"dg.DagsterInstance.get().add_dynamic_partitions(QUARTERS_NAME, quarter_range('{FIRST}', '{LAST}'))"
+    )
+    for name, cmd in variants.items():
         results = []
         for i in range(args.runs):
             root = work / f"backfill-{name}-{i}"
@@ -218,18 +219,15 @@ def bench_backfill(args, work: Path) -> dict:
             shutil.copytree(history / "raw", data / "raw")
             home = fresh_instance(root)
             env = base_env(MTM_DATA_DIR=str(data), DAGSTER_HOME=str(home))
-            if name == "single":
-                from_cli = ("import dagster as dg; from mtm_pipeline.partitions import QUARTERS_NAME; "
-                            "from mtm_pipeline.periods import quarter_range; "
-                            f"dg.DagsterInstance.get().add_dynamic_partitions(QUARTERS_NAME, quarter_range('{FIRST}', '{LAST}'))")  # fmt: skip
-                subprocess.run([PYTHON, "-c", from_cli], cwd=REPO, env=env, check=True)
+            if name.startswith("single"):
+                subprocess.run([PYTHON, "-c", add_partitions], cwd=REPO, env=env, check=True)
             result = run_reaped(cmd, env, args, check=False)
             runs = instance_runs(home, args)
+            result["runs"] = len(runs)
+            result["failed_runs"] = [r["partition"] or "range" for r in runs if r["status"] != "SUCCESS"]
+            result["run_steps_s"] = [r["steps"] for r in runs]
             quarter_runs = [r for r in runs if r["partition"]]
             result["per_quarter_s"] = [r["end"] - r["start"] for r in quarter_runs if r["end"] and r["start"]]
-            result["per_quarter_steps_s"] = [r["steps"] for r in quarter_runs]
-            result["failed_runs"] = [r["partition"] or "range" for r in runs if r["status"] != "SUCCESS"]
-            result["runs"] = len(runs)
             del result["stdout"], result["stderr"]
             results.append(result)
             shutil.rmtree(root, ignore_errors=True)
@@ -314,28 +312,19 @@ def table(results: dict) -> str:
         )
     if "backfill" in results:
         b = results["backfill"]
-        sep = b["separate"]
-        total = median(r["wall_s"] for r in sep)
-        per_q = [
-            median(r["per_quarter_s"][i] for r in sep)
-            for i in range(min(len(r["per_quarter_s"]) for r in sep))
-        ]
-        growth = _slope(per_q)
-        worst = max(per_q) if per_q else float("nan")
+        single = median(r["wall_s"] for r in b["single"])
+        one = median(r["wall_s"] for r in b["single_first_quarter"])
+        added = (single - one) / 39
+        separate = median(r["wall_s"] for r in b["separate"])
         lines.append(
-            f"| b. 40 quarters as 40 separate runs (synthetic 2015-Q1..2024-Q4, `mtm_pipeline.cli run`) | {_s(total)} in all; "
-            f"per quarter median {_s(median(per_q))}, first {_s(per_q[0])}, last {_s(per_q[-1])}, "
-            f"growth {growth * 1000:.0f} ms per earlier quarter | 40 x one quarter | <= 60 s in all, <= 1 s per added quarter "
-            f"| {'yes' if total <= 60 else f'no: +{total - 60:.0f} s'} / {'yes' if worst <= 1 else f'no: up to {worst:.1f} s'} |"
+            f"| b. 40 quarters (synthetic {FIRST}..{LAST}) as one single-run backfill, Dagster CLI `--partition-range` "
+            f"| {_s(single)} (peak RSS {median(r['max_rss_mb'] for r in b['single']):.0f} MB) "
+            f"| the same command for {FIRST} alone {_s(one)}: each added quarter {_s(added)}; "
+            f"40 separate runs (`cli run --separate`) {_s(separate)} "
+            f"| <= 60 s in all, <= 1 s per added quarter "
+            f"| {'yes' if single <= 60 else f'no: +{single - 60:.1f} s'} / "
+            f"{'yes' if added <= 1 else f'no: +{added - 1:.2f} s'} |"
         )
-        if "single" in b:
-            single = median(r["wall_s"] for r in b["single"])
-            lines.append(f"| b. 40 quarters as one single-run backfill | {_s(single)} | separate runs {_s(total)} "
-                         f"| <= 60 s | {'yes' if single <= 60 else 'no'} |")  # fmt: skip
-        else:
-            lines.append(
-                "| b. 40 quarters as one single-run backfill | not measured: no asset has BackfillPolicy.single_run() yet | | <= 60 s | not measured |"
-            )
     if "records" in results:
         r = results["records"]
         for fmt, f in r["files"].items():
@@ -370,20 +359,23 @@ def details(results: dict) -> str:
         busy = results["quarter"]["busy_before"]
         lines.append(f"Quarter run: other load before the runs {min(busy):.0%}..{max(busy):.0%} of the CPUs")
     if "backfill" in results:
-        for name in ("separate", "single"):
-            runs = results["backfill"].get(name)
-            if not runs:
-                continue
-            per = [r["per_quarter_steps_s"] for r in runs if r.get("per_quarter_steps_s")]
-            if not per:
-                continue
-            n = min(len(p) for p in per)
-            for label, index in (("first", 0), ("tenth", min(9, n - 1)), ("last", n - 1)):
-                keys = sorted({k for p in per for k in p[index]})
-                shown = ", ".join(f"{k} {median(p[index].get(k) for p in per):.2f}" for k in keys)
-                lines.append(f"Backfill ({name}), {label} quarter, median seconds per step: {shown}")
-            busy = [r["busy_before"] for r in runs]
-            lines.append(f"Backfill ({name}): other load before the runs {min(busy):.0%}..{max(busy):.0%}")
+        for name in ("single", "single_first_quarter", "separate"):
+            runs = results["backfill"].get(name) or []
+            if name.startswith("single") and runs and all(len(r["run_steps_s"]) == 1 for r in runs):
+                keys = sorted({k for r in runs for k in r["run_steps_s"][0]})
+                shown = ", ".join(f"{k} {median(r['run_steps_s'][0].get(k) or 0 for r in runs):.2f}" for k in keys)
+                lines.append(f"Backfill ({name}), median seconds per step: {shown}")
+            per = [r["per_quarter_s"] for r in runs if r.get("per_quarter_s")]
+            if per:
+                n = min(len(p) for p in per)
+                per_q = [median(p[i] for p in per) for i in range(n)]
+                lines.append(
+                    f"Backfill ({name}): per quarter run median {median(per_q):.2f} s, first {per_q[0]:.2f} s, "
+                    f"last {per_q[-1]:.2f} s, growth {_slope(per_q) * 1000:.0f} ms per earlier quarter"
+                )
+            if runs:
+                busy = [r["busy_before"] for r in runs]
+                lines.append(f"Backfill ({name}): other load before the runs {min(busy):.0%}..{max(busy):.0%}")
     if "records" in results:
         for fmt, f in results["records"]["files"].items():
             for method, runs in f["methods"].items():

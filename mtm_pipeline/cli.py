@@ -43,8 +43,9 @@ def _partition_selection(first: str, last: str) -> dict:
     return {"tags": {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}}
 
 
-def run(quarters: list[str] | None = None) -> int:
-    """Load the given quarters (default: every quarter folder in raw/) and print what happened."""
+def run(quarters: list[str] | None = None, *, separate: bool = False) -> int:
+    """Load the given quarters (default: every quarter folder in raw/) and print what happened: one run
+    over the quarters (a single-run backfill), or with `separate` one run per quarter."""
     from mtm_pipeline.assets.reference import country_reference
     from mtm_pipeline.assets.report import trend_report
     from mtm_pipeline.definitions import defs, quarter_assets
@@ -73,7 +74,8 @@ def run(quarters: list[str] | None = None) -> int:
     failed_checks = []
     published: set[str] = set()
     ordered = instance.get_dynamic_partitions(QUARTERS_NAME)
-    for first, last in consecutive_ranges(ordered, quarters):
+    ranges = [(q, q) for q in sorted(quarters)] if separate else consecutive_ranges(ordered, quarters)
+    for first, last in ranges:
         result = dg.materialize(
             quarter_assets, instance=instance, resources=resources, raise_on_error=False, run_config=QUIET,
             **_partition_selection(first, last),
@@ -120,9 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="materialise every asset for every quarter (or the ones named)")
     run_parser.add_argument("quarters", nargs="*", help="quarter keys like 2024-Q1 (default: all in raw/)")
+    run_parser.add_argument(
+        "--separate", action="store_true", help="one run per quarter instead of one run over all of them"
+    )
     args = parser.parse_args(argv)
     if args.command == "run":
-        return run(args.quarters)
+        return run(args.quarters, separate=args.separate)
     return 2
 
 

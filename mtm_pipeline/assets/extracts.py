@@ -18,16 +18,19 @@ PREVIEW_COLUMNS = ["obs_id", "measure", "period", "country", "value", "share", "
 CONTRACT_CHECK = "extract_contract"
 
 
-def _extract_metadata(extract) -> dict:
+def _extract_metadata(extract, *, preview: bool) -> dict:
+    """The quarter's materialisation metadata (a range run shows a table of quarters instead of previews)."""
     if extract is None:
         return {"delivered": False, "dagster/row_count": 0}
-    return {
+    metadata = {
         "delivered": True,
         "file": extract.file_name,
         "sha256": extract.sha256,
         "dagster/row_count": len(extract.rows),
-        "preview": dg.MetadataValue.md(markdown_preview(extract.rows, PREVIEW_COLUMNS)),
     }
+    if preview:
+        metadata["preview"] = dg.MetadataValue.md(markdown_preview(extract.rows, PREVIEW_COLUMNS))
+    return metadata
 
 
 def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
@@ -59,7 +62,7 @@ def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                 yield clear_contract_failure(
                     step, quarter, con, check_name=CONTRACT_CHECK, stage="extract", source=spec.key
                 )
-                step.publish(quarter, _extract_metadata(extract))
+                step.publish(quarter, _extract_metadata(extract, preview=not step.is_range))
                 if extract is None:
                     context.log.info(f"{spec.key}: no extract delivered for {quarter}")
         yield from step.finish(summary_columns=("delivered", "dagster/row_count", "sha256"))

@@ -49,12 +49,15 @@ def validate_conformed(frame: pd.DataFrame) -> pd.DataFrame:
         raise ExtractError("conformed observations", problems) from None
 
 
-def _stage_metadata(frame: pd.DataFrame) -> dict:
-    return {
+def _stage_metadata(frame: pd.DataFrame, *, preview: bool) -> dict:
+    """The quarter's materialisation metadata (a range run shows a table of quarters instead of previews)."""
+    metadata = {
         "dagster/row_count": len(frame),
         "rows_by_source": {str(k): int(v) for k, v in frame.groupby("source").size().items()},
-        "preview": dg.MetadataValue.md(markdown_preview(frame, PREVIEW_COLUMNS)),
     }
+    if preview:
+        metadata["preview"] = dg.MetadataValue.md(markdown_preview(frame, PREVIEW_COLUMNS))
+    return metadata
 
 
 class CorrectedHistory:
@@ -142,7 +145,7 @@ def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConf
             stand_in = corrected_stand_in(delivered, quarter)
             if stand_in is not None:
                 history.replace(quarter, stand_in)
-            step.publish(quarter, _stage_metadata(delivered))
+            step.publish(quarter, _stage_metadata(delivered, preview=not step.is_range))
     yield from step.finish()
 
 
@@ -193,7 +196,10 @@ def corrected_observations(context: dg.AssetExecutionContext, config: ChecksConf
                 step.fail(quarter, outcome.blocked_message())
                 continue
             history.replace(quarter, corrected)
-            step.publish(quarter, {**_stage_metadata(corrected), "corrections_applied": len(corrections)})
+            step.publish(
+                quarter,
+                {**_stage_metadata(corrected, preview=not step.is_range), "corrections_applied": len(corrections)},
+            )
     yield from great_expectations_results(step, validated)
     yield from step.finish(summary_columns=("dagster/row_count", "corrections_applied"))
 

@@ -6,6 +6,8 @@ remainder the report computes (the part of a top-N list not itemised) is drawn i
 
 from __future__ import annotations
 
+import functools
+
 from mtm_pipeline.report.document import Chart, Figure
 from mtm_pipeline.report.facts import Fact
 from mtm_pipeline.report.figures_data import REMAINDER_ISO3
@@ -98,14 +100,19 @@ def period_axis(labels) -> list[str]:
 def render_png(figure: Figure) -> bytes:
     """One figure as PNG bytes, drawn once on an Agg canvas and saved as opaque RGB (the charts have a white
     background, so an alpha channel would only cost encoding time and a PDF soft mask). Deterministic: no
-    timestamp or software metadata."""
+    timestamp or software metadata, so the same chart is drawn once per process (the yearly charts of a
+    backfill repeat in four quarters' reports)."""
+    return _chart_png(figure.chart)
+
+
+@functools.lru_cache(maxsize=64)
+def _chart_png(chart: Chart) -> bytes:
     from io import BytesIO
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure as MplFigure
     from PIL import Image
 
-    chart = figure.chart
     n = max(len(chart.categories), 1)
     if chart.kind == "hbar":
         size = (7.0, 1.0 + 0.36 * n)
