@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from mtm_pipeline import workers
 from mtm_pipeline.assets.metadata import OWNERS, markdown_preview
 from mtm_pipeline.assets.quality import clear_contract_failure, contract_check, record_contract_failure
 from mtm_pipeline.assets.quarter_step import QuarterStep
@@ -48,6 +49,7 @@ def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run(),
     )
     def extract_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        workers.start_for_run(context)
         step = QuarterStep(context)
         with warehouse.connect() as con:
             for quarter in step.quarters:

@@ -6,6 +6,7 @@ import os
 import dagster as dg
 import pandas as pd
 
+from mtm_pipeline import workers
 from mtm_pipeline.assets.extracts import extract_assets
 from mtm_pipeline.assets.metadata import OWNERS, markdown_preview
 from mtm_pipeline.assets.quality import (
@@ -111,6 +112,7 @@ def corrected_stand_in(delivered: pd.DataFrame, quarter: str) -> pd.DataFrame | 
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConfig, warehouse: WarehouseResource):
+    workers.start_for_run(context)
     step = QuarterStep(context)
     label = "-".join(dict.fromkeys([step.quarters[0], step.quarters[-1]])).lower()
     backup = backup_warehouse(warehouse.file, data_paths().backups, keep=BACKUPS_KEPT, label=f"before-{label}")
@@ -206,11 +208,12 @@ def corrected_observations(context: dg.AssetExecutionContext, config: ChecksConf
 
 def great_expectations_results(step: QuarterStep, validated: dict) -> list:
     """One Great Expectations validation per quarter (one GX context, Data Docs built once)."""
+    from mtm_pipeline import workers
     from mtm_pipeline.gx_suite import default_docs_dir, validate_quarters
 
     if not validated:
         return []
-    outcomes = validate_quarters(validated, docs_dir=default_docs_dir())
+    outcomes = workers.call(validate_quarters, validated, docs_dir=default_docs_dir())
     return [
         step.check(
             quarter,

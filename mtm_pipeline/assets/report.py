@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from mtm_pipeline import workers
 from mtm_pipeline.assets.metadata import OWNERS
 from mtm_pipeline.assets.observations import corrected_observations
 from mtm_pipeline.assets.quarter_step import QuarterStep
@@ -45,13 +46,13 @@ def _artifact_metadata(artifacts, figures_shown: int = 2) -> dict:
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def quarterly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from mtm_pipeline.report.build import build_quarterly_reports, report_workers
+    from mtm_pipeline.report.build import build_quarterly_reports
     from mtm_pipeline.report.inputs import load_report_inputs
 
     step = QuarterStep(context)
     with warehouse.connect() as con:
         inputs = {quarter: load_report_inputs(con, quarter) for quarter in step.quarters}
-    built = build_quarterly_reports(inputs, data_paths().reports, workers=report_workers())
+    built = build_quarterly_reports(inputs, data_paths().reports)
     for quarter, artifacts in built.items():
         step.publish(quarter, _artifact_metadata(artifacts))
     yield from step.finish(summary_columns=("figure_count",))
@@ -75,5 +76,5 @@ def trend_report(warehouse: WarehouseResource) -> dg.MaterializeResult:
         observations = read_all_corrected(con)
     if observations.empty:
         raise dg.Failure("the warehouse has no corrected observations yet: materialise a quarter first")
-    artifacts = build_trend_report(observations, data_paths().reports / "trends")
+    artifacts = workers.call(build_trend_report, observations, data_paths().reports / "trends")
     return dg.MaterializeResult(metadata=_artifact_metadata(artifacts, figures_shown=3))

@@ -133,34 +133,13 @@ def build_quarterly_report(inputs: ReportInputs, out_dir: Path) -> ReportArtifac
     return _write(doc, xlsx_tables, Path(out_dir), created)
 
 
-def build_quarterly_reports(
-    inputs: dict[str, ReportInputs], reports_dir: Path, *, workers: int = 1
-) -> dict[str, ReportArtifacts]:
-    """Each quarter's report into reports_dir/<quarter>/. With workers > 1 and several quarters (a
-    backfill) the reports are built in that many worker processes: they are independent of each other,
-    and composing and drawing them is CPU-bound Python."""
-    if workers <= 1 or len(inputs) <= 1:
-        return {quarter: build_quarterly_report(i, Path(reports_dir) / quarter) for quarter, i in inputs.items()}
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def build_quarterly_reports(inputs: dict[str, ReportInputs], reports_dir: Path) -> dict[str, ReportArtifacts]:
+    """Each quarter's report into reports_dir/<quarter>/, built by the worker processes (several at once in
+    a backfill: the reports are independent, and composing and drawing them is CPU-bound Python)."""
+    from mtm_pipeline import workers
 
-    # forkserver: workers start from a clean process, not a fork of a multi-threaded Dagster process.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=min(workers, len(inputs)), mp_context=context) as pool:
-        futures = {
-            quarter: pool.submit(build_quarterly_report, i, Path(reports_dir) / quarter) for quarter, i in inputs.items()
-        }
-        return {quarter: future.result() for quarter, future in futures.items()}
-
-
-def report_workers() -> int:
-    """Worker processes for a backfill's reports: MTM_REPORT_WORKERS, else the CPUs this process may use."""
-    import os
-
-    configured = os.environ.get("MTM_REPORT_WORKERS", "").strip()
-    if configured:
-        return max(1, int(configured))
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    calls = {quarter: (report_inputs, Path(reports_dir) / quarter) for quarter, report_inputs in inputs.items()}
+    return workers.call_each(build_quarterly_report, calls)
 
 
 def build_trend_report(observations: pd.DataFrame, out_dir: Path) -> ReportArtifacts:
