@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,6 +35,7 @@ ASSETS_USING_WORKERS = ("corrected_observations", "quarterly_report")
 
 _pool: ProcessPoolExecutor | None = None
 _creating = threading.Lock()
+PARENT_CHECK_SECONDS = 1.0
 
 
 def worker_count() -> int:
@@ -53,10 +55,41 @@ def _executor() -> ProcessPoolExecutor | None:
             # forkserver: workers start from a clean process, not a fork of a multi-threaded Dagster process.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(list(PRELOADED))
-            pool = ProcessPoolExecutor(max_workers=worker_count(), mp_context=context)
+            pool = ProcessPoolExecutor(
+                max_workers=worker_count(), mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+            )
             pool.submit(int)  # starts the forkserver and the first worker: returns once the imports are done
             _pool = pool
     return _pool
+
+
+def _exit_with(run_pid: int) -> None:
+    """In each worker: exit as soon as the run's process is gone. A run killed outright (SIGKILL, out of
+    memory) cannot shut its workers down, and they would otherwise wait for work forever; the forkserver
+    exits with its last worker."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            if not _alive(run_pid):
+                os._exit(0)
+
+    threading.Thread(target=watch, name="mtm-exit-with-run", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (killed, not yet reaped by its parent)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True  # no /proc: existence is all we can tell
 
 
 def start() -> None:
