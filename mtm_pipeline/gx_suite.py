@@ -299,11 +299,6 @@ def validate_quarters(
             [frames[q][1] for q in quarters if frames[q][1] is not None],
         ),
     }
-    result_format = (
-        {"result_format": "SUMMARY"}
-        if len(quarters) == 1
-        else {"result_format": "COMPLETE", "unexpected_index_column_names": None}
-    )
     run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
     results = []
     for asset_name, (suite, quarter_column, parts) in validations.items():
@@ -314,9 +309,12 @@ def validate_quarters(
             gx.ValidationDefinition(name=f"{suite.name}_{run_name}", data=batch, suite=suite)
         )
         frame = _prepare(pd.concat(parts, ignore_index=True))
-        format_ = {**result_format}
-        if len(quarters) > 1:
-            format_["unexpected_index_column_names"] = [quarter_column]
+        # Several quarters: GX lists the quarter of every unexpected row, to attribute failures.
+        format_ = (
+            {"result_format": "SUMMARY"}
+            if len(quarters) == 1
+            else {"result_format": "COMPLETE", "unexpected_index_column_names": [quarter_column]}
+        )
         # Each run stores its result (JSON) in the validation results store, keyed by suite, run name and time.
         result = definition.run(batch_parameters={"dataframe": frame}, run_id=run_id, result_format=format_)
         results.append((suite.name, quarter_column, result))

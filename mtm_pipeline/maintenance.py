@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from mtm_pipeline.processes import process_alive
 from mtm_pipeline.settings import data_paths
 from mtm_pipeline.warehouse.backup import (
     BackupError,
@@ -34,16 +35,6 @@ from mtm_pipeline.warehouse.backup import (
 )
 
 _RUNNING = ("STARTING", "STARTED", "CANCELING")
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _run_pid(instance, run_id: str) -> int | None:
@@ -73,7 +64,7 @@ def release_stale_runs(instance) -> list[str]:
     for run_id, run in candidates.items():
         if run.status.value in _RUNNING:
             pid = _run_pid(instance, run_id)
-            if pid is None or pid == os.getpid() or _pid_alive(pid):
+            if pid is None or pid == os.getpid() or process_alive(pid):
                 continue
             instance.report_run_failed(
                 run, f"the process of this run (pid {pid}) no longer exists: it was killed or crashed"

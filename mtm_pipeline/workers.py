@@ -19,6 +19,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from mtm_pipeline.processes import process_alive
+
 PRELOADED = (
     "great_expectations",
     "matplotlib.figure",
@@ -71,25 +73,10 @@ def _exit_with(run_pid: int) -> None:
     def watch() -> None:
         while True:
             time.sleep(PARENT_CHECK_SECONDS)
-            if not _alive(run_pid):
+            if not process_alive(run_pid):
                 os._exit(0)
 
     threading.Thread(target=watch, name="mtm-exit-with-run", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    """Whether the process exists and is not a zombie (killed, not yet reaped by its parent)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True  # no /proc: existence is all we can tell
 
 
 def start() -> None:

@@ -34,7 +34,6 @@ def check_specs(asset_name: str) -> list[dg.AssetCheckSpec]:
 
 @dataclass
 class StageOutcome:
-    asset_key: str
     quarter: str
     stage: str
     findings: list
@@ -67,7 +66,7 @@ def evaluate_stage(
     asset_key = step.asset_key.to_user_string()
     rules = _rules()
     findings = evaluate_rules(frame, history, severities=config.severity_overrides)
-    outcome = StageOutcome(asset_key, quarter, stage, findings, findings_to_rows(findings, quarter=quarter, stage=stage))
+    outcome = StageOutcome(quarter, stage, findings, findings_to_rows(findings, quarter=quarter, stage=stage))
     default = {name: spec.default_severity for name, spec in rules.items()}
     for summary in summarise_by_rule(findings, rules, default):
         outcome.check_results.append(
