@@ -1,6 +1,6 @@
 """Deterministic synthetic delivery history: every source of the extract contract, for any range of quarters.
 
-    python -m mtm_pipeline.synthetic --out DIR --first 2015-Q1 --last 2024-Q4 --seed 42 \
+    python -m mtm_pipeline.synthetic --out DIR --first 2015-Q1 --last 2024-Q4 --seed 42 [--counts-only] \
         [--record-level-rows N [--record-level-quarters 2024-Q4,...] [--record-level-format parquet|csv]]
 
 writes DIR/raw/<quarter>/<source>.csv for the five sources (same columns, valid against the pandera schemas)

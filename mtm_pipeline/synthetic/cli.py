@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from mtm_pipeline.periods import parse_quarter_key, quarter_range
+from mtm_pipeline.synthetic import counts_only, published
 from mtm_pipeline.synthetic.history import History
-from mtm_pipeline.synthetic.published import BUILDERS
 from mtm_pipeline.synthetic.records import write_records
 
 
@@ -40,8 +40,10 @@ def generate(
     record_rows: int | None = None,
     record_quarters: list[str] | None = None,
     record_format: str = "parquet",
+    counts_only_extracts: bool = False,
 ) -> dict:
-    """Write the synthetic history to out/raw/; returns the manifest (also written to out/synthetic.json)."""
+    """Write the synthetic history to out/raw/; returns the manifest (also written to out/synthetic.json).
+    counts_only_extracts: write each quarter as agencies deliver it, counts only (synthetic/counts_only.py)."""
     refuse_repository_data(out)
     quarters = quarter_range(first, last)
     if not quarters:
@@ -57,7 +59,8 @@ def generate(
     for quarter in quarters:
         folder = out / "raw" / quarter
         folder.mkdir(parents=True, exist_ok=True)
-        for source, build in BUILDERS.items():
+        builders = counts_only.BUILDERS if counts_only_extracts else published.BUILDERS
+        for source, build in builders.items():
             (folder / f"{source}.csv").write_bytes(build(history, quarter).csv_bytes())
             files += 1
         for stale in folder.glob(f"{RECORDS_STEM}.*"):
@@ -80,6 +83,8 @@ def generate(
         else None,
         "files": files,
     }
+    if counts_only_extracts:
+        manifest["counts_only"] = True
     (out / "synthetic.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
 
@@ -97,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record-level-quarters", default=None,
                         help="comma-separated quarters that get records (default: the last quarter)")  # fmt: skip
     parser.add_argument("--record-level-format", choices=("parquet", "csv"), default="parquet")
+    parser.add_argument("--counts-only", action="store_true",
+                        help="write quarters as agencies deliver them: counts only, no shares, ranks or changes")  # fmt: skip
     args = parser.parse_args(argv)
     for key in (args.first, args.last):
         parse_quarter_key(key)
@@ -106,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest = generate(
         args.out, args.first, args.last, args.seed,
         record_rows=args.record_level_rows, record_quarters=chosen, record_format=args.record_level_format,
+        counts_only_extracts=args.counts_only,
     )  # fmt: skip
     print(f"wrote {manifest['files']} files for {manifest['quarters']} quarters to {args.out / 'raw'}")
     return 0
