@@ -12,6 +12,9 @@ from mtm_pipeline.derive.figures import Figure, figures_of
 # Stated changes that give the same figure a derived per cent change would (a direction or an absolute
 # amount says less, so a per cent change is still derived next to it).
 RATIO_CHANGE_UNITS = ("percent", "times")
+# How far back earlier deliveries are read: a change compares with at most a year before; a stock with the
+# previous date delivered within this window.
+HISTORY_YEARS = 2
 
 
 def varying_dimensions(part: Figure, total: Figure) -> tuple[int, ...]:
@@ -23,17 +26,20 @@ class FigureBook:
     """The figures of one delivery quarter and of the deliveries before it.
 
     Only earlier deliveries are read, so a quarter's derived figures do not change when a later quarter is
-    loaded. Where a figure was delivered more than once, this delivery's figure is used, else the latest.
+    loaded, and of them only figures of periods ending at most HISTORY_YEARS before this delivery's earliest
+    period starts (the bases of its changes, the other quarters of its years). Where a figure was delivered
+    more than once, this delivery's figure is used, else the latest.
     """
 
     def __init__(self, quarter: str, observations: pd.DataFrame, history: pd.DataFrame | None = None) -> None:
         self.quarter = quarter
         self.own = figures_of(observations, quarter)
-        earlier = (
-            history[history["delivery_quarter"] < quarter]
-            if history is not None and not history.empty
-            else None
-        )
+        earlier = None
+        if history is not None and not history.empty and not observations.empty:
+            since = pd.Timestamp(observations["period_start"].min()) - pd.DateOffset(years=HISTORY_YEARS)
+            earlier = history[
+                (history["delivery_quarter"] < quarter) & (pd.to_datetime(history["period_end"]) >= since)
+            ]
         self.earlier = sorted(figures_of(earlier, quarter), key=lambda f: f.delivery_quarter, reverse=True)
         self._by_id = {(f.delivery_quarter, f.get("source"), f.obs_id): f for f in [*self.own, *self.earlier]}
         self._parts: dict[tuple, list[Figure]] = defaultdict(list)

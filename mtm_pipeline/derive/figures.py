@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -45,13 +46,10 @@ CIS, NON_CIS = "CIS", "non-CIS"
 
 def clean(x: Any) -> Any:
     """None for every kind of missing cell (None, NaN, pd.NA, NaT)."""
-    if x is None:
+    if x is None or x is pd.NA or x is pd.NaT:
         return None
-    try:
-        if pd.isna(x):
-            return None
-    except (TypeError, ValueError):
-        return x
+    if isinstance(x, float) and math.isnan(x):
+        return None
     return x
 
 
@@ -94,7 +92,7 @@ class Figure:
             return inputs.split(",")
         return [i if "/" in i else f"{self.delivery_quarter}/{i}" for i in inputs.split(",")]
 
-    @property
+    @cached_property
     def country_key(self) -> str | None:
         return self.get("country_iso3") or self.get("country")
 
@@ -104,18 +102,18 @@ class Figure:
 
         return self.get("country_iso3") == REMAINDER_ISO3
 
-    @property
+    @cached_property
     def dims(self) -> tuple:
         """Dimensions without measure and period: the delivered group counts only for a row without a country
         (a country's group follows from dated membership)."""
         group = self.get("country_group") if self.country_key is None else None
         return (self.get("direction"), self.country_key, group, *(self.get(d) for d in _OTHER_DIMS))
 
-    @property
+    @cached_property
     def series(self) -> tuple:
         return (self.get("measure"), *self.dims)
 
-    @property
+    @cached_property
     def identity(self) -> tuple:
         return (self.get("measure"), self.get("period"), *self.dims)
 
@@ -124,7 +122,7 @@ class Figure:
         direction, _, _, *others = self.dims
         return (self.get("measure"), self.get("period"), direction, None, group, *others)
 
-    @property
+    @cached_property
     def membership(self) -> str | None:
         """CIS / non-CIS by dated membership; for a remainder, the group the source delivered it in; else None."""
         member = self.get("cis_member")
@@ -134,7 +132,7 @@ class Figure:
             return self.get("country_group")
         return None
 
-    @property
+    @cached_property
     def value(self) -> Interval | None:
         value = _float(self.record.get("value"))
         if value is None:
@@ -155,7 +153,7 @@ class Figure:
     def value_precision(self) -> float | None:
         return _float(self.record.get("value_precision"))
 
-    @property
+    @cached_property
     def share(self) -> Interval | None:
         share = _float(self.record.get("share"))
         return None if share is None else Interval.around(share, _float(self.record.get("share_precision")))
@@ -164,8 +162,9 @@ class Figure:
 def figures_of(frame: pd.DataFrame | None, own_quarter: str) -> list[Figure]:
     if frame is None or frame.empty:
         return []
-    records = frame.reset_index(drop=True).astype(object).to_dict("records")
-    return [Figure(r, own_quarter) for r in records]
+    columns = list(frame.columns)
+    cells = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in columns]
+    return [Figure(dict(zip(columns, row, strict=True)), own_quarter) for row in zip(*cells, strict=True)]
 
 
 @dataclass

@@ -56,6 +56,7 @@ def test_one_run_over_the_quarters_publishes_what_separate_runs_publish(tmp_path
         "published.observations": "delivery_quarter, stage, source, row_number",
         "quality.check_results": "quarter, stage, source, rule, subject, message",
         "quality.corrections_applied": "quarter, source, obs_id, field",
+        "published.derived_figures": "delivery_quarter, obs_id",
     }
     for table, order in tables.items():
         expected = _table(separate / "warehouse" / "mtm.duckdb", table, order)
