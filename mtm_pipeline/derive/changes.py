@@ -51,13 +51,13 @@ def changes(
             point = (figure.point / base.point - 1) * 100
             out.append(
                 DerivedFigure(
-                    "change",
-                    f"drv_change_{figure.obs_id}_vs_{slug(base_period)}",
-                    figure,
-                    figure.identity,
-                    ("change", base_period),
-                    [*figure.lineage_ids(), *base.lineage_ids()],
-                    {
+                    derivation="change",
+                    obs_id=f"drv_change_{figure.obs_id}_vs_{slug(base_period)}",
+                    template=figure,
+                    identity=figure.identity,
+                    facet=("change", base_period),
+                    inputs=[*figure.lineage_ids(), *base.lineage_ids()],
+                    fields={
                         "change_unit": "percent",
                         "change_base_period": base_period,
                         "country_group": figure.get("country_group"),

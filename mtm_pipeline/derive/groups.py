@@ -74,42 +74,33 @@ def group_totals(book: FigureBook) -> list[DerivedFigure]:
             identity = total.group_identity(group)
             common = {"country_group": group, "part_of": total.obs_id, "parts_complete": complete,
                       "qualifier": qualifier}  # fmt: skip
+            precision = value_precision(interval, [m.value_precision for m in members])
             out.append(
                 DerivedFigure(
-                    "group_total",
-                    f"drv_{group_slug}_{total.obs_id}",
-                    total,
-                    identity,
-                    ("value",),
-                    inputs,
-                    {
-                        **common,
-                        **interval_fields(
-                            "value",
-                            interval,
-                            point,
-                            value_precision(interval, [m.value_precision for m in members]),
-                        ),
-                    },
+                    derivation="group_total",
+                    obs_id=f"drv_{group_slug}_{total.obs_id}",
+                    template=total,
+                    identity=identity,
+                    facet=("value",),
+                    inputs=inputs,
+                    fields={**common, **interval_fields("value", interval, point, precision)},
                 )
             )
             if total.value is None or total.value.low <= 0:
                 continue
             share = ratio_percent(interval, total.value)
+            share_fields = interval_fields(
+                "share", share, 100 * point / total.point, percent_precision(share)
+            )
             out.append(
                 DerivedFigure(
-                    "group_share",
-                    f"drv_{group_slug}_share_{total.obs_id}",
-                    total,
-                    identity,
-                    ("share", total.identity),
-                    [*inputs, total.lineage],
-                    {
-                        **common,
-                        **interval_fields(
-                            "share", share, 100 * point / total.point, percent_precision(share)
-                        ),
-                    },
+                    derivation="group_share",
+                    obs_id=f"drv_{group_slug}_share_{total.obs_id}",
+                    template=total,
+                    identity=identity,
+                    facet=("share", total.identity),
+                    inputs=[*inputs, total.lineage],
+                    fields={**common, **share_fields},
                 )
             )
     return out

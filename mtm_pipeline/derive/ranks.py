@@ -58,13 +58,13 @@ def _ranked(
         qualifier = ",".join(q for q in (incomplete, None if certain else RANK_UNCERTAIN) if q) or None
         out.append(
             DerivedFigure(
-                "rank",
-                f"{kind_prefix}_{part.obs_id}",
-                part,
-                part.identity,
-                ("rank", within),
-                [p.lineage for p in named],
-                {**fields, "rank": rank, "qualifier": qualifier},
+                derivation="rank",
+                obs_id=f"{kind_prefix}_{part.obs_id}",
+                template=part,
+                identity=part.identity,
+                facet=("rank", within),
+                inputs=[p.lineage for p in named],
+                fields={**fields, "rank": rank, "qualifier": qualifier},
             )
         )
     return out

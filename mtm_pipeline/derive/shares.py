@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from mtm_pipeline.checks.intervals import ratio_percent
+from mtm_pipeline.checks.intervals import Interval, ratio_percent
 from mtm_pipeline.derive.book import FigureBook
 from mtm_pipeline.derive.figures import DerivedFigure, Figure, interval_fields, percent_precision
 
 
-def _share(part: Figure, total_interval, total_point: float) -> dict:
-    share = ratio_percent(part.value, total_interval)
+def _share(part: Figure, total: Interval, total_point: float) -> dict:
+    share = ratio_percent(part.value, total)
     return interval_fields("share", share, 100 * part.point / total_point, percent_precision(share))
 
 
@@ -19,19 +19,16 @@ def shares_of_totals(book: FigureBook) -> list[DerivedFigure]:
         total = book.total_of(part)
         if part.value is None or total is None or total.value is None or total.value.low <= 0:
             continue
+        fields = {"part_of": total.obs_id, "parts_complete": part.get("parts_complete")}
         out.append(
             DerivedFigure(
-                "share_of_total",
-                f"drv_share_{part.obs_id}",
-                part,
-                part.identity,
-                ("share", total.identity),
-                [part.lineage, total.lineage],
-                {
-                    "part_of": total.obs_id,
-                    "parts_complete": part.get("parts_complete"),
-                    **_share(part, total.value, total.point),
-                },
+                derivation="share_of_total",
+                obs_id=f"drv_share_{part.obs_id}",
+                template=part,
+                identity=part.identity,
+                facet=("share", total.identity),
+                inputs=[part.lineage, total.lineage],
+                fields={**fields, **_share(part, total.value, total.point)},
             )
         )
     return out
@@ -46,44 +43,36 @@ def shares_within_groups(book: FigureBook, exact_groups: dict[tuple, DerivedFigu
         if part.value is None or part.is_remainder or group is None:
             continue
         identity = part.group_identity(group)
-        published = book.own_value_figure(identity)
-        if published is not None and published.value.low > 0:
+        published, derived = book.own_value_figure(identity), exact_groups.get(identity)
+        if published is not None:
             denominator, interval, point, inputs = (
                 published.obs_id,
                 published.value,
                 published.point,
                 [published.lineage],
             )
-        elif identity in exact_groups and exact_groups[identity].fields["value_low"] > 0:
-            derived = exact_groups[identity]
+        elif derived is not None:
+            low, high = derived.fields["value_low"], derived.fields["value_high"]
             denominator, interval, point, inputs = (
                 derived.obs_id,
-                derived_interval(derived),
+                Interval(low, high),
                 derived.fields["value"],
                 derived.inputs,
             )
         else:
             continue
+        if interval.low <= 0:
+            continue
+        fields = {"country_group": group, "part_of": denominator, "parts_complete": None}
         out.append(
             DerivedFigure(
-                "share_within_group",
-                f"drv_share_in_group_{part.obs_id}",
-                part,
-                part.identity,
-                ("share", identity),
-                [part.lineage, *inputs],
-                {
-                    "country_group": group,
-                    "part_of": denominator,
-                    "parts_complete": None,
-                    **_share(part, interval, point),
-                },
+                derivation="share_within_group",
+                obs_id=f"drv_share_in_group_{part.obs_id}",
+                template=part,
+                identity=part.identity,
+                facet=("share", identity),
+                inputs=[part.lineage, *inputs],
+                fields={**fields, **_share(part, interval, point)},
             )
         )
     return out
-
-
-def derived_interval(derived: DerivedFigure):
-    from mtm_pipeline.checks.intervals import Interval
-
-    return Interval(derived.fields["value_low"], derived.fields["value_high"])

@@ -39,13 +39,13 @@ def year_sums(book: FigureBook) -> list[DerivedFigure]:
         identity = (template.get("measure"), year, *template.dims)
         out.append(
             DerivedFigure(
-                "year_sum",
-                f"drv_year_{year}_{template.obs_id}",
-                template,
-                identity,
-                ("value",),
-                [i for p in ordered for i in p.lineage_ids()],
-                fields,
+                derivation="year_sum",
+                obs_id=f"drv_year_{year}_{template.obs_id}",
+                template=template,
+                identity=identity,
+                facet=("value",),
+                inputs=[i for p in ordered for i in p.lineage_ids()],
+                fields=fields,
             )
         )
     return out
