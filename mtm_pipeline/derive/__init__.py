@@ -94,12 +94,8 @@ def derive_quarter(
     groups = group_totals(book)
     exact = [g for g in groups if g.derivation == "group_total" and g.fields["qualifier"] is None]
     exact_groups = {g.identity: g for g in _not_published(exact, book.published)}
-    years = year_sums(book)
     loaded_at = loaded_at or datetime.now(UTC).replace(tzinfo=None)
-    own_bases = [
-        Figure(d.row(quarter, loaded_at), quarter)
-        for d in [*exact_groups.values(), *_not_published(years, book.published)]
-    ]
+    own_groups = [Figure(d.row(quarter, loaded_at), quarter) for d in exact_groups.values()]
     earlier_bases = []
     if derived_history is not None and not derived_history.empty:
         usable = derived_history[
@@ -108,6 +104,11 @@ def derive_quarter(
             & derived_history["qualifier"].isna()
         ].sort_values("delivery_quarter", ascending=False)
         earlier_bases = figures_of(usable, quarter)
+    years = year_sums(book, own_groups, earlier_bases)
+    own_bases = [
+        *own_groups,
+        *(Figure(d.row(quarter, loaded_at), quarter) for d in _not_published(years, book.published)),
+    ]
     derived = [
         *shares_of_totals(book),
         *groups,

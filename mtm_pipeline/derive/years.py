@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from mtm_pipeline.checks.intervals import interval_sum
@@ -9,16 +11,19 @@ from mtm_pipeline.derive.book import FigureBook
 from mtm_pipeline.derive.figures import DerivedFigure, Figure, interval_fields, value_precision
 
 
-def year_sums(book: FigureBook) -> list[DerivedFigure]:
+def year_sums(
+    book: FigureBook, derived_values: Sequence[Figure] = (), derived_history: Sequence[Figure] = ()
+) -> list[DerivedFigure]:
     """year_sum figures for each year one of this delivery's quarterly figures falls in (the other quarters
-    from this delivery or earlier ones)."""
+    from this delivery or earlier ones). derived_values / derived_history: exact derived quarterly figures
+    (group totals) of this delivery / earlier ones, summed into years the same way."""
     quarters: dict[tuple, dict[str, Figure]] = {}
-    for figure in book.value_figures():
-        if figure.get("period_kind") == "quarter":
+    for figure in [*book.value_figures(), *derived_values, *derived_history]:
+        if figure.get("period_kind") == "quarter" and figure.value is not None:
             year, q = str(figure.get("period")).split("-Q")
-            quarters.setdefault((figure.series, year), {})[q] = figure
+            quarters.setdefault((figure.series, year), {}).setdefault(q, figure)
     templates: dict[tuple, Figure] = {}
-    for figure in book.own:
+    for figure in [*book.own, *derived_values]:
         if figure.value is not None and figure.get("period_kind") == "quarter":
             key = (figure.series, str(figure.get("period"))[:4])
             if key not in templates or str(figure.get("period")) > str(templates[key].get("period")):

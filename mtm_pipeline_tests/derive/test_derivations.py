@@ -166,3 +166,19 @@ def test_later_deliveries_do_not_change_a_quarter(counts_only, history):
     with_later = derive_quarter(counts_only["2023-Q4"], pd.concat(counts_only.values(), ignore_index=True))
     columns = ["obs_id", "value", "share", "change", "rank", "qualifier", "input_obs_ids"]
     pd.testing.assert_frame_equal(without_later[columns], with_later[columns])
+
+
+def test_year_of_a_derived_group_total(counts_only, history):
+    derived = None
+    for quarter in ("2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4"):
+        made = derive_quarter(counts_only[quarter], history, derived)
+        derived = made if derived is None else pd.concat([derived, made], ignore_index=True)
+    row = derived.set_index("obs_id").loc["drv_year_2023_drv_noncis_dep_2023q4_total"]
+    frames = pd.concat(counts_only.values(), ignore_index=True)
+    departures = frames[
+        frames["obs_id"].str.match(r"dep_2023q\d_[a-z]{3}$") & (frames["cis_member"] == False)
+    ]
+    assert set(departures["period"]) == {"2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4"}
+    assert row["country_group"] == "non-CIS" and row["period"] == "2023" and row["qualifier"] is None
+    assert float(row["value"]) == departures["value"].sum()
+    assert len(row["input_obs_ids"].split(",")) == len(departures)
