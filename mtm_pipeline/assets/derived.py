@@ -51,7 +51,12 @@ def derived_figures(context: dg.AssetExecutionContext, warehouse: WarehouseResou
                     quarter, f"{quarter} has no corrected stage: materialise corrected_observations first"
                 )
                 continue
-            derived = derive_quarter(own, corrected, derived_history, quarter=quarter)
+            try:
+                derived = derive_quarter(own, corrected, derived_history, quarter=quarter)
+            except ValueError as error:
+                # e.g. two derived figures with one obs_id: the quarter keeps what it had
+                step.fail(quarter, f"derived figures of {quarter} not replaced: {error}")
+                continue
             publish_derived(con, quarter, derived)
             # later quarters of the same run use this quarter's group totals and year sums as bases
             kept = derived_history[derived_history["delivery_quarter"] != quarter]

@@ -123,5 +123,8 @@ def derive_quarter(
     frame = pd.DataFrame([figure.row(quarter, loaded_at) for figure in kept], columns=list(DERIVED_COLUMNS))
     duplicated = frame["obs_id"][frame["obs_id"].duplicated()]
     if not duplicated.empty:
-        raise ValueError(f"derived obs_ids repeat in {quarter}: {sorted(set(duplicated))[:5]}")
+        raise ValueError(
+            f"derived obs_ids repeat in {quarter}: {sorted(set(duplicated))[:5]}: two of the quarter's files use "
+            "the same obs_id; give each row an obs_id unique across the quarter's files"
+        )
     return _typed(frame)

@@ -118,3 +118,16 @@ def test_a_published_figure_stands():
 def test_no_rows_when_nothing_can_be_derived():
     derived = derive_quarter(frame(row("total", value="100")))
     assert derived.empty and "input_obs_ids" in derived.columns
+
+
+def test_an_obs_id_delivered_by_two_sources_is_refused_with_the_reason():
+    rows = frame(
+        row("total", value="100"),
+        row("part", sector="A", value="60", part_of="total", parts_complete="no"),
+        row("total", source="other", measure="m2", value="10"),
+        row(
+            "part", source="other", measure="m2", sector="A", value="6", part_of="total", parts_complete="no"
+        ),
+    )
+    with pytest.raises(ValueError, match="drv_share_part.*unique across the quarter's files"):
+        derive_quarter(rows)
