@@ -80,11 +80,17 @@ def words(measure: str, direction: str | None) -> dict[str, str]:
 
 
 def group_long(group: str | None) -> str:
-    return GROUP_WORDS.get(group or "", (f"{group} countries", f"{group} countries"))[0]
+    """'Commonwealth of Independent States (CIS) member states'; no group (None): 'all countries'."""
+    if not group:
+        return "all countries"
+    return GROUP_WORDS.get(group, (f"{group} countries", f"{group} countries"))[0]
 
 
 def group_short(group: str | None) -> str:
-    return GROUP_WORDS.get(group or "", (f"{group} countries", f"{group} countries"))[1]
+    """'CIS countries'; no group (None): 'all countries'."""
+    if not group:
+        return "all countries"
+    return GROUP_WORDS.get(group, (f"{group} countries", f"{group} countries"))[1]
 
 
 def agency_phrase(agency: str | None) -> str:

@@ -11,14 +11,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @cache
-def _delivery(quarter: str) -> pd.DataFrame:
+def _delivery(quarter: str, data_dir: Path = REPO / "data") -> pd.DataFrame:
     from mtm_pipeline.conform import conform
     from mtm_pipeline.countries import country_mapper
     from mtm_pipeline.ingest import read_validated_extract
     from mtm_pipeline.settings import DataPaths
     from mtm_pipeline.sources import SOURCES
 
-    paths = DataPaths(REPO / "data")
+    paths = DataPaths(data_dir)
     staged = pd.concat(
         [e.rows for s in SOURCES.values() if (e := read_validated_extract(paths, quarter, s)) is not None]
     )
@@ -28,9 +28,14 @@ def _delivery(quarter: str) -> pd.DataFrame:
     return frame
 
 
-def observations_for(*quarters: str) -> pd.DataFrame:
-    """Corrected-stage observations of the given delivery quarters, as the warehouse would hold them."""
-    return pd.concat([_delivery(q) for q in quarters], ignore_index=True)
+def observations_for(*quarters: str, data_dir: Path | None = None) -> pd.DataFrame:
+    """Corrected-stage observations of the given delivery quarters, as the warehouse would hold them (from
+    the repository's data/raw, or from data_dir/raw for the quarters found there)."""
+    frames = []
+    for q in quarters:
+        own = data_dir is not None and (data_dir / "raw" / q).is_dir()
+        frames.append(_delivery(q, data_dir) if own else _delivery(q))
+    return pd.concat(frames, ignore_index=True)
 
 
 DEFAULTS = {
@@ -90,3 +95,35 @@ def check_row(source: str, rule: str, obs_ids: str, subject: str, expected: str 
 
 def q1_corrected_findings(**fields) -> pd.DataFrame:
     return pd.DataFrame([check_row(*f, **fields) for f in Q1_CORRECTED_FINDINGS])
+
+
+COUNTS_ONLY_QUARTER = "2024-Q3"
+
+
+@cache
+def counts_only_data_dir(quarter: str = COUNTS_ONLY_QUARTER, seed: int = 42) -> Path:
+    """A data folder with one synthetic quarter delivered as agencies deliver it: counts only (totals and
+    breakdowns by country, sector, category...; no shares, ranks or stated changes). Loaded after the two
+    real quarters, as the next delivery would be."""
+    import csv
+    import tempfile
+
+    from mtm_pipeline.synthetic import generate
+
+    out = Path(tempfile.mkdtemp(prefix="mtm-counts-only-"))
+    generate(out, quarter, quarter, seed)
+    folder = out / "raw" / quarter
+    for path in folder.glob("*.csv"):
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        columns = list(rows[0])
+        kept = []
+        for row in rows:
+            row.update(share="", change="", change_unit="", change_base_period="", rank="")
+            if row["value"]:
+                kept.append(row)
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(kept)
+    return out

@@ -53,7 +53,8 @@ def kf_flows(ctx) -> str | None:
         if first:
             group, facts = first
             names = [country_phrase(f.country_name) for f in facts[:2]]
-            text += f" Among {group_short(group)}, most arrivals came from {join_words(names)}."
+            among = f"Among {group_short(group)}, most" if group else "Most"
+            text += f" {among} arrivals came from {join_words(names)}."
     return text
 
 
