@@ -11,7 +11,14 @@ import functools
 from mtm_pipeline.report.document import Chart, Figure
 from mtm_pipeline.report.facts import Fact
 from mtm_pipeline.report.figures_data import REMAINDER_ISO3
-from mtm_pipeline.report.format import decimals_for, fmt_count, fmt_millions, fmt_percent, period_short
+from mtm_pipeline.report.format import (
+    COMPUTED_MARK,
+    decimals_for,
+    fmt_count,
+    fmt_millions,
+    fmt_percent,
+    period_short,
+)
 
 BLUE = "#0033A0"  # IOM blue
 LIGHT_BLUE = "#5B92E5"
@@ -33,7 +40,7 @@ def share_chart(facts: list[Fact], unit_label: str, *, complete: bool | None) ->
             continue
         cats.append(fact_label(f))
         values.append(f.share)
-        labels.append(fmt_percent(f.share, f.share_precision) + "%")
+        labels.append(fmt_percent(f.share, f.share_precision) + "%" + _mark(f, "share"))
     highlight = False
     has_other = any(f.country_iso3 == REMAINDER_ISO3 for f in facts)
     if values and not complete and not has_other:
@@ -62,8 +69,13 @@ def value_chart(facts: list[Fact], unit_label: str, *, scale: float = 1.0) -> Ch
 
 def _value_label(f: Fact, scale: float) -> str:
     if scale == 1e6:
-        return fmt_millions(f.value, f.value_precision)
-    return fmt_count(f.value, f.value_precision)
+        return fmt_millions(f.value, f.value_precision) + _mark(f, "value")
+    return fmt_count(f.value, f.value_precision) + _mark(f, "value")
+
+
+def _mark(f: Fact, facet: str) -> str:
+    """A figure computed in the warehouse is labelled with its mark, as in the text and tables."""
+    return COMPUTED_MARK if f.computed(facet) else ""
 
 
 def series_chart(series: list[tuple[str, list[Fact]]], unit_label: str, *, scale: float = 1.0) -> Chart:

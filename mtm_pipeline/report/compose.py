@@ -50,5 +50,5 @@ def compose_quarterly(src: QuarterlySource) -> tuple[Document, list]:
         section(ctx)
     extra = [tables.findings_table(src.check_results), tables.corrections_table(src.corrections),
              tables.revisions_table([r for r in src.store.revisions if r.later_quarter <= src.quarter]),
-             ctx.sources_table]  # fmt: skip
+             ctx.sources_table, tables.derived_table(ctx.used)]  # fmt: skip
     return ctx.doc, extra

@@ -14,7 +14,6 @@ from datetime import timedelta
 
 from mtm_pipeline.periods import parse_period, parse_quarter_key, previous_quarter, same_quarter_last_year
 from mtm_pipeline.report.facts import ANY, SET, Change, Fact, FactStore, period_sort_key
-from mtm_pipeline.report.format import percent_change
 
 REMAINDER_ISO3 = "ZZZ"
 BREAKDOWN_DIMS = ("purpose", "category", "sector", "education")
@@ -28,7 +27,7 @@ class Comparison:
     kind: str  # previous | year_ago | stated
     stated: tuple[Change, ...]  # changes as published (percent, times, absolute, direction)
     base: Fact | None  # the base period's headline, when it has a value
-    computed: float | None  # per cent change computed from the two values, when no per cent is stated
+    computed: Change | None  # per cent change derived from the two values, when no per cent is stated
 
     @property
     def percent(self) -> Change | None:
@@ -40,8 +39,8 @@ class Comparison:
         for c in self.stated:
             if c.unit in ("percent", "times", "absolute", "direction") and c.value != 0:
                 return c.sign
-        if self.computed is not None and self.computed != 0:
-            return 1 if self.computed > 0 else -1
+        if self.computed is not None and self.computed.value != 0:
+            return self.computed.sign
         return None
 
 
@@ -213,20 +212,21 @@ class Selector:
             earlier = [x for x in self.periods(measure, direction)
                        if parse_period(x).kind == "date" and period_sort_key(x) < period_sort_key(period)]  # fmt: skip
             bases = [(earlier[-1], "previous")] if earlier else []
-        stated_bases = sorted({c.base_period for c in headline.changes} if headline else set(), key=period_sort_key)
+        stated_bases = sorted({c.base_period for c in headline.changes if not c.computed} if headline else set(),
+                              key=period_sort_key)  # fmt: skip
         for b in stated_bases:
             if b not in [x for x, _ in bases]:
                 bases.append((b, "stated"))
         out = []
         for base_period, kind in bases:
-            stated = tuple(headline.changes_vs(base_period)) if headline else ()
+            changes = headline.changes_vs(base_period) if headline else []
+            stated = tuple(c for c in changes if not c.computed)
             base = self.store.one(measure, base_period, direction=direction)
             base = base if base is not None and base.value is not None else None
             computed = None
-            has_values = headline is not None and headline.value is not None and base is not None
-            if has_values and not any(c.unit == "percent" for c in stated):
-                computed = percent_change(headline.value, base.value)
-            if stated or base is not None or kind != "stated":
+            if not any(c.unit == "percent" for c in stated):
+                computed = next((c for c in changes if c.computed and c.unit == "percent"), None)
+            if stated or computed is not None or base is not None or kind != "stated":
                 out.append(Comparison(base_period, kind, stated, base, computed))
         return tuple(out)
 

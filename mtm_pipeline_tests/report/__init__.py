@@ -127,3 +127,21 @@ def counts_only_data_dir(quarter: str = COUNTS_ONLY_QUARTER, seed: int = 42) -> 
             writer.writeheader()
             writer.writerows(kept)
     return out
+
+
+# Columns of published.derived_figures that the report reads (the table has these and more).
+DERIVED_DEFAULTS = {
+    "delivery_quarter": "2024-Q1", "stage": "derived", "source": "border_crossings", "derivation": "share_of_total",
+    "measure": "border_crossings", "period": "2024-Q1", "direction": None, "country": None, "country_group": None,
+    "purpose": None, "category": None, "sector": None, "education": None, "age_group": None, "unit": None,
+    "part_of": None, "parts_complete": None, "change_unit": None, "change_base_period": None, "value": None,
+    "value_precision": None, "value_low": None, "value_high": None, "share": None, "share_precision": None,
+    "share_low": None, "share_high": None, "change": None, "change_precision": None, "change_low": None,
+    "change_high": None, "rank": None, "qualifier": None, "input_obs_ids": None, "country_iso3": None,
+    "country_name": None, "cis_member": None,
+}  # fmt: skip
+
+
+def derived_frame(*rows: dict) -> pd.DataFrame:
+    """A small published.derived_figures frame: each row is DERIVED_DEFAULTS updated with the given fields."""
+    return pd.DataFrame([{**DERIVED_DEFAULTS, "obs_id": f"der_{i}", **row} for i, row in enumerate(rows, start=1)])

@@ -28,8 +28,8 @@ MEASURE_NOTES = {
 
 MARKS_LEGEND = (
     f"Marks after a figure: {CORRECTED_MARK} a figure corrected before use (the published figure and the reason "
-    f"are in Annex B); {COMPUTED_MARK} (in tables) a figure computed by this report from published figures, not "
-    f"published; {FLAGGED_MARK} a published figure that is inconsistent with other published figures and is "
+    f"are in Annex B); {COMPUTED_MARK} a figure computed in the warehouse from the delivered figures, not published "
+    f"(each with the figures it comes from in the annex workbook, sheet Derived); {FLAGGED_MARK} a published figure that is inconsistent with other published figures and is "
     "left as published because no correction could be justified (the footnote or table note names the check, "
     "what it expected and what it observed; all findings are in Annex A)."
 )
@@ -52,8 +52,9 @@ def about(ctx) -> None:
         f"{period_phrase(ctx.q)} was derived from data from "
         f"{join_words([agency_phrase(a) for a in agencies]) or 'no agency'}.",
         "Every number in this report is generated from the delivered data: figures are shown as published, "
-        "at the precision they were published at; a figure the report computes itself (for example a change "
-        "from two published values) is marked as computed.",
+        "at the precision they were published at; where no source published a figure the report's structure "
+        "uses (a share, a group total, a ranking, a change), the figure computed in the warehouse from the "
+        "delivered figures is stated instead and marked as computed.",
         MARKS_LEGEND,
         "Each section uses the newest reference period available at the end of the quarter and says so "
         "when that is not the quarter itself.",

@@ -12,7 +12,14 @@ from mtm_pipeline.report import tables
 from mtm_pipeline.report.document import Document, Figure, FigureBlock, Heading, Paragraph, TableBlock
 from mtm_pipeline.report.facts import Fact, FactStore
 from mtm_pipeline.report.figures_data import MeasureView, Selector
-from mtm_pipeline.report.format import capitalise, in_period, join_words, period_caption, period_phrase
+from mtm_pipeline.report.format import (
+    COMPUTED_MARK,
+    capitalise,
+    in_period,
+    join_words,
+    period_caption,
+    period_phrase,
+)
 from mtm_pipeline.report.narrative import (
     Writer,
     agency_phrase,
@@ -85,6 +92,8 @@ class ReportContext:
             return
         self.figure_no += 1
         self.used.extend(facts)
+        if any(COMPUTED_MARK in label for labels in chart.labels for label in labels):
+            notes = (*notes, tables.COMPUTED_NOTE)
         fig = Figure(self.figure_no, title, chart, tables.source_line(facts), f"figure-{self.figure_no:02d}.png",
                      notes)  # fmt: skip
         self.add(FigureBlock(fig))

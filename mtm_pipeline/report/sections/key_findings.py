@@ -159,7 +159,7 @@ def kf_remittances(ctx) -> str | None:
         if prev.percent is not None:
             parts.append(f"{flow} {verb} by {ctx.w.change_abs(prev.percent)} per cent to {ctx.w.money(v.headline)}")
         elif prev.computed is not None:
-            parts.append(f"{flow} {verb} by {ctx.w.computed(prev.computed)} per cent (computed) to {ctx.w.money(v.headline)}")
+            parts.append(f"{flow} {verb} by {ctx.w.change_abs(prev.computed)} per cent (computed) to {ctx.w.money(v.headline)}")
         else:
             parts.append(f"{flow} {verb} to {ctx.w.money(v.headline)}")
     if not parts:

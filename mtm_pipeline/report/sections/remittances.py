@@ -68,9 +68,9 @@ def remittance_subsection(ctx, v: MeasureView) -> None:
             absolute = next((c for c in cmp.stated if c.unit == "absolute"), None)
             direction = next((c for c in cmp.stated if c.unit == "direction"), None)
             if pct is not None or cmp.computed is not None:
-                sign = pct.sign if pct is not None else (1 if cmp.computed > 0 else -1)
+                sign = (pct if pct is not None else cmp.computed).sign
                 size = (f"{ctx.w.change_abs(pct)} per cent" if pct is not None
-                        else f"{ctx.w.computed(cmp.computed)} per cent (computed from the two figures)")  # fmt: skip
+                        else f"{ctx.w.change_abs(cmp.computed)} per cent (computed from the two figures)")  # fmt: skip
                 inside = []
                 if absolute is not None:
                     inside.append(f"{ctx.w.change_abs(absolute, 'USD')} USD")
@@ -89,16 +89,14 @@ def remittance_subsection(ctx, v: MeasureView) -> None:
     ctx.para(*sentences)
     countries = [f for facts in v.countries.values() for f in facts if f.value is not None]
     if countries:
-        bases = Counter(c.base_period for f in countries for c in f.changes if c.unit == "percent")
+        bases = Counter(c.base_period for f in countries for c in f.changes if c.unit == "percent" and not c.computed)
         prev = next((c.base_period for c in v.comparisons if c.kind == "previous"), None)
         base_period = bases.most_common(1)[0][0] if bases else prev
         base = [f for f in ctx.store.query(REMITTANCES, base_period, direction=v.direction, country_iso3=SET,
                                             country_group=ANY) if f.value is not None] if base_period else []  # fmt: skip
-        base_total = ctx.store.one(REMITTANCES, base_period, direction=v.direction) if base_period else None
         ctx.used.extend(base)
         ctx.table(lambda n: tables.remittance_table(
-            n, "from" if v.direction == "out" else "to", countries, base, v.period, base_period,
-            (h, base_total)))  # fmt: skip
+            n, "from" if v.direction == "out" else "to", countries, base, v.period, base_period))  # fmt: skip
         ctx.para(variance_sentence(ctx, countries, base_period))
         for sentence in change_note_sentences(ctx.w, v):
             ctx.para(sentence)
