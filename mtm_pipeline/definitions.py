@@ -5,6 +5,7 @@ Every Dagster process imports this module: keep heavy imports (GX, matplotlib, P
 
 import dagster as dg
 
+from mtm_pipeline.assets.derived import derived_figures
 from mtm_pipeline.assets.extracts import extract_assets
 from mtm_pipeline.assets.observations import corrected_observations, delivered_observations
 from mtm_pipeline.assets.record_level import border_crossing_records
@@ -20,6 +21,7 @@ quarter_assets = [
     border_crossing_records,
     delivered_observations,
     corrected_observations,
+    derived_figures,
     quarterly_report,
 ]
 

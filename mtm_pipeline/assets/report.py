@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from mtm_pipeline import workers
+from mtm_pipeline.assets.derived import derived_figures
 from mtm_pipeline.assets.metadata import OWNERS
 from mtm_pipeline.assets.observations import corrected_observations
 from mtm_pipeline.assets.quarter_step import QuarterStep
@@ -41,7 +42,7 @@ def _artifact_metadata(artifacts, figures_shown: int = 2) -> dict:
     group_name="report",
     kinds=REPORT_KINDS,
     owners=OWNERS,
-    deps=[corrected_observations],
+    deps=[corrected_observations, derived_figures],
     pool="duckdb_writer",
     backfill_policy=dg.BackfillPolicy.single_run(),
 )

@@ -223,3 +223,60 @@ SELECT measure, period, direction, country_iso3, country_group, purpose, categor
 FROM ordered
 WHERE old_delivery_id IS NOT NULL
   AND (value IS DISTINCT FROM old_value OR share IS DISTINCT FROM old_share);
+
+-- Derived figures: what the sources did not publish, computed from the corrected stage of the quarter and
+-- earlier deliveries (mtm_pipeline/derive/). One figure per row: a value, share, change or rank, with the
+-- interval its inputs allow (*_low, *_high), the published figures it came from (input_obs_ids: obs_ids of
+-- the same delivery quarter, '<delivery quarter>/<obs_id>' for an earlier one) and a qualifier where it is
+-- not what its name alone says (NULL: exact to its precision). Replaced per quarter in one transaction.
+CREATE TABLE IF NOT EXISTS published.derived_figures (
+    delivery_quarter   VARCHAR NOT NULL,
+    stage              VARCHAR NOT NULL CHECK (stage = 'derived'),
+    source             VARCHAR NOT NULL,
+    obs_id             VARCHAR NOT NULL,
+    derivation         VARCHAR NOT NULL,
+    measure            VARCHAR NOT NULL,
+    period             VARCHAR NOT NULL,
+    direction          VARCHAR,
+    country            VARCHAR,
+    country_group      VARCHAR,
+    purpose            VARCHAR,
+    category           VARCHAR,
+    sector             VARCHAR,
+    education          VARCHAR,
+    age_group          VARCHAR,
+    unit               VARCHAR,
+    part_of            VARCHAR,
+    parts_complete     BOOLEAN,
+    change_unit        VARCHAR,
+    change_base_period VARCHAR,
+    value              DECIMAL(24, 4),
+    value_precision    DECIMAL(24, 4),
+    value_low          DOUBLE,
+    value_high         DOUBLE,
+    share              DECIMAL(7, 3),
+    share_precision    DECIMAL(7, 3),
+    share_low          DOUBLE,
+    share_high         DOUBLE,
+    change             DECIMAL(24, 4),
+    change_precision   DECIMAL(24, 4),
+    change_low         DOUBLE,
+    change_high        DOUBLE,
+    rank               INTEGER,
+    qualifier          VARCHAR,
+    input_obs_ids      VARCHAR NOT NULL,
+    period_kind        VARCHAR NOT NULL,
+    period_start       DATE NOT NULL,
+    period_end         DATE NOT NULL,
+    country_iso3       VARCHAR,
+    country_name       VARCHAR,
+    cis_member         BOOLEAN,
+    loaded_at          TIMESTAMP NOT NULL,
+    PRIMARY KEY (delivery_quarter, obs_id)
+);
+
+-- Every figure of the corrected stage and every derived figure, told apart by `computed`.
+CREATE OR REPLACE VIEW published.figures AS
+SELECT *, false AS computed FROM published.observations WHERE stage = 'corrected'
+UNION ALL BY NAME
+SELECT *, true AS computed FROM published.derived_figures;

@@ -1,0 +1,93 @@
+"""Rankings within a breakdown (and so its top N), and of countries within their CIS / non-CIS group.
+
+Parts are ranked by value, or by share where the breakdown has shares but not every part has a value.
+Rank 1 is the largest; parts that are certainly equal share a rank. A part's rank is 1 + the number of
+parts certainly larger (their interval lies above its interval); where the intervals would also allow
+another order the rank is marked `rank_uncertain`. A ranking over a breakdown that is not complete, or
+that has an unnamed remainder, ranks only the named parts (`named_countries_only`, or `listed_parts_only`
+for breakdowns by sector, category or education).
+"""
+
+from __future__ import annotations
+
+from mtm_pipeline.checks.intervals import Interval
+from mtm_pipeline.derive.book import FigureBook
+from mtm_pipeline.derive.figures import (
+    NAMED_COUNTRIES_ONLY,
+    RANK_UNCERTAIN,
+    DerivedFigure,
+    Figure,
+)
+from mtm_pipeline.derive.groups import GROUP_SLUGS
+
+LISTED_PARTS_ONLY = "listed_parts_only"
+_SLACK = 1e-9
+
+
+def rank_positions(intervals: list[Interval]) -> list[tuple[int, bool]]:
+    """(rank, certain) of each interval among all: rank 1 is the largest."""
+    out = []
+    for i, this in enumerate(intervals):
+        others = [other for j, other in enumerate(intervals) if j != i]
+        above = sum(1 for o in others if o.low > this.high + _SLACK * max(1.0, abs(this.high)))
+        maybe_above = sum(1 for o in others if o.high > this.low + _SLACK * max(1.0, abs(this.low)))
+        out.append((1 + above, above == maybe_above))
+    return out
+
+
+def _measure_of(parts: list[Figure]) -> list[Interval] | None:
+    if all(p.value is not None for p in parts):
+        return [p.value for p in parts]
+    if all(p.share is not None for p in parts):
+        return [p.share for p in parts]
+    return None
+
+
+def _ranked(
+    kind_prefix: str, parts: list[Figure], within: tuple, complete: bool, fields: dict
+) -> list[DerivedFigure]:
+    named = [p for p in parts if not p.is_remainder]
+    measures = _measure_of(named)
+    if len(named) < 2 or measures is None:
+        return []
+    covers_all = complete and len(named) == len(parts)
+    by_country = all(p.country_key is not None for p in named)
+    incomplete = None if covers_all else (NAMED_COUNTRIES_ONLY if by_country else LISTED_PARTS_ONLY)
+    out = []
+    for part, (rank, certain) in zip(named, rank_positions(measures), strict=True):
+        qualifier = ",".join(q for q in (incomplete, None if certain else RANK_UNCERTAIN) if q) or None
+        out.append(
+            DerivedFigure(
+                "rank",
+                f"{kind_prefix}_{part.obs_id}",
+                part,
+                part.identity,
+                ("rank", within),
+                [p.lineage for p in named],
+                {**fields, "rank": rank, "qualifier": qualifier},
+            )
+        )
+    return out
+
+
+def rankings(book: FigureBook) -> list[DerivedFigure]:
+    """rank figures: within every breakdown of this delivery; for a breakdown of an all-countries total by
+    country, also within each CIS / non-CIS group."""
+    out: list[DerivedFigure] = []
+    for total, parts in book.breakdowns():
+        complete = all(bool(p.get("parts_complete")) for p in parts)
+        out += _ranked("drv_rank", parts, total.identity, complete, {"part_of": total.obs_id})
+        all_countries = total.country_key is None and total.get("country_group") is None
+        if not all_countries or not all(p.country_key is not None for p in parts):
+            continue
+        membership_known = all(p.membership is not None for p in parts)
+        for group in GROUP_SLUGS:
+            members = [p for p in parts if p.membership == group]
+            out += _ranked(
+                "drv_rank_in_group",
+                members,
+                total.group_identity(group),
+                complete and membership_known,
+                {"country_group": group, "part_of": None},
+            )
+    return out
