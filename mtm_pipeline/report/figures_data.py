@@ -9,7 +9,7 @@ and the components that earlier periods had but this one lacks (named in the tex
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from mtm_pipeline.periods import parse_period, parse_quarter_key, previous_quarter, same_quarter_last_year
@@ -161,7 +161,9 @@ class Selector:
 
     # ------------------------------------------------------------ the view
 
-    def view(self, measure: str, direction: str | None = None, period: str | None = None) -> MeasureView:
+    def view(self, measure: str, direction: str | None = None, period: str | None = None, *,
+             by_group: bool = False) -> MeasureView:  # fmt: skip
+        """by_group: countries are stated within their CIS / non-CIS group (see within_groups)."""
         period = period or self.choose_period(measure, direction)
         agency = next((f.agency for f in self.store.query(measure, **_all_dims(ANY))), None)
         if period is None:
@@ -174,7 +176,8 @@ class Selector:
         }
         groups = order_facts([f for f in q(measure, period, direction=direction, country_group=SET) if has_number(f)])
         countries: dict = {}
-        for f in q(measure, period, direction=direction, country_iso3=SET, country_group=ANY):
+        found = q(measure, period, direction=direction, country_iso3=SET, country_group=ANY)
+        for f in within_groups(found) if by_group else found:
             if has_number(f):
                 countries.setdefault(f.country_group, []).append(f)
         countries = {g: order_facts(v) for g, v in sorted(countries.items(), key=lambda kv: _group_order(kv[0]))}
@@ -237,7 +240,7 @@ class Selector:
                               if x != period and within_quarter(x, self.quarter)]  # fmt: skip
         for label in periods:
             ranked = [f for f in self.store.query(measure, label, **_all_dims(direction))
-                      if f.rank is not None and not has_number(f)]  # fmt: skip
+                      if f.rank is not None and not f.computed("rank") and not has_number(f)]  # fmt: skip
             by: dict = {}
             for f in ranked:
                 dim = next((d for d in ("country_iso3", "sector", "education", "category", "purpose")
@@ -260,25 +263,30 @@ class Selector:
 
     # ------------------------------------------------------------ missing components
 
-    def components(self, measure, direction, period) -> set[tuple]:
+    def components(self, measure, direction, period, published_only: bool = False) -> set[tuple]:
+        """The kinds of figures a period has (headline, groups, countries by group, ...); published_only: a
+        kind counts only where a source published a number of it (not where one was derived)."""
         found = set()
         for f in self.store.query(measure, period, **_all_dims(direction)):
             if not has_number(f):
+                continue
+            if published_only and not any(getattr(f, x) is not None and not f.computed(x) for x in ("value", "share")):
                 continue
             found.add(_component(f))
         return found
 
     def _missing(self, measure, direction, period) -> tuple[tuple, ...]:
+        """What earlier periods published that this period has neither published nor derived."""
         here = self.components(measure, direction, period)
         seen: set = set()
         for label in self.periods(measure, direction):
             if label != period:
-                seen |= self.components(measure, direction, label)
+                seen |= self.components(measure, direction, label, published_only=True)
         return tuple(sorted(seen - here, key=_component_order))
 
     def _latest_with(self, measure, direction, component, period) -> str | None:
         labels = [x for x in self.periods(measure, direction) if x != period and component in
-                  self.components(measure, direction, x)]  # fmt: skip
+                  self.components(measure, direction, x, published_only=True)]  # fmt: skip
         return labels[-1] if labels else None
 
     # ------------------------------------------------------------ series
@@ -293,6 +301,25 @@ class Selector:
             if f is not None and f.value is not None:
                 out.append(f)
         return out
+
+
+def within_groups(facts: list[Fact]) -> list[Fact]:
+    """A country delivered without its group, whose share within its CIS / non-CIS group was derived, is
+    stated within that group: its share of the group with its count (the group figure joined with the count
+    of the delivered one). Every other figure as it is."""
+    grouped = {(f.country_iso3, f.period): f for f in facts if f.country_group is not None and f.share is not None}
+    out, joined = [], set()
+    for f in facts:
+        g = grouped.get((f.country_iso3, f.period)) if f.country_group is None else None
+        if g is None or g.value is not None or f.value is None:
+            out.append(f)
+            continue
+        joined.add(id(g))
+        out.append(replace(g, value=f.value, value_precision=f.value_precision, unit=f.unit or g.unit,
+                           prov={**g.prov, "value": f.prov["value"]}, order=f.order, changes=f.changes,
+                           corrections={**g.corrections, **{k: v for k, v in f.corrections.items() if k == "value"}},
+                           flags={**g.flags, **{k: v for k, v in f.flags.items() if k == "value"}}))  # fmt: skip
+    return [f for f in out if id(f) not in joined]
 
 
 def _all_dims(direction) -> dict:

@@ -238,17 +238,24 @@ class Writer:
         self._used = []
 
 
+def qualifiers(f: Fact, facet: str) -> set[str]:
+    """The qualifiers of a derived facet (stored comma-separated, e.g. 'named_countries_only,rank_uncertain')."""
+    return {q.strip() for q in (f.qualifier(facet) or "").split(",") if q.strip()}
+
+
 def _qualified(f: Fact, facet: str, text: str) -> str:
     """'at least 5,873\u2020' for a derived figure that is a bound."""
-    words = QUALIFIER_WORDS.get(f.qualifier(facet) or "")
-    return f"{words} {text}" if words else text
+    words = [QUALIFIER_WORDS[q] for q in sorted(qualifiers(f, facet)) if q in QUALIFIER_WORDS]
+    return f"{words[0]} {text}" if words else text
 
 
-def group_phrase(f: Fact, facet: str, long: bool = False) -> str:
-    """The group a group figure is about: 'CIS countries', or 'the named CIS countries' when the figure
-    covers only the countries its breakdown names."""
-    name = group_long(f.country_group) if long else group_short(f.country_group)
-    return f"the named {group_short(f.country_group)}" if f.qualifier(facet) == NAMED_COUNTRIES_ONLY else name
+def group_phrase(f: Fact, facet: str, words: str) -> str:
+    """The group a group figure is about, in the caller's words ('CIS countries', 'the CIS countries'), or 'the
+    named CIS countries' when the figure covers only the countries its breakdown names (a remainder such as
+    'Other countries' hides the membership of the rest)."""
+    if NAMED_COUNTRIES_ONLY in qualifiers(f, facet):
+        return f"the named {group_short(f.country_group)}"
+    return words
 
 
 def correction_note(f: Fact, facet: str, published: str | None, field: str) -> str:

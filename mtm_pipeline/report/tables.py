@@ -26,6 +26,7 @@ from mtm_pipeline.report.format import (
     fmt_value,
     period_caption,
     period_short,
+    round_to,
 )
 
 COMPUTED_NOTE = (f"{COMPUTED_MARK} Computed in the warehouse from the delivered figures (not published); each "
@@ -95,10 +96,11 @@ def computed_comment(p: Provenance) -> str:
 
 
 def _share_cell(f: Fact | None) -> Cell:
-    """The share, published or derived (marked)."""
+    """The share, published or derived (marked; its cell holds the share as stated, at its precision)."""
     if f is None or f.share is None:
         return Cell("\u2013")
-    return _cell(fmt_percent(f.share, f.share_precision) + "%", f.share, f, "share")
+    value = round_to(f.share, f.share_precision) if f.computed("share") else f.share
+    return _cell(fmt_percent(f.share, f.share_precision) + "%", value, f, "share")
 
 
 def _notes(facts: Iterable[Fact], columns: tuple[str, ...] = (), rows: Iterable = ()) -> tuple[str, ...]:
@@ -189,7 +191,8 @@ def _variance_cell(now: Fact | None, base_period: str) -> Cell:
     change = now.change(base_period, "percent") if now is not None else None
     if change is None:
         return Cell("\u2013")
-    return _change_cell(fmt_signed(change.value, change.precision), change.value, change)
+    value = round_to(change.value, change.precision) if change.computed else change.value
+    return _change_cell(fmt_signed(change.value, change.precision), value, change)
 
 
 def series_table(key: str, title: str, series: list[tuple[str, list[Fact]]], unit: str | None) -> Table:
@@ -321,7 +324,8 @@ def derived_table(facts: Iterable[Fact]) -> Table:
             low, high = p.interval
             seen[(p.obs_id, facet)] = (
                 Cell(p.obs_id), Cell(f.label), Cell(name),
-                Cell(_revision_text(number, precision, unit, name), number),
+                Cell(_revision_text(number, precision, unit, name),
+                     round_to(number, precision) if precision and name != "value" else number),
                 Cell("" if low is None else f"{low:g}", low), Cell("" if high is None else f"{high:g}", high),
                 Cell((p.qualifier or "").replace("_", " ")), Cell(p.derivation or ""), Cell(", ".join(p.inputs)),
             )  # fmt: skip

@@ -102,30 +102,15 @@ COUNTS_ONLY_QUARTER = "2024-Q3"
 
 @cache
 def counts_only_data_dir(quarter: str = COUNTS_ONLY_QUARTER, seed: int = 42) -> Path:
-    """A data folder with one synthetic quarter delivered as agencies deliver it: counts only (totals and
-    breakdowns by country, sector, category...; no shares, ranks or stated changes). Loaded after the two
-    real quarters, as the next delivery would be."""
-    import csv
+    """A data folder with one synthetic quarter delivered as agencies deliver it (`--counts-only`: totals and
+    counts by country, sector, category and education; no shares, ranks or stated changes), to be loaded after
+    the two real quarters, as the next delivery would be."""
     import tempfile
 
     from mtm_pipeline.synthetic import generate
 
     out = Path(tempfile.mkdtemp(prefix="mtm-counts-only-"))
-    generate(out, quarter, quarter, seed)
-    folder = out / "raw" / quarter
-    for path in folder.glob("*.csv"):
-        with path.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-        columns = list(rows[0])
-        kept = []
-        for row in rows:
-            row.update(share="", change="", change_unit="", change_base_period="", rank="")
-            if row["value"]:
-                kept.append(row)
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(kept)
+    generate(out, quarter, quarter, seed, counts_only_extracts=True)
     return out
 
 
@@ -145,3 +130,16 @@ DERIVED_DEFAULTS = {
 def derived_frame(*rows: dict) -> pd.DataFrame:
     """A small published.derived_figures frame: each row is DERIVED_DEFAULTS updated with the given fields."""
     return pd.DataFrame([{**DERIVED_DEFAULTS, "obs_id": f"der_{i}", **row} for i, row in enumerate(rows, start=1)])
+
+
+def derived_for(observations: pd.DataFrame) -> pd.DataFrame:
+    """published.derived_figures as the derived stage writes it for these observations: each delivery quarter
+    in order, from its corrected rows and the deliveries before it."""
+    from mtm_pipeline.derive import derive_quarter, empty_derived
+
+    frames = [empty_derived()]
+    for quarter in sorted(observations["delivery_quarter"].unique()):
+        own = observations[observations["delivery_quarter"] == quarter]
+        earlier = observations[observations["delivery_quarter"] < quarter]
+        frames.append(derive_quarter(own, earlier, pd.concat(frames, ignore_index=True), quarter=quarter))
+    return pd.concat(frames, ignore_index=True)

@@ -41,6 +41,9 @@ VIEWS = (
     (EMPLOYERS, None), (QUOTA, None), (QUOTA_SHARE, None), (EMIGRANTS, None), (REMITTANCES, "out"),
     (REMITTANCES, "in"),
 )  # fmt: skip
+# Measures whose countries the published report states within their CIS / non-CIS group ("of these, 64 per cent
+# from the Russian Federation"); the others by country of all countries.
+BY_GROUP = (FLOW, PRP)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class ReportContext:
         self.figure_no = 0
         self.table_no = 0
         self.used: list[Fact] = []
-        self.views = {(m, d): self.sel.view(m, d) for m, d in VIEWS}
+        self.views = {(m, d): self.sel.view(m, d, by_group=m in BY_GROUP) for m, d in VIEWS}
         self.sources_table = None  # set by the Sources section, written to the annex workbook
 
     def add(self, *blocks) -> None:

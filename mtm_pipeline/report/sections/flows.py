@@ -9,6 +9,7 @@ from mtm_pipeline.report.narrative import (
     availability_sentence,
     country_item,
     group_long,
+    group_phrase,
     group_short,
     missing_sentence,
     words,
@@ -36,9 +37,9 @@ def flows(ctx) -> None:
             if not any(f.share is not None for f in facts):
                 continue
             complete = all(bool(f.parts_complete) for f in facts)
-            title = (f"Migrant {wd['flow']} {'from' if d == 'in' else 'to'} {group_long(group) if group else 'countries'}, "
+            title = (f"Migrant {wd['flow']} {'from' if d == 'in' else 'to'} {group_long(group)}, "
                      f"{period_caption(v.period)} (%)")  # fmt: skip
-            label = f"% of {wd['short']} {'from' if d == 'in' else 'to'} {group_short(group) if group else 'all countries'}"
+            label = f"% of {wd['short']} {'from' if d == 'in' else 'to'} {group_short(group)}"
             ctx.figure(title, charts.share_chart(list(facts), label, complete=complete), list(facts))
         ctx.rankings(v)
         ctx.note(missing_sentence(v))
@@ -51,9 +52,9 @@ def group_paragraphs(ctx, v: MeasureView, wd: dict) -> None:
         gf = groups.get(group)
         items = [country_item(ctx.w, f, wd["people"], wd["prep"]) for f in v.countries.get(group, ())]
         if gf is not None and gf.share is not None:
-            lead = f"{ctx.w.share(gf)} per cent of total {wd['short']} accounted for {group_long(group)}"
+            lead = f"{ctx.w.share(gf)} per cent of total {wd['short']} accounted for {group_phrase(gf, 'share', group_long(group))}"
         elif gf is not None:
-            lead = f"{ctx.w.value(gf)} {wd['short']} accounted for {group_long(group)}"
+            lead = f"{ctx.w.value(gf)} {wd['short']} accounted for {group_phrase(gf, 'value', group_long(group))}"
         else:
             lead = f"Of {wd['short']} {wd['prep']} {group_short(group)}"
         if items:

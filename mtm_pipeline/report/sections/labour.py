@@ -5,8 +5,8 @@ from __future__ import annotations
 from mtm_pipeline.periods import parse_period
 from mtm_pipeline.report import tables
 from mtm_pipeline.report.document import Paragraph
-from mtm_pipeline.report.figures_data import MeasureView
-from mtm_pipeline.report.format import capitalise, in_period, join_words, period_phrase
+from mtm_pipeline.report.figures_data import REMAINDER_ISO3, MeasureView
+from mtm_pipeline.report.format import capitalise, country_phrase, in_period, join_words, period_phrase
 from mtm_pipeline.report.narrative import (
     CATEGORY_WORDS,
     agency_phrase,
@@ -60,7 +60,8 @@ def labour(ctx) -> None:
                     figure = f"{ctx.w.value(f)} people"
                 else:
                     figure = f"{ctx.w.share(f)}%"
-                items.append(f"{f.country_name} \u2013 {figure}")
+                name = country_phrase(f.country_name) if f.country_iso3 == REMAINDER_ISO3 else f.country_name
+                items.append(f"{name} \u2013 {figure}")
             ctx.para(f"{capitalise(agency_phrase(v.agency))} reported that the main countries of origin of labour "
                       f"migrants are: {join_words(items)}.")  # fmt: skip
         ctx.note(missing_sentence(v))

@@ -18,6 +18,7 @@ from mtm_pipeline.report.format import (
 from mtm_pipeline.report.narrative import (
     availability_sentence,
     change_note_sentences,
+    group_phrase,
     group_short,
     missing_comparisons_sentence,
     missing_sentence,
@@ -50,7 +51,7 @@ def remittance_subsection(ctx, v: MeasureView) -> None:
         text = f"The volume of {wd['noun']} {in_period(v.period)} was {ctx.w.money(h)}"
         with_value = [g for g in v.groups if g.value is not None]
         if with_value:
-            text += ", of which " + join_words([f"the {group_short(g.country_group)} accounted for "
+            text += ", of which " + join_words([f"{group_phrase(g, 'value', 'the ' + group_short(g.country_group))} accounted for "
                                                 f"{ctx.w.money(g)}" for g in with_value])  # fmt: skip
         sentences.append(text + ".")
         missing = []
@@ -61,7 +62,7 @@ def remittance_subsection(ctx, v: MeasureView) -> None:
                 ctx.used.extend([cmp.base, *base_groups])
                 extra = ""
                 if base_groups:
-                    extra = " (" + "; ".join(f"{group_short(g.country_group)}: {ctx.w.money(g)}" for g in base_groups) + ")"
+                    extra = " (" + "; ".join(f"{group_phrase(g, 'value', group_short(g.country_group))}: {ctx.w.money(g)}" for g in base_groups) + ")"
                 sentences.append(f"{capitalise(in_period(cmp.base_period))}, the volume of {wd['noun']} amounted to "
                                  f"{ctx.w.money(cmp.base)}{extra}.")  # fmt: skip
             pct = cmp.percent

@@ -19,6 +19,7 @@ from mtm_pipeline.report.narrative import (
     availability_sentence,
     comparison_parts,
     country_item,
+    group_phrase,
     group_short,
     joined_comparisons,
     missing_comparisons_sentence,
@@ -113,9 +114,9 @@ def prp(ctx) -> None:
             continue
         items = [country_item(ctx.w, f, wd["people"], wd["prep"]) for f in facts]
         if gf is not None and gf.value is not None:
-            lead = f"Nationals of {group_short(group)} received {ctx.w.value(gf)} permanent residence permits"
+            lead = f"Nationals of {group_phrase(gf, 'value', group_short(group))} received {ctx.w.value(gf)} permanent residence permits"
         elif gf is not None and gf.share is not None:
-            lead = f"Nationals of {group_short(group)} received {ctx.w.share(gf)} per cent of the permanent residence permits"
+            lead = f"Nationals of {group_phrase(gf, 'share', group_short(group))} received {ctx.w.share(gf)} per cent of the permanent residence permits"
         else:
             lead = f"Of the permits issued to nationals of {group_short(group)}"
         ctx.para(lead + (": " + join_words(items) if items else "") + ".")
