@@ -1,7 +1,7 @@
 """Figures: what they show (pure Chart specs from facts) and how they are drawn (matplotlib, Agg, no pyplot).
 
-A chart shows the figures exactly as the text and tables use them (published values and shares); a
-remainder the report computes (the part of a top-N list not itemised) is drawn in grey and labelled so.
+A chart shows the figures exactly as the text and tables use them (published and derived values and shares,
+the derived ones labelled with the computed mark); it computes nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from mtm_pipeline.report.format import (
 BLUE = "#0033A0"  # IOM blue
 LIGHT_BLUE = "#5B92E5"
 GREY = "#A0A0A0"
-REMAINDER_LABEL = "Not itemised (computed)"
 DPI = 150  # 7 in wide = 1050 px
 PNG_COMPRESS_LEVEL = 1  # fastest zlib level: the files stay the size the RGBA level-6 PNGs had
 
@@ -32,8 +31,8 @@ def fact_label(f: Fact) -> str:
     return f.country_name or f.sector or f.education or f.category or f.purpose or f.country_group or "Total"
 
 
-def share_chart(facts: list[Fact], unit_label: str, *, complete: bool | None) -> Chart:
-    """Shares within a group, as published; an incomplete list gets its unitemised remainder (computed)."""
+def share_chart(facts: list[Fact], unit_label: str) -> Chart:
+    """Shares within a group, as published or derived (an incomplete list shows the parts it names)."""
     cats, values, labels = [], [], []
     for f in facts:
         if f.share is None:
@@ -41,19 +40,17 @@ def share_chart(facts: list[Fact], unit_label: str, *, complete: bool | None) ->
         cats.append(fact_label(f))
         values.append(f.share)
         labels.append(fmt_percent(f.share, f.share_precision) + "%" + _mark(f, "share"))
-    highlight = False
-    has_other = any(f.country_iso3 == REMAINDER_ISO3 for f in facts)
-    if values and not complete and not has_other:
-        rest = round(100.0 - sum(values), 1)
-        if rest > 0:
-            cats.append(REMAINDER_LABEL)
-            values.append(rest)
-            labels.append(fmt_percent(rest, 0.1) + "%")
-            highlight = True
     decimals = max((decimals_for(f.share_precision) for f in facts if f.share is not None), default=0)
     return Chart("hbar", tuple(cats), (("share", tuple(values)),), unit_label,
-                 value_format="{:." + str(max(decimals, 1 if highlight else 0)) + "f}%", highlight_last=highlight,
-                 labels=(tuple(labels),))  # fmt: skip
+                 value_format="{:." + str(decimals) + "f}%", labels=(tuple(labels),))  # fmt: skip
+
+
+def incomplete_note(facts: list[Fact]) -> tuple[str, ...]:
+    """The note of a share chart whose list does not cover its whole total."""
+    complete = all(bool(f.parts_complete) for f in facts)
+    if complete or any(f.country_iso3 == REMAINDER_ISO3 for f in facts):
+        return ()
+    return ("The list names the largest parts only; the rest of the total is not itemised.",)
 
 
 def value_chart(facts: list[Fact], unit_label: str, *, scale: float = 1.0) -> Chart:

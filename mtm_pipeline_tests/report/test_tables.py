@@ -74,3 +74,21 @@ def test_findings_are_the_failed_checks_in_a_stable_order():
     assert [row[3].text for row in table.rows] == ["r1", "r2"]
     assert findings_table(pd.DataFrame()).rows == ()
     assert corrections_table(pd.DataFrame()).rows == ()
+
+
+def test_chart_labels_mark_derived_figures_and_compute_no_remainder():
+    from mtm_pipeline.report.charts import incomplete_note, share_chart
+
+    derived = derived_frame({**WORKERS, "sector": "Mining", "share": 10.5, "share_precision": 0.1, "part_of": "t",
+                             "input_obs_ids": "obs_3,t"})  # fmt: skip
+    store = FactStore.from_observations(frame(
+        {**WORKERS, "obs_id": "t", "value": 1000.0},
+        {**WORKERS, "sector": "Construction", "value": 340.0, "share": 34.0, "share_precision": 1.0, "part_of": "t",
+         "parts_complete": False},
+        {**WORKERS, "sector": "Mining", "value": 105.0, "part_of": "t", "parts_complete": False},
+    ), derived=derived)  # fmt: skip
+    sectors = sorted(store.query("foreign_workers", "2024-Q1", sector=SET), key=lambda f: f.sector)
+    chart = share_chart(sectors, "% of workers")
+    assert chart.categories == ("Construction", "Mining")  # the parts named, no computed remainder
+    assert chart.labels == (("34%", "10.5%\u2020"),)
+    assert incomplete_note(sectors)

@@ -36,11 +36,10 @@ def flows(ctx) -> None:
         for group, facts in v.countries.items():
             if not any(f.share is not None for f in facts):
                 continue
-            complete = all(bool(f.parts_complete) for f in facts)
             title = (f"Migrant {wd['flow']} {'from' if d == 'in' else 'to'} {group_long(group)}, "
                      f"{period_caption(v.period)} (%)")  # fmt: skip
             label = f"% of {wd['short']} {'from' if d == 'in' else 'to'} {group_short(group)}"
-            ctx.figure(title, charts.share_chart(list(facts), label, complete=complete), list(facts))
+            ctx.figure(title, charts.share_chart(list(facts), label), list(facts), charts.incomplete_note(list(facts)))
         ctx.rankings(v)
         ctx.note(missing_sentence(v))
 

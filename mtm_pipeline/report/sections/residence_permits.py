@@ -121,8 +121,7 @@ def prp(ctx) -> None:
             lead = f"Of the permits issued to nationals of {group_short(group)}"
         ctx.para(lead + (": " + join_words(items) if items else "") + ".")
         if any(f.share is not None for f in facts):
-            complete = all(bool(f.parts_complete) for f in facts)
             ctx.figure(f"Permanent residence permit holders from {group_short(group)}, {period_caption(v.period)} (%)",
-                        charts.share_chart(facts, f"% of permits to nationals of {group_short(group)}", complete=complete),
-                        facts)  # fmt: skip
+                       charts.share_chart(facts, f"% of permits to nationals of {group_short(group)}"), facts,
+                       charts.incomplete_note(facts))  # fmt: skip
     ctx.note(missing_sentence(v))
