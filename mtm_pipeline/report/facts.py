@@ -599,6 +599,10 @@ def _add_derived(builders: dict, obs_key: dict, derived: pd.DataFrame | None, pu
     rows = _records(frame)
     for i, row in enumerate(rows):
         row["input_obs_ids"] = inputs[i] if inputs is not None else ()
+        for name in ("value", "share", "change"):
+            low, high = _number(row.get(f"{name}_low")), _number(row.get(f"{name}_high"))
+            if row.get(name) is not None and low is not None and low == high:
+                row[name] = low  # an exact figure: its full digits, not the stored column's four decimals
     rows.sort(key=lambda r: (str(r.get("delivery_quarter") or ""), str(r.get("source") or ""), str(r["obs_id"])))
     by_id = {}
     for r in published:

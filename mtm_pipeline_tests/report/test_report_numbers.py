@@ -208,7 +208,7 @@ def check_narrative(
     value | share | change."""
     rows = [{**r, "computed": False} for r in observations.to_dict("records")]
     if derived is not None and not derived.empty:
-        rows += [{**r, "computed": True, "corrected_fields": None} for r in derived.to_dict("records")]
+        rows += [_exact({**r, "computed": True, "corrected_fields": None}) for r in derived.to_dict("records")]
     published = {(r["delivery_quarter"], r["obs_id"]): r for r in rows if not r["computed"]}
     for row in rows:
         for key in ("direction", "country_name", "age_group"):
@@ -302,6 +302,15 @@ def _sign(text: str, first: bool) -> int:
     if not hits:
         return 0
     return sorted(hits)[0 if first else -1][1]
+
+
+def _exact(row: dict) -> dict:
+    """A derived figure whose interval is a point is that point (the DECIMAL column keeps four decimals)."""
+    for name in ("value", "share", "change"):
+        low, high = _num(row.get(f"{name}_low")), _num(row.get(f"{name}_high"))
+        if _num(row.get(name)) is not None and low is not None and low == high:
+            row[name] = low
+    return row
 
 
 def _computed_ok(token: str, scope: list[dict], published: dict) -> bool:
