@@ -158,9 +158,11 @@ class Writer:
         """'883.5 million USD'."""
         return f"{self.value(f)} USD"
 
-    def share(self, f: Fact) -> str:
+    def share(self, f: Fact, *, sign: bool = False) -> str:
+        """'58.2' ('58.2%' with sign), its marks after it: '45.2\u2021', '1.4%\u2020'."""
         self._used.append(f.provenance("share"))
-        return _qualified(f, "share", fmt_percent(f.share, f.share_precision) + self._mark(f, "share"))
+        text = fmt_percent(f.share, f.share_precision) + ("%" if sign else "")
+        return _qualified(f, "share", text + self._mark(f, "share"))
 
     def change_abs(self, c: Change, unit: str | None = None) -> str:
         """The size of a stated change without its sign: '12.6', '1.6', '201.5 million'."""

@@ -29,7 +29,7 @@ def flows(ctx) -> None:
             continue
         ctx.headline_paragraph(v, wd, verb="reported a total of")
         for f in v.subsets.get("purpose", ()):
-            share = f" ({ctx.w.share(f)}% of the total)" if f.share is not None else ""
+            share = f" ({ctx.w.share(f, sign=True)} of the total)" if f.share is not None else ""
             ctx.para(f"Of the total number of those who {wd['verb']}, {ctx.w.value(f)} {wd['people']}{share} "
                       f"indicated {f.purpose} as the purpose of their {wd['trip']}.")  # fmt: skip
         group_paragraphs(ctx, v, wd)

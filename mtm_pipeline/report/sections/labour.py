@@ -55,11 +55,11 @@ def labour(ctx) -> None:
             items = []
             for f in countries:
                 if f.value is not None and f.share is not None:
-                    figure = f"{ctx.w.value(f)} people ({ctx.w.share(f)}%)"
+                    figure = f"{ctx.w.value(f)} people ({ctx.w.share(f, sign=True)})"
                 elif f.value is not None:
                     figure = f"{ctx.w.value(f)} people"
                 else:
-                    figure = f"{ctx.w.share(f)}%"
+                    figure = ctx.w.share(f, sign=True)
                 name = country_phrase(f.country_name) if f.country_iso3 == REMAINDER_ISO3 else f.country_name
                 items.append(f"{name} \u2013 {figure}")
             ctx.para(f"{capitalise(agency_phrase(v.agency))} reported that the main countries of origin of labour "
