@@ -210,6 +210,7 @@ def check_narrative(
     if derived is not None and not derived.empty:
         rows += [_exact({**r, "computed": True, "corrected_fields": None}) for r in derived.to_dict("records")]
     published = {(r["delivery_quarter"], r["obs_id"]): r for r in rows if not r["computed"]}
+    every = {(r["delivery_quarter"], r["obs_id"]): r for r in rows}
     for row in rows:
         for key in ("direction", "country_name", "age_group"):
             if isinstance(row.get(key), float):
@@ -248,6 +249,7 @@ def check_narrative(
                 found = [c for c in table.get(token, []) if _fits(c, token, sentence, context, clean, m, previous_end)]
                 found = [c for c in found if not c.row.get("country_name") or c.row["country_name"] in mentions]
                 found = [c for c in found if c.row["computed"] == bool(computed)]
+                found = [c for c in found if not c.row["computed"] or _recomputes(c, every)]
                 named = nearest_period(spans, m.start(), m.end())
                 if named is not None:  # a value or share belongs to the period the sentence names next to it
                     found = [c for c in found if c.facet == "change" or c.row["period"] == named]
@@ -311,6 +313,44 @@ def _exact(row: dict) -> dict:
         if _num(row.get(name)) is not None and low is not None and low == high:
             row[name] = low
     return row
+
+
+def _inputs(row: dict, by_id: dict) -> list[dict] | None:
+    """The rows a derived figure names as its inputs (None if one is not in the warehouse)."""
+    out = []
+    for lineage in str(row["input_obs_ids"]).split(","):
+        quarter, _, obs_id = lineage.strip().rpartition("/")
+        found = by_id.get((quarter or row["delivery_quarter"], obs_id))
+        if found is None:
+            return None
+        out.append(found)
+    return out
+
+
+def _within(x: float, low, high) -> bool:
+    return _num(low) is not None and _num(high) is not None and low - 1e-9 <= x <= high + 1e-9
+
+
+def _recomputes(c: Candidate, by_id: dict) -> bool:
+    """A derived figure in the text follows from the values of the figures it names as inputs: a share of a
+    total, a group total, a country's share of its group, a group's share, a change."""
+    row, inputs = c.row, _inputs(c.row, by_id)
+    if inputs is None or any(_num(i.get("value")) is None for i in inputs):
+        return False
+    values = [float(i["value"]) for i in inputs]
+    kind = row["derivation"]
+    if c.facet == "change":
+        return len(values) == 2 and _within((values[0] / values[1] - 1) * 100, row["change_low"], row["change_high"])
+    if c.facet == "value" and kind in ("group_total", "year_sum"):
+        return _within(sum(values), row["value_low"], row["value_high"])
+    if c.facet == "share" and kind == "share_of_total":
+        return len(values) == 2 and _within(values[0] / values[1] * 100, row["share_low"], row["share_high"])
+    if c.facet == "share" and kind == "group_share":
+        return _within(sum(values[:-1]) / values[-1] * 100, row["share_low"], row["share_high"])
+    if c.facet == "share" and kind == "share_within_group":
+        own = [float(i["value"]) for i in inputs if i.get("country_iso3") == row["country_iso3"]]
+        return len(own) == 1 and _within(own[0] / sum(values) * 100, row["share_low"], row["share_high"])
+    return False  # a derived figure of a kind this check cannot recompute is not accepted
 
 
 def _computed_ok(token: str, scope: list[dict], published: dict) -> bool:
@@ -434,3 +474,17 @@ def test_the_check_fails_on_a_wrong_derived_figure(counts_only, pattern, replace
     assert changed != md
     _, problems = check_narrative(changed, obs, derived=derived)
     assert problems
+
+
+def test_the_check_fails_when_a_derived_figure_does_not_follow_from_its_inputs(counts_only):
+    """Text and warehouse agree, but the derived figure is not what its inputs give: found."""
+    obs, _, derived = counts_only
+    wrong = derived.copy()
+    row = ((wrong.derivation == "group_share") & (wrong.country_group == "CIS") & (wrong.direction == "in")
+           & (wrong.measure == "border_crossings") & (wrong.delivery_quarter == COUNTS_ONLY_QUARTER))  # fmt: skip
+    assert row.sum() == 1
+    wrong.loc[row, ["share", "share_low", "share_high"]] = 70.0
+    md = markdown_for(COUNTS_ONLY_QUARTER, obs, wrong)
+    assert "70.0\u2020 per cent of total arrivals" in md
+    _, problems = check_narrative(md, obs, derived=wrong)
+    assert any("70.0" in p for p in problems)
