@@ -218,11 +218,13 @@ def value_precision(interval: Interval, input_precisions: Iterable[float | None]
 
 
 def interval_fields(prefix: str, interval: Interval, point: float, precision: float) -> dict[str, Any]:
+    """The figure (computed from the published figures) with its interval; the point is always inside the
+    interval (interval arithmetic by reciprocals can differ from the direct quotient in the last bit)."""
     return {
         prefix: point,
         f"{prefix}_precision": precision,
-        f"{prefix}_low": interval.low,
-        f"{prefix}_high": interval.high,
+        f"{prefix}_low": min(interval.low, point),
+        f"{prefix}_high": max(interval.high, point),
     }
 
 

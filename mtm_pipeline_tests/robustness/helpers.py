@@ -68,9 +68,12 @@ def rows_of(path: Path | str, table: str, *, exclude: tuple[str, ...] = (), wher
 
 
 # The extracts and the delivered stage: enough to see how a file is read and published ('corrected' is
-# a deterministic function of 'delivered' and data/corrections/, and its checks take most of the time).
+# a deterministic function of 'delivered' and data/corrections/, and its checks take most of the time;
+# the derived stage is computed from 'corrected').
 DELIVERED_ASSETS = [
-    a for a in WAREHOUSE_ASSETS if "corrected_observations" not in {k.to_user_string() for k in a.keys}
+    a
+    for a in WAREHOUSE_ASSETS
+    if not {"corrected_observations", "derived_figures"} & {k.to_user_string() for k in a.keys}
 ]
 
 
