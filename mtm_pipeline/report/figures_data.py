@@ -306,7 +306,8 @@ class Selector:
 def within_groups(facts: list[Fact]) -> list[Fact]:
     """A country delivered without its group, whose share within its CIS / non-CIS group was derived, is
     stated within that group: its share of the group with its count (the group figure joined with the count
-    of the delivered one). Every other figure as it is."""
+    of the delivered one; a group's list is complete when the delivered breakdown is, since a share within a
+    group is derived only from an exact group total). Every other figure as it is."""
     grouped = {(f.country_iso3, f.period): f for f in facts if f.country_group is not None and f.share is not None}
     out, joined = [], set()
     for f in facts:
@@ -317,6 +318,7 @@ def within_groups(facts: list[Fact]) -> list[Fact]:
         joined.add(id(g))
         out.append(replace(g, value=f.value, value_precision=f.value_precision, unit=f.unit or g.unit,
                            prov={**g.prov, "value": f.prov["value"]}, order=f.order, changes=f.changes,
+                           parts_complete=f.parts_complete,
                            corrections={**g.corrections, **{k: v for k, v in f.corrections.items() if k == "value"}},
                            flags={**g.flags, **{k: v for k, v in f.flags.items() if k == "value"}}))  # fmt: skip
     return [f for f in out if id(f) not in joined]
