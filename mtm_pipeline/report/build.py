@@ -119,7 +119,8 @@ def compose_quarterly_report(inputs: ReportInputs) -> tuple[Document, list[Table
     quarter = inputs.quarter
     end = parse_quarter_key(quarter).end
     observations = report_observations(inputs.observations, quarter)
-    store = FactStore.from_observations(observations, _frame(inputs.corrections), _frame(inputs.check_results))
+    store = FactStore.from_observations(observations, _frame(inputs.corrections), _frame(inputs.check_results),
+                                        _frame(inputs.derived))  # fmt: skip
     store.revisions.extend(redelivery_revisions(_frame(inputs.redeliveries), observations))
     doc, extra = compose_quarterly(QuarterlySource(quarter, store, _frame(inputs.check_results),
                                                    _frame(inputs.corrections)))  # fmt: skip

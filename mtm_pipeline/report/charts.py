@@ -1,7 +1,7 @@
 """Figures: what they show (pure Chart specs from facts) and how they are drawn (matplotlib, Agg, no pyplot).
 
-A chart shows the figures exactly as the text and tables use them (published values and shares); a
-remainder the report computes (the part of a top-N list not itemised) is drawn in grey and labelled so.
+A chart shows the figures exactly as the text and tables use them (published and derived values and shares,
+the derived ones labelled with the computed mark); it computes nothing.
 """
 
 from __future__ import annotations
@@ -11,12 +11,18 @@ import functools
 from mtm_pipeline.report.document import Chart, Figure
 from mtm_pipeline.report.facts import Fact
 from mtm_pipeline.report.figures_data import REMAINDER_ISO3
-from mtm_pipeline.report.format import decimals_for, fmt_count, fmt_millions, fmt_percent, period_short
+from mtm_pipeline.report.format import (
+    COMPUTED_MARK,
+    decimals_for,
+    fmt_count,
+    fmt_millions,
+    fmt_percent,
+    period_short,
+)
 
 BLUE = "#0033A0"  # IOM blue
 LIGHT_BLUE = "#5B92E5"
 GREY = "#A0A0A0"
-REMAINDER_LABEL = "Not itemised (computed)"
 DPI = 150  # 7 in wide = 1050 px
 PNG_COMPRESS_LEVEL = 1  # fastest zlib level: the files stay the size the RGBA level-6 PNGs had
 
@@ -25,28 +31,26 @@ def fact_label(f: Fact) -> str:
     return f.country_name or f.sector or f.education or f.category or f.purpose or f.country_group or "Total"
 
 
-def share_chart(facts: list[Fact], unit_label: str, *, complete: bool | None) -> Chart:
-    """Shares within a group, as published; an incomplete list gets its unitemised remainder (computed)."""
+def share_chart(facts: list[Fact], unit_label: str) -> Chart:
+    """Shares within a group, as published or derived (an incomplete list shows the parts it names)."""
     cats, values, labels = [], [], []
     for f in facts:
         if f.share is None:
             continue
         cats.append(fact_label(f))
         values.append(f.share)
-        labels.append(fmt_percent(f.share, f.share_precision) + "%")
-    highlight = False
-    has_other = any(f.country_iso3 == REMAINDER_ISO3 for f in facts)
-    if values and not complete and not has_other:
-        rest = round(100.0 - sum(values), 1)
-        if rest > 0:
-            cats.append(REMAINDER_LABEL)
-            values.append(rest)
-            labels.append(fmt_percent(rest, 0.1) + "%")
-            highlight = True
+        labels.append(fmt_percent(f.share, f.share_precision) + "%" + _mark(f, "share"))
     decimals = max((decimals_for(f.share_precision) for f in facts if f.share is not None), default=0)
     return Chart("hbar", tuple(cats), (("share", tuple(values)),), unit_label,
-                 value_format="{:." + str(max(decimals, 1 if highlight else 0)) + "f}%", highlight_last=highlight,
-                 labels=(tuple(labels),))  # fmt: skip
+                 value_format="{:." + str(decimals) + "f}%", labels=(tuple(labels),))  # fmt: skip
+
+
+def incomplete_note(facts: list[Fact]) -> tuple[str, ...]:
+    """The note of a share chart whose list does not cover its whole total."""
+    complete = all(bool(f.parts_complete) for f in facts)
+    if complete or any(f.country_iso3 == REMAINDER_ISO3 for f in facts):
+        return ()
+    return ("The list names the largest parts only; the rest of the total is not itemised.",)
 
 
 def value_chart(facts: list[Fact], unit_label: str, *, scale: float = 1.0) -> Chart:
@@ -62,8 +66,13 @@ def value_chart(facts: list[Fact], unit_label: str, *, scale: float = 1.0) -> Ch
 
 def _value_label(f: Fact, scale: float) -> str:
     if scale == 1e6:
-        return fmt_millions(f.value, f.value_precision)
-    return fmt_count(f.value, f.value_precision)
+        return fmt_millions(f.value, f.value_precision) + _mark(f, "value")
+    return fmt_count(f.value, f.value_precision) + _mark(f, "value")
+
+
+def _mark(f: Fact, facet: str) -> str:
+    """A figure computed in the warehouse is labelled with its mark, as in the text and tables."""
+    return COMPUTED_MARK if f.computed(facet) else ""
 
 
 def series_chart(series: list[tuple[str, list[Fact]]], unit_label: str, *, scale: float = 1.0) -> Chart:

@@ -7,6 +7,10 @@ quarters with different numbers is a Revision. A facet named in `corrected_field
 with the published figure it replaced (from quality.corrections_applied). A facet that a failed check of the
 corrected stage is about (the first obs_id of the finding, quality.check_results) carries a Flag: the figure
 was left as published although it disagrees with other published figures.
+
+Derived figures (published.derived_figures: shares, group totals, ranks and changes the warehouse computed
+from the delivered figures) fill the facets no delivery published: a published facet always stands. A
+computed facet's Provenance names its derivation, its qualifier and the figures it was computed from.
 """
 
 from __future__ import annotations
@@ -66,6 +70,14 @@ class Provenance:
     publication_date: str
     location: str
     published_text: str | None = None
+    derivation: str | None = None  # set: computed in the warehouse (published.derived_figures), not published
+    inputs: tuple[str, ...] = ()  # the obs_ids of the figures it was computed from
+    qualifier: str | None = None  # e.g. lower_bound, named_countries_only (None: exact to its precision)
+    interval: tuple[float | None, float | None] = (None, None)  # a computed figure's low and high
+
+    @property
+    def computed(self) -> bool:
+        return self.derivation is not None
 
     @property
     def citation(self) -> str:
@@ -137,6 +149,10 @@ class Change:
     def sign(self) -> int:
         return (self.value > 0) - (self.value < 0)
 
+    @property
+    def computed(self) -> bool:
+        return self.prov.computed
+
 
 @dataclass(frozen=True, eq=False)
 class Fact:
@@ -185,6 +201,13 @@ class Fact:
             if name in self.prov:
                 return self.prov[name]
         return next(iter(self.prov.values()))
+
+    def computed(self, facet: str) -> bool:
+        """The facet (value, share, rank, or change|<base>|<unit>) is a derived figure, not a published one."""
+        return facet in self.prov and self.prov[facet].computed
+
+    def qualifier(self, facet: str) -> str | None:
+        return self.prov[facet].qualifier if facet in self.prov else None
 
     def change(self, base_period: str | None = None, unit: str | None = None) -> Change | None:
         for c in self.changes:
@@ -329,6 +352,7 @@ class _Builder:
     key: tuple
     base: dict
     facets: dict = field(default_factory=dict)  # facet -> (row, correction, flags)
+    derived: dict = field(default_factory=dict)  # facet -> Provenance of a computed facet
     history: dict = field(default_factory=dict)  # facet -> list of (delivery_quarter, number, precision, unit)
 
 
@@ -346,10 +370,11 @@ class FactStore:
     @classmethod
     def from_observations(
         cls, observations: pd.DataFrame, corrections: pd.DataFrame | None = None,
-        check_results: pd.DataFrame | None = None,
+        check_results: pd.DataFrame | None = None, derived: pd.DataFrame | None = None,
     ) -> FactStore:
         """Facts of the observations; corrections (quality.corrections_applied) mark corrected facets and
-        failed corrected-stage findings (quality.check_results with obs_ids) flag the facets they are about."""
+        failed corrected-stage findings (quality.check_results with obs_ids) flag the facets they are about;
+        derived figures (published.derived_figures) fill the facets no observation published."""
         rows = _records(observations)
         rows.sort(key=lambda r: (str(r.get("delivery_quarter") or ""), str(r.get("source") or ""),
                                  int(r.get("row_number") or 0), str(r.get("obs_id") or "")))  # fmt: skip
@@ -393,6 +418,7 @@ class FactStore:
                 b.history.setdefault(facet, []).append(
                     (row.get("delivery_quarter"), float(row["change"]), row.get("change_precision"), unit)
                 )
+        _add_derived(builders, obs_key, derived, rows)
         facts, revisions = [], []
         for b in builders.values():
             facts.append(_fact(b, obs_key))
@@ -479,7 +505,7 @@ def _fact(b: _Builder, obs_key: dict) -> Fact:
     values = {}
     prov, corrections, changes, flags = {}, {}, [], {}
     for facet, (row, corr, found) in sorted(b.facets.items()):
-        prov[facet] = _prov(row)
+        prov[facet] = b.derived.get(facet) or _prov(row)
         if corr is not None:
             corrections[facet] = corr
         if found:
@@ -549,3 +575,78 @@ def _revisions(b: _Builder) -> list[Revision]:
                     name = f"change vs {base_period} ({unit})"
                 out.append(Revision(label, name, earlier, n0, later, n1, u1 or u0, p0, p1))
     return out
+
+
+def _input_ids(x) -> tuple[str, ...]:
+    """input_obs_ids as stored: a list, or text separated by commas, semicolons or spaces."""
+    if x is None:
+        return ()
+    if isinstance(x, str):
+        return tuple(s for s in re.split(r"[,;\s]+", x) if s)
+    try:
+        return tuple(str(s) for s in x if s is not None)
+    except TypeError:
+        return (str(x),)
+
+
+def _add_derived(builders: dict, obs_key: dict, derived: pd.DataFrame | None, published: list[dict]) -> None:
+    """Fill each figure's facets that no delivery published with the derived figure of the newest delivery
+    quarter; a derived figure's citation is that of the first figure it was computed from."""
+    if derived is None or derived.empty:
+        return
+    frame = derived.drop(columns=["input_obs_ids"], errors="ignore")
+    inputs = [_input_ids(x) for x in derived["input_obs_ids"]] if "input_obs_ids" in derived else None
+    rows = _records(frame)
+    for i, row in enumerate(rows):
+        row["input_obs_ids"] = inputs[i] if inputs is not None else ()
+        for name in ("value", "share", "change"):
+            low, high = _number(row.get(f"{name}_low")), _number(row.get(f"{name}_high"))
+            if row.get(name) is not None and low is not None and low == high:
+                row[name] = low  # an exact figure: its full digits, not the stored column's four decimals
+    rows.sort(key=lambda r: (str(r.get("delivery_quarter") or ""), str(r.get("source") or ""), str(r["obs_id"])))
+    by_id = {}
+    for r in published:
+        by_id.setdefault((r.get("delivery_quarter"), r["obs_id"]), r)
+        by_id.setdefault((None, r["obs_id"]), r)
+    for row in rows:
+        obs_key[(row.get("delivery_quarter"), row.get("source"), row["obs_id"])] = _row_key(row)
+    for row in rows:
+        key = _row_key(row)
+        b = builders.setdefault(key, _Builder(key, row))
+        facets = [(name, name) for name in ("value", "share", "rank") if row.get(name) is not None]
+        if row.get("change") is not None:
+            facets.append((f"change|{row.get('change_base_period')}|{row.get('change_unit')}", "change"))
+        for facet, column in facets:
+            if facet in b.facets and facet not in b.derived:
+                continue  # the published figure stands
+            b.facets[facet] = (row, None, ())
+            b.derived[facet] = _derived_prov(row, by_id, column)
+
+
+def _derived_prov(row: dict, published: dict, column: str) -> Provenance:
+    ids = row["input_obs_ids"]
+    first = None
+    for lineage in ids:
+        quarter, _, obs_id = lineage.rpartition("/")
+        first = published.get((quarter or row.get("delivery_quarter"), obs_id)) or published.get((None, obs_id))
+        if first is not None:
+            break
+    cited = first or {}
+    return Provenance(
+        obs_id=row["obs_id"],
+        delivery_quarter=row.get("delivery_quarter") or "",
+        source=row.get("source") or "",
+        agency=cited.get("agency") or "",
+        publication=cited.get("publication") or "",
+        publication_date=str(cited.get("publication_date") or ""),
+        location=cited.get("location") or "",
+        derivation=row.get("derivation") or "derived",
+        inputs=ids,
+        qualifier=row.get("qualifier"),
+        interval=(_number(row.get(f"{column}_low")), _number(row.get(f"{column}_high"))),
+    )
+
+
+def _number(x) -> float | None:
+    x = clean(x)
+    return None if x is None else float(x)

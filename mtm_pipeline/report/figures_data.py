@@ -9,12 +9,11 @@ and the components that earlier periods had but this one lacks (named in the tex
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from mtm_pipeline.periods import parse_period, parse_quarter_key, previous_quarter, same_quarter_last_year
 from mtm_pipeline.report.facts import ANY, SET, Change, Fact, FactStore, period_sort_key
-from mtm_pipeline.report.format import percent_change
 
 REMAINDER_ISO3 = "ZZZ"
 BREAKDOWN_DIMS = ("purpose", "category", "sector", "education")
@@ -28,7 +27,7 @@ class Comparison:
     kind: str  # previous | year_ago | stated
     stated: tuple[Change, ...]  # changes as published (percent, times, absolute, direction)
     base: Fact | None  # the base period's headline, when it has a value
-    computed: float | None  # per cent change computed from the two values, when no per cent is stated
+    computed: Change | None  # per cent change derived from the two values, when no per cent is stated
 
     @property
     def percent(self) -> Change | None:
@@ -40,8 +39,8 @@ class Comparison:
         for c in self.stated:
             if c.unit in ("percent", "times", "absolute", "direction") and c.value != 0:
                 return c.sign
-        if self.computed is not None and self.computed != 0:
-            return 1 if self.computed > 0 else -1
+        if self.computed is not None and self.computed.value != 0:
+            return self.computed.sign
         return None
 
 
@@ -162,7 +161,9 @@ class Selector:
 
     # ------------------------------------------------------------ the view
 
-    def view(self, measure: str, direction: str | None = None, period: str | None = None) -> MeasureView:
+    def view(self, measure: str, direction: str | None = None, period: str | None = None, *,
+             by_group: bool = False) -> MeasureView:  # fmt: skip
+        """by_group: countries are stated within their CIS / non-CIS group (see within_groups)."""
         period = period or self.choose_period(measure, direction)
         agency = next((f.agency for f in self.store.query(measure, **_all_dims(ANY))), None)
         if period is None:
@@ -175,7 +176,8 @@ class Selector:
         }
         groups = order_facts([f for f in q(measure, period, direction=direction, country_group=SET) if has_number(f)])
         countries: dict = {}
-        for f in q(measure, period, direction=direction, country_iso3=SET, country_group=ANY):
+        found = q(measure, period, direction=direction, country_iso3=SET, country_group=ANY)
+        for f in within_groups(found) if by_group else found:
             if has_number(f):
                 countries.setdefault(f.country_group, []).append(f)
         countries = {g: order_facts(v) for g, v in sorted(countries.items(), key=lambda kv: _group_order(kv[0]))}
@@ -213,20 +215,21 @@ class Selector:
             earlier = [x for x in self.periods(measure, direction)
                        if parse_period(x).kind == "date" and period_sort_key(x) < period_sort_key(period)]  # fmt: skip
             bases = [(earlier[-1], "previous")] if earlier else []
-        stated_bases = sorted({c.base_period for c in headline.changes} if headline else set(), key=period_sort_key)
+        stated_bases = sorted({c.base_period for c in headline.changes if not c.computed} if headline else set(),
+                              key=period_sort_key)  # fmt: skip
         for b in stated_bases:
             if b not in [x for x, _ in bases]:
                 bases.append((b, "stated"))
         out = []
         for base_period, kind in bases:
-            stated = tuple(headline.changes_vs(base_period)) if headline else ()
+            changes = headline.changes_vs(base_period) if headline else []
+            stated = tuple(c for c in changes if not c.computed)
             base = self.store.one(measure, base_period, direction=direction)
             base = base if base is not None and base.value is not None else None
             computed = None
-            has_values = headline is not None and headline.value is not None and base is not None
-            if has_values and not any(c.unit == "percent" for c in stated):
-                computed = percent_change(headline.value, base.value)
-            if stated or base is not None or kind != "stated":
+            if not any(c.unit == "percent" for c in stated):
+                computed = next((c for c in changes if c.computed and c.unit == "percent"), None)
+            if stated or computed is not None or base is not None or kind != "stated":
                 out.append(Comparison(base_period, kind, stated, base, computed))
         return tuple(out)
 
@@ -237,7 +240,7 @@ class Selector:
                               if x != period and within_quarter(x, self.quarter)]  # fmt: skip
         for label in periods:
             ranked = [f for f in self.store.query(measure, label, **_all_dims(direction))
-                      if f.rank is not None and not has_number(f)]  # fmt: skip
+                      if f.rank is not None and not f.computed("rank") and not has_number(f)]  # fmt: skip
             by: dict = {}
             for f in ranked:
                 dim = next((d for d in ("country_iso3", "sector", "education", "category", "purpose")
@@ -260,25 +263,30 @@ class Selector:
 
     # ------------------------------------------------------------ missing components
 
-    def components(self, measure, direction, period) -> set[tuple]:
+    def components(self, measure, direction, period, published_only: bool = False) -> set[tuple]:
+        """The kinds of figures a period has (headline, groups, countries by group, ...); published_only: a
+        kind counts only where a source published a number of it (not where one was derived)."""
         found = set()
         for f in self.store.query(measure, period, **_all_dims(direction)):
             if not has_number(f):
+                continue
+            if published_only and not any(getattr(f, x) is not None and not f.computed(x) for x in ("value", "share")):
                 continue
             found.add(_component(f))
         return found
 
     def _missing(self, measure, direction, period) -> tuple[tuple, ...]:
+        """What earlier periods published that this period has neither published nor derived."""
         here = self.components(measure, direction, period)
         seen: set = set()
         for label in self.periods(measure, direction):
             if label != period:
-                seen |= self.components(measure, direction, label)
+                seen |= self.components(measure, direction, label, published_only=True)
         return tuple(sorted(seen - here, key=_component_order))
 
     def _latest_with(self, measure, direction, component, period) -> str | None:
         labels = [x for x in self.periods(measure, direction) if x != period and component in
-                  self.components(measure, direction, x)]  # fmt: skip
+                  self.components(measure, direction, x, published_only=True)]  # fmt: skip
         return labels[-1] if labels else None
 
     # ------------------------------------------------------------ series
@@ -293,6 +301,27 @@ class Selector:
             if f is not None and f.value is not None:
                 out.append(f)
         return out
+
+
+def within_groups(facts: list[Fact]) -> list[Fact]:
+    """A country delivered without its group, whose share within its CIS / non-CIS group was derived, is
+    stated within that group: its share of the group with its count (the group figure joined with the count
+    of the delivered one; a group's list is complete when the delivered breakdown is, since a share within a
+    group is derived only from an exact group total). Every other figure as it is."""
+    grouped = {(f.country_iso3, f.period): f for f in facts if f.country_group is not None and f.share is not None}
+    out, joined = [], set()
+    for f in facts:
+        g = grouped.get((f.country_iso3, f.period)) if f.country_group is None else None
+        if g is None or g.value is not None or f.value is None:
+            out.append(f)
+            continue
+        joined.add(id(g))
+        out.append(replace(g, value=f.value, value_precision=f.value_precision, unit=f.unit or g.unit,
+                           prov={**g.prov, "value": f.prov["value"]}, order=f.order, changes=f.changes,
+                           parts_complete=f.parts_complete,
+                           corrections={**g.corrections, **{k: v for k, v in f.corrections.items() if k == "value"}},
+                           flags={**g.flags, **{k: v for k, v in f.flags.items() if k == "value"}}))  # fmt: skip
+    return [f for f in out if id(f) not in joined]
 
 
 def _all_dims(direction) -> dict:

@@ -13,10 +13,9 @@ from datetime import date
 
 from mtm_pipeline.periods import parse_period
 
-COMPUTED_PRECISION = 0.1
 # Marks after a figure, in the text and in tables (the methodology section explains them).
 CORRECTED_MARK = "*"  # corrected between the delivered and the corrected stage (Annex B)
-COMPUTED_MARK = "\u2020"  # dagger: computed by the report (tables; the text says "computed" in words)
+COMPUTED_MARK = "\u2020"  # dagger: a derived figure, computed in the warehouse (published.derived_figures)
 FLAGGED_MARK = "\u2021"  # double dagger: inconsistent with other published figures, left as published (Annex A)
 _SCALES = ((1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh"}
@@ -94,15 +93,9 @@ def fmt_signed(value: float, precision: float | None) -> str:
 
 
 def round_to(value: float, precision: float) -> float:
+    """A number as written at its precision (for a cell that holds what its text shows)."""
     decimals = decimals_for(precision)
     return round(value, decimals)
-
-
-def percent_change(new: float, old: float) -> float | None:
-    """(new / old - 1) x 100, or None when the base is zero."""
-    if old == 0:
-        return None
-    return (new / old - 1.0) * 100.0
 
 
 # ---------------------------------------------------------------- periods

@@ -20,6 +20,9 @@ class ReportInputs:
     corrections: quality.corrections_applied rows for this quarter (may be empty).
     redeliveries: history.revisions rows where a delivery quarter was delivered again with other figures
         (both vintages of the same delivery quarter, up to `quarter`; may be empty).
+    derived: published.derived_figures rows of every delivery quarter <= quarter: the shares, group totals,
+        ranks and changes the warehouse computed from the delivered figures (may be empty). The report states
+        one wherever no published figure exists, marked as computed (report.facts).
     """
 
     quarter: str
@@ -27,6 +30,7 @@ class ReportInputs:
     check_results: pd.DataFrame
     corrections: pd.DataFrame
     redeliveries: pd.DataFrame = field(default_factory=pd.DataFrame)
+    derived: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _table_exists(con, qualified: str) -> bool:
@@ -45,7 +49,8 @@ def _read(con, qualified: str, where: str, params: list, order: str) -> pd.DataF
 
 
 def load_report_inputs(con, quarter: str) -> ReportInputs:
-    """Read the corrected observations up to `quarter`, and the quarter's check results and corrections."""
+    """Read the corrected observations and the derived figures up to `quarter`, and the quarter's check
+    results and corrections."""
     parse_quarter_key(quarter)
     observations = _read(
         con,
@@ -65,4 +70,17 @@ def load_report_inputs(con, quarter: str) -> ReportInputs:
             "AND split_part(old_delivery_id, '/', 1) = new_delivery_quarter ORDER BY new_received_at, obs_id",
             [quarter],
         ).df()
-    return ReportInputs(quarter, observations, check_results, corrections, redeliveries)
+    return ReportInputs(quarter, observations, check_results, corrections, redeliveries,
+                        load_derived_figures(con, quarter))  # fmt: skip
+
+
+def load_derived_figures(con, quarter: str) -> pd.DataFrame:
+    """published.derived_figures of every delivery quarter up to `quarter` (empty when the table is absent)."""
+    parse_quarter_key(quarter)
+    return _read(
+        con,
+        "published.derived_figures",
+        "stage = ? AND delivery_quarter <= ?",
+        ["derived", quarter],
+        "delivery_quarter, source, obs_id",
+    )

@@ -3,9 +3,10 @@
 Every number goes through a Writer, which formats it at its published precision, marks a corrected figure
 ("2,276*" with a footnote naming the published figure), marks a figure that a failed check of the corrected
 stage is about and that was left as published ("51.8\u2021" with a footnote naming the check, what it expected
-and what it observed) and remembers the provenance of the figures of the current paragraph for its source
-footnote. Figures the report computes itself (a change from two values) are always followed by "computed" in
-the same parentheses.
+and what it observed), marks a figure computed in the warehouse from the delivered figures ("45.3\u2020",
+published.derived_figures; the paragraph's footnote says so) and remembers the provenance of the figures of
+the current paragraph for its source footnote. A change computed from two figures also says "computed" in
+words. The report computes nothing itself.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from mtm_pipeline.report.document import Bullets, Footnotes, Paragraph
 from mtm_pipeline.report.facts import Change, Fact, Flag, Provenance, flags_text
 from mtm_pipeline.report.figures_data import REMAINDER_ISO3, Comparison, MeasureView, Ranking
 from mtm_pipeline.report.format import (
-    COMPUTED_PRECISION,
+    COMPUTED_MARK,
     CORRECTED_MARK,
     FLAGGED_MARK,
     capitalise,
@@ -80,11 +81,17 @@ def words(measure: str, direction: str | None) -> dict[str, str]:
 
 
 def group_long(group: str | None) -> str:
-    return GROUP_WORDS.get(group or "", (f"{group} countries", f"{group} countries"))[0]
+    """'Commonwealth of Independent States (CIS) member states'; no group (None): 'all countries'."""
+    if not group:
+        return "all countries"
+    return GROUP_WORDS.get(group, (f"{group} countries", f"{group} countries"))[0]
 
 
 def group_short(group: str | None) -> str:
-    return GROUP_WORDS.get(group or "", (f"{group} countries", f"{group} countries"))[1]
+    """'CIS countries'; no group (None): 'all countries'."""
+    if not group:
+        return "all countries"
+    return GROUP_WORDS.get(group, (f"{group} countries", f"{group} countries"))[1]
 
 
 def agency_phrase(agency: str | None) -> str:
@@ -95,8 +102,31 @@ def agency_phrase(agency: str | None) -> str:
     return "the " + agency.replace(", ", " of the ")
 
 
+# How a qualified derived figure is worded: before its number, or in place of its group's name.
+QUALIFIER_WORDS = {"lower_bound": "at least", "upper_bound": "at most"}
+NAMED_COUNTRIES_ONLY = "named_countries_only"
+
+
+def computed_citation(provs: Iterable[Provenance]) -> str | None:
+    """'\u2020 Computed in the warehouse from delivered figures of <agency>, not published (share of
+    total); each computed figure and the figures it comes from are in the annex workbook, sheet Derived.'"""
+    provs = [p for p in provs if p.computed]
+    if not provs:
+        return None
+    agencies = sorted({p.agency for p in provs if p.agency})
+    kinds = sorted({p.derivation.replace("_", " ") for p in provs})
+    of = f" of {join_words(agencies)}" if agencies else ""
+    return (f"{COMPUTED_MARK} Computed in the warehouse from delivered figures{of}, not published "
+            f"({'; '.join(kinds)}); each computed figure and the figures it comes from are in the annex "
+            "workbook, sheet Derived.")  # fmt: skip
+
+
 def sorted_citations(provs: Iterable[Provenance]) -> str:
-    """One footnote text for the figures of a paragraph: agency, year, publication and locations."""
+    """One footnote text for the figures of a paragraph: agency, year, publication and locations; then what
+    its computed figures come from."""
+    provs = list(provs)
+    computed = computed_citation(provs)
+    provs = [p for p in provs if not p.computed]
     groups: dict[tuple, list[str]] = {}
     for p in provs:
         groups.setdefault((p.agency, p.publication_date, p.publication), [])
@@ -105,7 +135,7 @@ def sorted_citations(provs: Iterable[Provenance]) -> str:
     parts = []
     for (agency, date, publication), locations in sorted(groups.items()):
         parts.append(f"{agency}, {date[:4]}. {publication}: {'; '.join(sorted(locations))}.")
-    return " ".join(parts)
+    return " ".join([*parts, *([computed] if computed else [])])
 
 
 class Writer:
@@ -122,15 +152,17 @@ class Writer:
         text = fmt_value(f.value, f.value_precision, f.unit)
         if f.unit == "percent":
             text = fmt_percent(f.value, f.value_precision)
-        return text + self._mark(f, "value")
+        return _qualified(f, "value", text + self._mark(f, "value"))
 
     def money(self, f: Fact) -> str:
         """'883.5 million USD'."""
         return f"{self.value(f)} USD"
 
-    def share(self, f: Fact) -> str:
+    def share(self, f: Fact, *, sign: bool = False) -> str:
+        """'58.2' ('58.2%' with sign), its marks after it: '45.2\u2021', '1.4%\u2020'."""
         self._used.append(f.provenance("share"))
-        return fmt_percent(f.share, f.share_precision) + self._mark(f, "share")
+        text = fmt_percent(f.share, f.share_precision) + ("%" if sign else "")
+        return _qualified(f, "share", text + self._mark(f, "share"))
 
     def change_abs(self, c: Change, unit: str | None = None) -> str:
         """The size of a stated change without its sign: '12.6', '1.6', '201.5 million'."""
@@ -150,9 +182,6 @@ class Writer:
         if c.unit == "direction":
             return ("up" if c.value > 0 else "down") + mark
         return f"{fmt_signed(c.value, c.precision)}%{mark}"
-
-    def computed(self, number: float) -> str:
-        return fmt_percent(abs(number), COMPUTED_PRECISION)
 
     def cite(self, f: Fact, facet: str | None = None) -> None:
         self._used.append(f.provenance(facet))
@@ -174,6 +203,8 @@ class Writer:
         corr = f.corrections.get(facet)
         if corr is not None:
             out += CORRECTED_MARK + self.notes.ref(correction_note(f, facet, corr.published, corr.field))
+        if f.computed(facet):
+            out += COMPUTED_MARK
         return out + self._flag_mark(f.flags.get(facet, ()), f.provenance(facet).obs_id, facet)
 
     def _correction_mark(self, c: Change) -> str:
@@ -182,6 +213,8 @@ class Writer:
             published = c.correction.published
             text = f"Corrected from the published {published}" if published else "Corrected"
             out = CORRECTED_MARK + self.notes.ref(f"{text} ({c.prov.obs_id}, {c.correction.field}); see Annex B.")
+        if c.computed:
+            out += COMPUTED_MARK
         return out + self._flag_mark(c.flags, c.prov.obs_id, "change")
 
     def _flag_mark(self, flags: tuple[Flag, ...], obs_id: str, field: str) -> str:
@@ -205,6 +238,26 @@ class Writer:
 
     def discard(self) -> None:
         self._used = []
+
+
+def qualifiers(f: Fact, facet: str) -> set[str]:
+    """The qualifiers of a derived facet (stored comma-separated, e.g. 'named_countries_only,rank_uncertain')."""
+    return {q.strip() for q in (f.qualifier(facet) or "").split(",") if q.strip()}
+
+
+def _qualified(f: Fact, facet: str, text: str) -> str:
+    """'at least 5,873\u2020' for a derived figure that is a bound."""
+    words = [QUALIFIER_WORDS[q] for q in sorted(qualifiers(f, facet)) if q in QUALIFIER_WORDS]
+    return f"{words[0]} {text}" if words else text
+
+
+def group_phrase(f: Fact, facet: str, words: str) -> str:
+    """The group a group figure is about, in the caller's words ('CIS countries', 'the CIS countries'), or 'the
+    named CIS countries' when the figure covers only the countries its breakdown names (a remainder such as
+    'Other countries' hides the membership of the rest)."""
+    if NAMED_COUNTRIES_ONLY in qualifiers(f, facet):
+        return f"the named {group_short(f.country_group)}"
+    return words
 
 
 def correction_note(f: Fact, facet: str, published: str | None, field: str) -> str:
@@ -271,12 +324,14 @@ def comparison_clause(w: Writer, cmp: Comparison, people: str, unit: str | None)
     elif direction is not None:
         main = f"{more_fewer(direction.sign, money)}{w.cite_change(direction)} {than}"
         if cmp.computed is not None:
-            extra.append(f"{w.computed(cmp.computed)} per cent {more_less(1 if cmp.computed > 0 else -1, money)}, computed from the two figures")
+            extra.append(f"{w.change_abs(cmp.computed)} per cent {more_less(cmp.computed.sign, money)}, computed from the two figures")
         elif cmp.base is None:
             extra.append(f"no figure for {base_text} is available")
     elif cmp.computed is not None:
-        word = more_less(1 if cmp.computed > 0 else -1, money)
-        main = f"{w.computed(cmp.computed)} per cent {word} (computed from the two figures) {than}"
+        word = more_less(cmp.computed.sign, money)
+        main = f"{w.change_abs(cmp.computed)} per cent {word} (computed from the two figures) {than}"
+    elif base_value is not None:  # no change published or derived: the base figure alone
+        return f"against {base_value} {in_period(cmp.base_period)}"
     else:
         return None
     if absolute is not None:

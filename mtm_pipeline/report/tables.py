@@ -1,7 +1,7 @@
 """Tables of the report (pure): Table 1 (sectors), Tables 2 and 3 (remittances), trend and annex tables.
 
-Cells show figures at their published precision; a figure the report computes is marked with a dagger
-and explained in the table's notes; a corrected figure is marked with an asterisk; a figure that a failed
+Cells show figures at their published precision; a figure computed in the warehouse from the delivered
+figures (published.derived_figures) is marked with a dagger and explained in the table's notes; a corrected figure is marked with an asterisk; a figure that a failed
 check of the corrected stage is about (left as published) is marked with a double dagger, and the table's
 notes name the check. In the XLSX the marks' meaning is a comment on the cell.
 """
@@ -13,11 +13,10 @@ from collections.abc import Iterable
 import pandas as pd
 
 from mtm_pipeline.report.document import Cell, Table
-from mtm_pipeline.report.facts import Change, Fact, Revision, clean, flags_text
+from mtm_pipeline.report.facts import Change, Fact, Provenance, Revision, clean, flags_text
 from mtm_pipeline.report.figures_data import order_facts
 from mtm_pipeline.report.format import (
     COMPUTED_MARK,
-    COMPUTED_PRECISION,
     CORRECTED_MARK,
     FLAGGED_MARK,
     fmt_count,
@@ -25,13 +24,13 @@ from mtm_pipeline.report.format import (
     fmt_percent,
     fmt_signed,
     fmt_value,
-    percent_change,
     period_caption,
     period_short,
     round_to,
 )
 
-COMPUTED_NOTE = f"{COMPUTED_MARK} Computed by this report from the published figures (not published)."
+COMPUTED_NOTE = (f"{COMPUTED_MARK} Computed in the warehouse from the delivered figures (not published); each "
+                 "computed figure and the figures it comes from are in the annex workbook, sheet Derived.")  # fmt: skip
 CORRECTED_NOTE = f"{CORRECTED_MARK} Corrected figure; the published figure and the reason are in Annex B."
 
 
@@ -42,14 +41,20 @@ def source_line(facts: Iterable[Fact]) -> str:
 
 
 def _cell(text: str, value, f: Fact, facet: str) -> Cell:
-    """A figure's cell with its marks: corrected (*) and flagged (double dagger), explained in a comment."""
-    from mtm_pipeline.report.narrative import correction_note, flag_note
+    """A figure's cell with its marks: corrected (*), computed (dagger) and flagged (double dagger), explained
+    in a comment."""
+    from mtm_pipeline.report.narrative import QUALIFIER_WORDS, correction_note, flag_note
 
     marks, comments, flag = "", [], None
     corr = f.corrections.get(facet)
     if corr is not None:
         marks += CORRECTED_MARK
         comments.append(f"{CORRECTED_MARK} {correction_note(f, facet, corr.published, corr.field)}")
+    if f.computed(facet):
+        marks += COMPUTED_MARK
+        comments.append(computed_comment(f.prov[facet]))
+        words = QUALIFIER_WORDS.get(f.qualifier(facet) or "")
+        text = f"{words} {text}" if words else text
     flags = f.flags.get(facet, ())
     if flags:
         marks += FLAGGED_MARK
@@ -66,6 +71,9 @@ def _change_cell(text: str, value, c: Change) -> Cell:
         marks += CORRECTED_MARK
         published = f"Corrected from the published {c.correction.published}" if c.correction.published else "Corrected"
         comments.append(f"{CORRECTED_MARK} {published} ({c.prov.obs_id}, {c.correction.field}); see Annex B.")
+    if c.computed:
+        marks += COMPUTED_MARK
+        comments.append(computed_comment(c.prov))
     if c.flags:
         marks += FLAGGED_MARK
         comments.append(f"{FLAGGED_MARK} {flag_note(c.flags, c.prov.obs_id, 'change')}")
@@ -79,21 +87,26 @@ def _count_cell(f: Fact | None) -> Cell:
     return _cell(fmt_count(f.value, f.value_precision), f.value, f, "value")
 
 
-def _share_cell(f: Fact | None, total: Fact | None) -> tuple[Cell, bool]:
-    """Published share, or share computed from value and total (marked); (cell, computed?)."""
-    if f is None:
-        return Cell("\u2013"), False
-    if f.share is not None:
-        return _cell(fmt_percent(f.share, f.share_precision) + "%", f.share, f, "share"), False
-    if f.value is not None and total is not None and total.value:
-        share = round_to(f.value / total.value * 100.0, COMPUTED_PRECISION)
-        return Cell(fmt_percent(share, COMPUTED_PRECISION) + "%" + COMPUTED_MARK, share), True
-    return Cell("\u2013"), False
+def computed_comment(p: Provenance) -> str:
+    """'\u2020 Computed in the warehouse (share_of_total, arr_2024q3_uzb_share) from arr_2024q3_uzb,
+    arr_2024q3_total; not published.'"""
+    qualifier = f", {p.qualifier.replace('_', ' ')}" if p.qualifier else ""
+    inputs = f" from {', '.join(p.inputs)}" if p.inputs else ""
+    return f"{COMPUTED_MARK} Computed in the warehouse ({p.derivation}, {p.obs_id}{qualifier}){inputs}; not published."
 
 
-def _notes(computed: bool, facts: Iterable[Fact], columns: tuple[str, ...] = (), rows: Iterable = ()) -> tuple[str, ...]:
+def _share_cell(f: Fact | None) -> Cell:
+    """The share, published or derived (marked; its cell holds the share as stated, at its precision)."""
+    if f is None or f.share is None:
+        return Cell("\u2013")
+    value = round_to(f.share, f.share_precision) if f.computed("share") else f.share
+    return _cell(fmt_percent(f.share, f.share_precision) + "%", value, f, "share")
+
+
+def _notes(facts: Iterable[Fact], columns: tuple[str, ...] = (), rows: Iterable = ()) -> tuple[str, ...]:
     notes = []
-    if computed:
+    rows = list(rows)
+    if any(COMPUTED_MARK in cell.text for row in rows for cell in row):
         notes.append(COMPUTED_NOTE)
     if any(f.corrections for f in facts):
         notes.append(CORRECTED_NOTE)
@@ -116,11 +129,9 @@ def flag_notes(columns: tuple[str, ...], rows: Iterable) -> list[str]:
 
 def sector_table(number: int, sectors: list[Fact], total: Fact | None, period: str) -> Table:
     """Table 1: sectors of employment by number and percentage of individuals."""
-    rows, computed = [], False
+    rows = []
     for f in order_facts(sectors):
-        share, was_computed = _share_cell(f, total)
-        computed |= was_computed
-        rows.append((Cell(f.sector or ""), _count_cell(f), share))
+        rows.append((Cell(f.sector or ""), _count_cell(f), _share_cell(f)))
     columns = ("Sector of employment", "Number of people", "Percentage")
     return Table(
         key=f"Table {number}",
@@ -129,14 +140,13 @@ def sector_table(number: int, sectors: list[Fact], total: Fact | None, period: s
         columns=columns,
         rows=tuple(rows),
         source=source_line([*sectors, *([total] if total else [])]),
-        notes=_notes(computed, sectors, columns, rows),
+        notes=_notes(sectors, columns, rows),
         numeric_columns=(1, 2),
     )
 
 
 def remittance_table(
-    number: int, direction_words: str, current: list[Fact], base: list[Fact], period: str, base_period: str,
-    totals: tuple[Fact | None, Fact | None],
+    number: int, direction_words: str, current: list[Fact], base: list[Fact], period: str, base_period: str
 ) -> Table:
     """Tables 2 and 3: remittances by country in two periods with shares and the variance."""
     base_by = {f.country_iso3: f for f in base}
@@ -144,16 +154,12 @@ def remittance_table(
     order = [f.country_iso3 for f in order_facts(current)] + [
         f.country_iso3 for f in order_facts(base) if f.country_iso3 not in current_by
     ]
-    total_now, total_base = totals
-    rows, computed = [], False
+    rows = []
     for iso in order:
         now, then = current_by.get(iso), base_by.get(iso)
         name = (now or then).country_name or iso
-        share_then, c1 = _share_cell(then, total_base)
-        share_now, c2 = _share_cell(now, total_now)
-        variance = _variance_cell(now, then, base_period)
-        computed |= c1 or c2 or variance.text.endswith(COMPUTED_MARK)
-        rows.append((Cell(name), _money_cell(then), share_then, _money_cell(now), share_now, variance))
+        rows.append((Cell(name), _money_cell(then), _share_cell(then), _money_cell(now), _share_cell(now),
+                     _variance_cell(now, base_period)))  # fmt: skip
     columns = (
         "Country",
         f"{period_short(base_period)} (million USD)",
@@ -169,7 +175,7 @@ def remittance_table(
         columns=columns,
         rows=tuple(rows),
         source=source_line([*current, *base]),
-        notes=_notes(computed, [*current, *base], columns, rows),
+        notes=_notes([*current, *base], columns, rows),
         numeric_columns=(1, 2, 3, 4, 5),
     )
 
@@ -180,17 +186,13 @@ def _money_cell(f: Fact | None) -> Cell:
     return _cell(fmt_millions(f.value, f.value_precision), round(f.value / 1e6, 6), f, "value")
 
 
-def _variance_cell(now: Fact | None, then: Fact | None, base_period: str) -> Cell:
-    if now is not None:
-        stated = now.change(base_period, "percent")
-        if stated is not None:
-            return _change_cell(fmt_signed(stated.value, stated.precision), stated.value, stated)
-    if now is not None and then is not None and now.value is not None and then.value is not None:
-        change = percent_change(now.value, then.value)
-        if change is not None:
-            value = round_to(change, COMPUTED_PRECISION)
-            return Cell(fmt_signed(value, COMPUTED_PRECISION) + COMPUTED_MARK, value)
-    return Cell("\u2013")
+def _variance_cell(now: Fact | None, base_period: str) -> Cell:
+    """The per cent change against the base period, published or derived (marked)."""
+    change = now.change(base_period, "percent") if now is not None else None
+    if change is None:
+        return Cell("\u2013")
+    value = round_to(change.value, change.precision) if change.computed else change.value
+    return _change_cell(fmt_signed(change.value, change.precision), value, change)
 
 
 def series_table(key: str, title: str, series: list[tuple[str, list[Fact]]], unit: str | None) -> Table:
@@ -218,7 +220,7 @@ def series_table(key: str, title: str, series: list[tuple[str, list[Fact]]], uni
         columns=columns,
         rows=tuple(rows),
         source=source_line(all_facts),
-        notes=_notes(False, all_facts, columns, rows),
+        notes=_notes(all_facts, columns, rows),
         numeric_columns=tuple(range(1, len(series) + 1)),
     )
 
@@ -301,3 +303,39 @@ def sources_table(facts: Iterable[Fact]) -> Table:
     )
     return Table(key="Sources", title="Sources", columns=("Agency", "Publication", "Published", "Delivery"),
                  rows=rows)  # fmt: skip
+
+
+def derived_table(facts: Iterable[Fact]) -> Table:
+    """Every computed figure of the facts the report uses, with the figures it was computed from (sheet Derived)."""
+    seen: dict[tuple, tuple] = {}
+    for f in facts:
+        for facet, p in f.prov.items():
+            if not p.computed or (p.obs_id, facet) in seen:
+                continue
+            if facet.startswith("change|"):
+                c = next(x for x in f.changes if x.prov is p)
+                name, number, precision, unit = f"change vs {c.base_period} ({c.unit})", c.value, c.precision, c.unit
+            elif facet == "share":
+                name, number, precision, unit = "share", f.share, f.share_precision, "percent"
+            elif facet == "rank":
+                name, number, precision, unit = "rank", f.rank, 1.0, None
+            else:
+                name, number, precision, unit = "value", f.value, f.value_precision, f.unit
+            low, high = p.interval
+            seen[(p.obs_id, facet)] = (
+                Cell(p.obs_id), Cell(f.label), Cell(name),
+                Cell(_revision_text(number, precision, unit, name),
+                     round_to(number, precision) if precision and name != "value" else number),
+                Cell("" if low is None else f"{low:g}", low), Cell("" if high is None else f"{high:g}", high),
+                Cell((p.qualifier or "").replace("_", " ")), Cell(p.derivation or ""), Cell(", ".join(p.inputs)),
+            )  # fmt: skip
+    rows = tuple(seen[k] for k in sorted(seen))
+    return Table(
+        key="Derived",
+        title="Derived figures: computed in the warehouse from the delivered figures (published.derived_figures)",
+        columns=("Derived figure", "Figure", "Facet", "Figure as stated", "Low", "High", "Qualifier", "Derivation",
+                 "Computed from"),
+        rows=rows,
+        notes=(COMPUTED_NOTE,) if rows else (),
+        numeric_columns=(3, 4, 5),
+    )

@@ -11,14 +11,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @cache
-def _delivery(quarter: str) -> pd.DataFrame:
+def _delivery(quarter: str, data_dir: Path = REPO / "data") -> pd.DataFrame:
     from mtm_pipeline.conform import conform
     from mtm_pipeline.countries import country_mapper
     from mtm_pipeline.ingest import read_validated_extract
     from mtm_pipeline.settings import DataPaths
     from mtm_pipeline.sources import SOURCES
 
-    paths = DataPaths(REPO / "data")
+    paths = DataPaths(data_dir)
     staged = pd.concat(
         [e.rows for s in SOURCES.values() if (e := read_validated_extract(paths, quarter, s)) is not None]
     )
@@ -28,9 +28,14 @@ def _delivery(quarter: str) -> pd.DataFrame:
     return frame
 
 
-def observations_for(*quarters: str) -> pd.DataFrame:
-    """Corrected-stage observations of the given delivery quarters, as the warehouse would hold them."""
-    return pd.concat([_delivery(q) for q in quarters], ignore_index=True)
+def observations_for(*quarters: str, data_dir: Path | None = None) -> pd.DataFrame:
+    """Corrected-stage observations of the given delivery quarters, as the warehouse would hold them (from
+    the repository's data/raw, or from data_dir/raw for the quarters found there)."""
+    frames = []
+    for q in quarters:
+        own = data_dir is not None and (data_dir / "raw" / q).is_dir()
+        frames.append(_delivery(q, data_dir) if own else _delivery(q))
+    return pd.concat(frames, ignore_index=True)
 
 
 DEFAULTS = {
@@ -90,3 +95,51 @@ def check_row(source: str, rule: str, obs_ids: str, subject: str, expected: str 
 
 def q1_corrected_findings(**fields) -> pd.DataFrame:
     return pd.DataFrame([check_row(*f, **fields) for f in Q1_CORRECTED_FINDINGS])
+
+
+COUNTS_ONLY_QUARTER = "2024-Q3"
+
+
+@cache
+def counts_only_data_dir(quarter: str = COUNTS_ONLY_QUARTER, seed: int = 42) -> Path:
+    """A data folder with one synthetic quarter delivered as agencies deliver it (`--counts-only`: totals and
+    counts by country, sector, category and education; no shares, ranks or stated changes), to be loaded after
+    the two real quarters, as the next delivery would be."""
+    import tempfile
+
+    from mtm_pipeline.synthetic import generate
+
+    out = Path(tempfile.mkdtemp(prefix="mtm-counts-only-"))
+    generate(out, quarter, quarter, seed, counts_only_extracts=True)
+    return out
+
+
+# Columns of published.derived_figures that the report reads (the table has these and more).
+DERIVED_DEFAULTS = {
+    "delivery_quarter": "2024-Q1", "stage": "derived", "source": "border_crossings", "derivation": "share_of_total",
+    "measure": "border_crossings", "period": "2024-Q1", "direction": None, "country": None, "country_group": None,
+    "purpose": None, "category": None, "sector": None, "education": None, "age_group": None, "unit": None,
+    "part_of": None, "parts_complete": None, "change_unit": None, "change_base_period": None, "value": None,
+    "value_precision": None, "value_low": None, "value_high": None, "share": None, "share_precision": None,
+    "share_low": None, "share_high": None, "change": None, "change_precision": None, "change_low": None,
+    "change_high": None, "rank": None, "qualifier": None, "input_obs_ids": None, "country_iso3": None,
+    "country_name": None, "cis_member": None,
+}  # fmt: skip
+
+
+def derived_frame(*rows: dict) -> pd.DataFrame:
+    """A small published.derived_figures frame: each row is DERIVED_DEFAULTS updated with the given fields."""
+    return pd.DataFrame([{**DERIVED_DEFAULTS, "obs_id": f"der_{i}", **row} for i, row in enumerate(rows, start=1)])
+
+
+def derived_for(observations: pd.DataFrame) -> pd.DataFrame:
+    """published.derived_figures as the derived stage writes it for these observations: each delivery quarter
+    in order, from its corrected rows and the deliveries before it."""
+    from mtm_pipeline.derive import derive_quarter, empty_derived
+
+    frames = [empty_derived()]
+    for quarter in sorted(observations["delivery_quarter"].unique()):
+        own = observations[observations["delivery_quarter"] == quarter]
+        earlier = observations[observations["delivery_quarter"] < quarter]
+        frames.append(derive_quarter(own, earlier, pd.concat(frames, ignore_index=True), quarter=quarter))
+    return pd.concat(frames, ignore_index=True)

@@ -11,7 +11,7 @@ import pytest
 
 from mtm_pipeline.report.build import build_quarterly_report, build_trend_report
 from mtm_pipeline.report.inputs import ReportInputs, load_report_inputs
-from mtm_pipeline_tests.report import observations_for, q1_corrected_findings
+from mtm_pipeline_tests.report import derived_for, observations_for, q1_corrected_findings
 from mtm_pipeline_tests.report.test_report_numbers import check_narrative, markdown_for
 
 CORRECTION = {"quarter": "2024-Q1", "source": "residence_permits", "obs_id": "prp_2024q1_cis_rus", "field": "value",
@@ -37,7 +37,7 @@ def q1_inputs() -> ReportInputs:
     fix = obs.obs_id == CORRECTION["obs_id"]
     obs.loc[fix, "value"] = 2276.0
     obs.loc[fix, "corrected_fields"] = "value"
-    return ReportInputs("2024-Q1", obs, pd.DataFrame(FINDINGS), pd.DataFrame([CORRECTION]))
+    return ReportInputs("2024-Q1", obs, pd.DataFrame(FINDINGS), pd.DataFrame([CORRECTION]), derived=derived_for(obs))
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def q1_builds(tmp_path_factory):
 @pytest.fixture(scope="module")
 def q2_build(tmp_path_factory):
     obs = observations_for("2024-Q1", "2024-Q2")
-    inputs = ReportInputs("2024-Q2", obs, pd.DataFrame(), pd.DataFrame())
+    inputs = ReportInputs("2024-Q2", obs, pd.DataFrame(), pd.DataFrame(), derived=derived_for(obs))
     return inputs, build_quarterly_report(inputs, tmp_path_factory.mktemp("q2"))
 
 
@@ -95,7 +95,7 @@ def test_the_corrected_figure_is_marked_and_the_annex_lists_finding_and_correcti
     annex = md[md.index("## Annex A") :]
     assert "parts\\_sum\\_to\\_total" in annex and "shares\\_sum\\_to\\_100" not in annex  # failed rows only
     assert "prp\\_2024q1\\_cis\\_rus" in annex and "2476" in annex and "2276" in annex
-    checked, problems = check_narrative(md, inputs.observations)
+    checked, problems = check_narrative(md, inputs.observations, derived=inputs.derived)
     assert problems == [] and checked >= 120
 
 
@@ -115,7 +115,7 @@ def test_the_q2_report_renders_what_there_is_and_names_what_is_missing(q2_build)
     md = art.markdown.read_text(encoding="utf-8")
     expected = [
         ("reported a total of 4,001,714 migrant arrivals in the second quarter of 2024, more than in the first "
-        "quarter of 2024 (2,975,788 migrants; 34.5 per cent more, computed from the two figures)"),
+        "quarter of 2024 (2,975,788 migrants; 34.5\u2020 per cent more, computed from the two figures)"),
         "China, Türkiye and India were the top three non-CIS countries of origin in the second quarter of 2024",
         ("Not available for the second quarter of 2024: the number of arrivals with labour as the stated purpose, "
         "the CIS and non-CIS figures of arrivals and the breakdown of arrivals by CIS and by non-CIS country "
@@ -138,7 +138,20 @@ def test_the_q2_report_renders_what_there_is_and_names_what_is_missing(q2_build)
     ]
     for text in expected:
         assert text in md, text
-    assert "13.5%\u2020" in md  # sector shares as of 1 July 2024 are not published: computed and marked
+    assert "13.5%\u2020" in md  # sector shares as of 1 July 2024 are not published: derived and marked
+
+
+def test_the_annex_workbook_lists_each_derived_figure_with_its_inputs(q2_build):
+    from openpyxl import load_workbook
+
+    _, art = q2_build
+    sheet = load_workbook(art.xlsx)["Derived"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3) if row[0].value and row[1].value]
+    change = next(r for r in rows if r[1] == "border_crossings 2024-Q2 (in)" and r[2].startswith("change"))
+    assert change[3] == 34.5 and change[7] == "change"
+    assert change[8] == "arr_2024q2_total, 2024-Q1/arr_2024q1_total"
+    sector = next(r for r in rows if r[1].startswith("foreign_workers 2024-07-01 (Agriculture") and r[2] == "share")
+    assert sector[3] == 13.5 and "fw_20240701_total" in sector[8]
 
 
 def test_trend_report(tmp_path):
@@ -173,8 +186,18 @@ def test_load_report_inputs_reads_the_corrected_stage_up_to_the_quarter():
     assert len(inputs.check_results) == len(FINDINGS) and len(inputs.corrections) == 1
     assert inputs.check_results.obs_ids.str.split(",").str[0].tolist().count("rem_in_2023_total") == 1
     assert len(load_report_inputs(con, "2024-Q2").observations) == len(corrected)
+    assert inputs.derived.empty  # no derived stage yet: the report states the published figures only
+    derived = derived_for(corrected)
+    con.register("incoming", derived)
+    con.execute("INSERT INTO published.derived_figures BY NAME SELECT * FROM incoming")
+    con.unregister("incoming")
+    inputs = load_report_inputs(con, "2024-Q1")
+    assert set(inputs.derived.delivery_quarter) == {"2024-Q1"} and set(inputs.derived.stage) == {"derived"}
+    assert len(load_report_inputs(con, "2024-Q2").derived) == len(derived)
     # the warehouse route (DECIMAL, INTEGER and BOOLEAN columns read back) writes the same report
-    assert markdown_for("2024-Q1", inputs.observations) == markdown_for("2024-Q1", observations_for("2024-Q1"))
+    frames = observations_for("2024-Q1")
+    assert markdown_for("2024-Q1", inputs.observations, inputs.derived) == markdown_for(
+        "2024-Q1", frames, derived_for(frames))  # fmt: skip
     with pytest.raises(ValueError):
         load_report_inputs(con, "2024-Q1'; DROP TABLE x; --")
 

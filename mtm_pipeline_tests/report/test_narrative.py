@@ -14,14 +14,15 @@ from mtm_pipeline.report.narrative import (
     missing_sentence,
     ranking_sentence,
 )
-from mtm_pipeline_tests.report import frame
+from mtm_pipeline_tests.report import derived_frame, frame
 
 ARR = {"measure": "border_crossings", "direction": "in", "unit": "crossings", "value_precision": 1.0,
        "agency": "National Border Service of Kazakhstan"}  # fmt: skip
 
 
-def view(rows, quarter="2024-Q1", measure="border_crossings", direction="in"):
-    return Selector(FactStore.from_observations(frame(*rows)), quarter).view(measure, direction)
+def view(rows, quarter="2024-Q1", measure="border_crossings", direction="in", derived=()):
+    store = FactStore.from_observations(frame(*rows), derived=derived_frame(*derived) if derived else None)
+    return Selector(store, quarter).view(measure, direction)
 
 
 def text_of(clauses):
@@ -39,16 +40,40 @@ def test_stated_change_with_its_base_value():
     assert missing == ["2023-Q1"]
 
 
-def test_a_stated_direction_gets_the_computed_change_labelled_as_computed():
+def test_a_stated_direction_gets_the_derived_change_labelled_as_computed():
+    derived_change = {"delivery_quarter": "2024-Q2", "derivation": "change_previous_quarter", "measure": "border_crossings",
+                      "period": "2024-Q2", "direction": "in", "unit": "crossings", "change": 10.0,
+                      "change_precision": 0.1, "change_unit": "percent", "change_base_period": "2024-Q1",
+                      "input_obs_ids": "obs_2,obs_3"}  # fmt: skip
+    v = view([
+        {**ARR, "period": "2024-Q2", "value": 110.0, "change": 1.0, "change_precision": 1.0,
+         "change_unit": "direction", "change_base_period": "2024-Q1"},
+        {**ARR, "period": "2024-Q1", "value": 100.0},
+    ], quarter="2024-Q2", derived=[derived_change])  # fmt: skip
+    w = Writer(Footnotes())
+    clauses, _ = comparison_parts(w, v, "migrants")
+    assert text_of(clauses) == (
+        ", more than in the first quarter of 2024 (100 migrants; 10.0\u2020 per cent more, computed from the two "
+        "figures)"
+    )
+    w.para("The paragraph.")
+    assert "Computed in the warehouse from delivered figures of National Border Service of Kazakhstan, not " \
+        "published (change previous quarter)" in w.notes.texts[-1]  # fmt: skip
+
+
+def test_without_a_derived_change_the_report_computes_none():
     v = view([
         {**ARR, "period": "2024-Q2", "value": 110.0, "change": 1.0, "change_precision": 1.0,
          "change_unit": "direction", "change_base_period": "2024-Q1"},
         {**ARR, "period": "2024-Q1", "value": 100.0},
     ], quarter="2024-Q2")  # fmt: skip
     clauses, _ = comparison_parts(Writer(Footnotes()), v, "migrants")
-    assert text_of(clauses) == (
-        ", more than in the first quarter of 2024 (100 migrants; 10.0 per cent more, computed from the two figures)"
-    )
+    assert text_of(clauses) == ", more than in the first quarter of 2024 (100 migrants)"
+    v = view([{**ARR, "period": "2024-Q2", "value": 110.0}, {**ARR, "period": "2024-Q1", "value": 100.0}],
+             quarter="2024-Q2")  # fmt: skip
+    clauses, missing = comparison_parts(Writer(Footnotes()), v, "migrants")
+    assert text_of(clauses) == ", against 100 migrants in the first quarter of 2024"
+    assert missing == ["2023-Q2"]
 
 
 def test_rank_only_rows_are_written_as_a_ranking():

@@ -5,11 +5,12 @@ the key findings and sections 2 to 7, and for each one looks for an observation 
 measures) whose value, share or stated change, formatted here at its published precision, is exactly
 that text. The observation must also fit its context: its reference period is named in the section,
 its country is named in the sentence, numbers follow the order in which their countries are named, and
-an unsigned change agrees with the words around it ("less", "declined", "more"...). A number the report
-computed (marked "computed") must equal the change between two observed values named in its sentence. The
-marks after a number (* corrected, \u2021 flagged by a failed check) are read too: a corrected number must be
-a corrected observation; when the flagged figures are given (obs_id and facet), a number is marked flagged if
-and only if it is one of them.
+an unsigned change agrees with the words around it ("less", "declined", "more"...). A number marked computed
+(\u2020) must be a derived figure (published.derived_figures) and an unmarked one a published observation; a
+change "computed from the two figures" is recomputed from the values of the two figures its derived row names
+as inputs. The other marks after a number (* corrected, \u2021 flagged by a failed check) are read too: a
+corrected number must be a corrected observation; when the flagged figures are given (obs_id and facet), a
+number is marked flagged if and only if it is one of them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pytest
 from mtm_pipeline.report.compose import QuarterlySource, compose_quarterly
 from mtm_pipeline.report.facts import FactStore
 from mtm_pipeline.report.render_markdown import render_markdown
-from mtm_pipeline_tests.report import observations_for
+from mtm_pipeline_tests.report import COUNTS_ONLY_QUARTER, counts_only_data_dir, derived_for, observations_for
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]  # fmt: skip
@@ -45,7 +46,7 @@ NEGATIVE = re.compile(r"\b(less|fewer|lower|decrease|decreased|decline|declined|
 POSITIVE = re.compile(r"\b(more|higher|increase|increased|rose|up)\b")
 NUMBER = re.compile(
     r"(?<![\w.,])([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?:\s(million|billion|thousand)\b)?(?:%|\stimes)?(\*)?"
-    r"(\u2021)?"
+    r"(\u2020)?(\u2021)?%?"
 )
 
 
@@ -199,11 +200,17 @@ def strip_non_figures(text: str, ages: list[str]) -> str:
 
 
 def check_narrative(
-    md: str, observations: pd.DataFrame, flagged: set[tuple[str, str]] | None = None
+    md: str, observations: pd.DataFrame, flagged: set[tuple[str, str]] | None = None,
+    derived: pd.DataFrame | None = None,
 ) -> tuple[int, list[str]]:
-    """(numbers checked, problems) for the narrative of a report built from `observations`; `flagged`: the
-    (obs_id, facet) that failed checks are about, facet value | share | change."""
-    rows = observations.to_dict("records")
+    """(numbers checked, problems) for the narrative of a report built from `observations` and `derived`
+    (published.derived_figures rows); `flagged`: the (obs_id, facet) that failed checks are about, facet
+    value | share | change."""
+    rows = [{**r, "computed": False} for r in observations.to_dict("records")]
+    if derived is not None and not derived.empty:
+        rows += [_exact({**r, "computed": True, "corrected_fields": None}) for r in derived.to_dict("records")]
+    published = {(r["delivery_quarter"], r["obs_id"]): r for r in rows if not r["computed"]}
+    every = {(r["delivery_quarter"], r["obs_id"]): r for r in rows}
     for row in rows:
         for key in ("direction", "country_name", "age_group"):
             if isinstance(row.get(key), float):
@@ -228,19 +235,21 @@ def check_narrative(
             spans = period_spans(sentence, periods)
             pointer, previous_end = -1, 0
             for m in NUMBER.finditer(clean):
-                number, scale, corrected, flag = m.group(1), m.group(2), m.group(3), m.group(4)
+                number, scale, corrected, computed, flag = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
                 if not scale and re.fullmatch(r"\d{4}", number) and number in years:
                     continue  # a year
                 checked += 1
                 token = number + (f" {scale}" if scale else "")
                 after = clean[m.end() : m.end() + 40]
                 if re.match(r"\s*per cent(?: \w+)?(?:,| \()\s*computed", after):
-                    if not _computed_ok(token, sentence, scope):
+                    if not computed or not _computed_ok(token, scope, published):
                         problems.append(f"[{section}] computed {token!r} does not follow from the figures in: {sentence}")
                     previous_end = m.end()
                     continue
                 found = [c for c in table.get(token, []) if _fits(c, token, sentence, context, clean, m, previous_end)]
                 found = [c for c in found if not c.row.get("country_name") or c.row["country_name"] in mentions]
+                found = [c for c in found if c.row["computed"] == bool(computed)]
+                found = [c for c in found if not c.row["computed"] or _recomputes(c, every)]
                 named = nearest_period(spans, m.start(), m.end())
                 if named is not None:  # a value or share belongs to the period the sentence names next to it
                     found = [c for c in found if c.facet == "change" or c.row["period"] == named]
@@ -297,44 +306,97 @@ def _sign(text: str, first: bool) -> int:
     return sorted(hits)[0 if first else -1][1]
 
 
-def _computed_ok(token: str, sentence: str, scope: list[dict]) -> bool:
-    """A computed per cent change equals (a / b - 1) x 100 for two observed values named in the sentence."""
-    values = [r for r in scope if _num(r["value"]) is not None]
-    shown = [r for r in values if any(t in sentence for t in expected_texts(r["value"], r["value_precision"], r["unit"]))]
-    for a in shown:
-        for b in shown:
-            if a is b or a["measure"] != b["measure"] or a["period"] == b["period"]:
-                continue
-            change = (a["value"] / b["value"] - 1) * 100
-            if f"{abs(change):.1f}" == token:
-                return True
+def _exact(row: dict) -> dict:
+    """A derived figure whose interval is a point is that point (the DECIMAL column keeps four decimals)."""
+    for name in ("value", "share", "change"):
+        low, high = _num(row.get(f"{name}_low")), _num(row.get(f"{name}_high"))
+        if _num(row.get(name)) is not None and low is not None and low == high:
+            row[name] = low
+    return row
+
+
+def _inputs(row: dict, by_id: dict) -> list[dict] | None:
+    """The rows a derived figure names as its inputs (None if one is not in the warehouse)."""
+    out = []
+    for lineage in str(row["input_obs_ids"]).split(","):
+        quarter, _, obs_id = lineage.strip().rpartition("/")
+        found = by_id.get((quarter or row["delivery_quarter"], obs_id))
+        if found is None:
+            return None
+        out.append(found)
+    return out
+
+
+def _within(x: float, low, high) -> bool:
+    return _num(low) is not None and _num(high) is not None and low - 1e-9 <= x <= high + 1e-9
+
+
+def _recomputes(c: Candidate, by_id: dict) -> bool:
+    """A derived figure in the text follows from the values of the figures it names as inputs: a share of a
+    total, a group total, a country's share of its group, a group's share, a change."""
+    row, inputs = c.row, _inputs(c.row, by_id)
+    if inputs is None or any(_num(i.get("value")) is None for i in inputs):
+        return False
+    values = [float(i["value"]) for i in inputs]
+    kind = row["derivation"]
+    if c.facet == "change":
+        return len(values) == 2 and _within((values[0] / values[1] - 1) * 100, row["change_low"], row["change_high"])
+    if c.facet == "value" and kind in ("group_total", "year_sum"):
+        return _within(sum(values), row["value_low"], row["value_high"])
+    if c.facet == "share" and kind == "share_of_total":
+        return len(values) == 2 and _within(values[0] / values[1] * 100, row["share_low"], row["share_high"])
+    if c.facet == "share" and kind == "group_share":
+        return _within(sum(values[:-1]) / values[-1] * 100, row["share_low"], row["share_high"])
+    if c.facet == "share" and kind == "share_within_group":
+        own = [float(i["value"]) for i in inputs if i.get("country_iso3") == row["country_iso3"]]
+        return len(own) == 1 and _within(own[0] / sum(values) * 100, row["share_low"], row["share_high"])
+    return False  # a derived figure of a kind this check cannot recompute is not accepted
+
+
+def _computed_ok(token: str, scope: list[dict], published: dict) -> bool:
+    """A change computed from two figures is a derived per cent change written at its precision, and
+    (a / b - 1) x 100 of the values of the two published figures it names as inputs lies in its interval."""
+    for r in scope:
+        if not r["computed"] or r.get("change_unit") != "percent" or _num(r.get("change")) is None:
+            continue
+        if f"{abs(r['change']):.{_decimals(r['change_precision'])}f}" != token:
+            continue
+        ids = [x.strip() for x in str(r["input_obs_ids"]).split(",")]
+        inputs = [published.get((q or r["delivery_quarter"], obs)) for q, _, obs in (i.rpartition("/") for i in ids)]
+        if len(inputs) != 2 or None in inputs:
+            continue
+        now, base = inputs
+        change = (float(now["value"]) / float(base["value"]) - 1) * 100
+        if r["change_low"] - 1e-9 <= change <= r["change_high"] + 1e-9:
+            return True
     return False
 
 
 # ---------------------------------------------------------------- the tests
 
 
-def markdown_for(quarter: str, observations: pd.DataFrame) -> str:
-    doc, _ = compose_quarterly(QuarterlySource(quarter, FactStore.from_observations(observations), pd.DataFrame(),
-                                               pd.DataFrame()))  # fmt: skip
+def markdown_for(quarter: str, observations: pd.DataFrame, derived: pd.DataFrame | None = None) -> str:
+    store = FactStore.from_observations(observations, derived=derived)
+    doc, _ = compose_quarterly(QuarterlySource(quarter, store, pd.DataFrame(), pd.DataFrame()))
     return render_markdown(doc)
 
 
 @pytest.fixture(scope="module")
 def q1():
     obs = observations_for("2024-Q1")
-    return obs, markdown_for("2024-Q1", obs)
+    derived = derived_for(obs)
+    return obs, markdown_for("2024-Q1", obs, derived), derived
 
 
 def test_every_number_in_the_q1_narrative_comes_from_the_observations(q1):
-    obs, md = q1
-    checked, problems = check_narrative(md, obs)
+    obs, md, derived = q1
+    checked, problems = check_narrative(md, obs, derived=derived)
     assert problems == []
     assert checked >= 120  # the narrative is full of figures; a parser that finds none must not pass
 
 
 def test_the_q1_text_opens_as_the_published_report_does(q1):
-    obs, md = q1
+    obs, md, _ = q1
     total = obs[(obs.obs_id == "arr_2024q1_total")].iloc[0]
     base = obs[(obs.obs_id == "arr_2023q4_total")].iloc[0]
     assert (
@@ -360,18 +422,69 @@ def test_the_q1_text_opens_as_the_published_report_does(q1):
     ],
 )  # fmt: skip
 def test_the_check_fails_when_a_number_is_wrong(q1, old, new):
-    obs, md = q1
+    obs, md, derived = q1
     assert old in md
-    _, problems = check_narrative(md.replace(old, new, 1), obs)
+    _, problems = check_narrative(md.replace(old, new, 1), obs, derived=derived)
     assert problems
 
 
 def test_every_number_in_the_q2_narrative_comes_from_the_observations():
     obs = observations_for("2024-Q1", "2024-Q2")
-    md = markdown_for("2024-Q2", obs)
-    checked, problems = check_narrative(md, obs)
+    derived = derived_for(obs)
+    md = markdown_for("2024-Q2", obs, derived)
+    checked, problems = check_narrative(md, obs, derived=derived)
     assert problems == []
     assert checked >= 20
-    assert "34.5 per cent more, computed from the two figures" in md
-    _, problems = check_narrative(md.replace("34.5 per cent more, computed", "35.4 per cent more, computed"), obs)
+    assert "34.5\u2020 per cent more, computed from the two figures" in md
+    for old, new in (("34.5\u2020 per cent more, computed", "35.4\u2020 per cent more, computed"),
+                     ("34.5\u2020 per cent more, computed", "34.5 per cent more, computed")):  # fmt: skip
+        _, problems = check_narrative(md.replace(old, new), obs, derived=derived)
+        assert problems
+
+
+@pytest.fixture(scope="module")
+def counts_only():
+    obs = observations_for("2024-Q1", "2024-Q2", COUNTS_ONLY_QUARTER, data_dir=counts_only_data_dir())
+    derived = derived_for(obs)
+    return obs, markdown_for(COUNTS_ONLY_QUARTER, obs, derived), derived
+
+
+def test_every_number_of_a_counts_only_quarter_recomputes_from_the_warehouse(counts_only):
+    """A quarter delivered as counts only, after the two real ones: its shares, group totals, rankings and
+    changes are derived figures, each stated where the Q1 2024 report states the published ones."""
+    obs, md, derived = counts_only
+    checked, problems = check_narrative(md, obs, derived=derived)
+    assert problems == []
+    assert checked >= 150
+    marked = len(re.findall("\u2020", md.split("## 8. Revised Figures")[0]))
+    assert marked >= 100  # shares, group splits and changes, all marked as computed
+
+
+@pytest.mark.parametrize(
+    ("pattern", "replacement"),
+    [
+        (r"(\d+\.\d)\u2020 per cent of total arrivals", "\\1 per cent of total arrivals"),  # a computed share unmarked
+        (r"of these, (\d+)\.(\d)\u2020 per cent", "of these, 1\\1.\\2\u2020 per cent"),  # a wrong derived share
+        (r"(\d+)\u2020 per cent (less|more) \(computed", "\\1.5\u2020 per cent \\2 (computed"),  # a wrong change
+    ],
+)  # fmt: skip
+def test_the_check_fails_on_a_wrong_derived_figure(counts_only, pattern, replacement):
+    obs, md, derived = counts_only
+    changed = re.sub(pattern, replacement, md, count=1)
+    assert changed != md
+    _, problems = check_narrative(changed, obs, derived=derived)
     assert problems
+
+
+def test_the_check_fails_when_a_derived_figure_does_not_follow_from_its_inputs(counts_only):
+    """Text and warehouse agree, but the derived figure is not what its inputs give: found."""
+    obs, _, derived = counts_only
+    wrong = derived.copy()
+    row = ((wrong.derivation == "group_share") & (wrong.country_group == "CIS") & (wrong.direction == "in")
+           & (wrong.measure == "border_crossings") & (wrong.delivery_quarter == COUNTS_ONLY_QUARTER))  # fmt: skip
+    assert row.sum() == 1
+    wrong.loc[row, ["share", "share_low", "share_high"]] = 70.0
+    md = markdown_for(COUNTS_ONLY_QUARTER, obs, wrong)
+    assert "70.0\u2020 per cent of total arrivals" in md
+    _, problems = check_narrative(md, obs, derived=wrong)
+    assert any("70.0" in p for p in problems)
