@@ -1,0 +1,159 @@
+"""The bounded search: for every failing finding of a stage, the candidate edits of its figures that make
+it pass without making any finding that passed fail.
+
+Each candidate is first tried on the finding's own rows with its rule alone (cheap, most candidates stop
+there); a survivor is applied to a copy of the rows a rule can compare with the edited ones (the same
+source and measure, linked through part_of) and every rule is re-run on them. Findings are matched
+before and after by rule and the figures involved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mtm_pipeline.checks.findings import Finding
+from mtm_pipeline.checks.rules import evaluate_rules
+from mtm_pipeline.checks.suggest import pinned_values, share_bases, signs, swaps, typing_errors
+from mtm_pipeline.checks.suggest.candidate import PLAUSIBILITY, Candidate
+from mtm_pipeline.checks.suggest.figures import RULE_FIELDS, Cell, Stage, apply, missing
+
+# Bounds of one stage's search (candidates tried on their finding's rows; wall-clock seconds).
+MAX_CANDIDATES = 50_000
+MAX_SECONDS = 20.0
+
+FindingKey = tuple[str, tuple[str, ...], int]  # rule, obs_ids, occurrence of that pair
+
+
+def keyed(findings: Sequence[Finding]) -> dict[FindingKey, Finding]:
+    seen: dict[tuple, int] = {}
+    out: dict[FindingKey, Finding] = {}
+    for finding in findings:
+        pair = (finding.rule, finding.obs_ids)
+        out[(*pair, seen.get(pair, 0))] = finding
+        seen[pair] = seen.get(pair, 0) + 1
+    return out
+
+
+@dataclass
+class Accepted:
+    candidate: Candidate
+    cleared: tuple[FindingKey, ...]  # failing findings that pass with the edit, in the stage's order
+
+
+@dataclass
+class SearchResult:
+    findings: dict[FindingKey, Finding]  # every evaluation of the stage (passed ones too)
+    accepted: list[Accepted]
+    candidates_tried: int
+    stopped_early: str | None = None  # why the search stopped before trying every candidate
+    seconds: float = 0.0
+    failing: list[FindingKey] = field(default_factory=list)
+
+
+class _History:
+    """History rows (normalised) by measure, so each evaluation sees only what its rows can be compared with."""
+
+    def __init__(self, history: Sequence | None) -> None:
+        self.by_measure: dict[str, list] = {}
+        for obs in history or []:
+            self.by_measure.setdefault(obs.measure, []).append(obs)
+
+    def for_rows(self, rows: Sequence[Mapping[str, Any]]) -> list:
+        return [obs for m in sorted({str(r["measure"]) for r in rows}) for obs in self.by_measure.get(m, [])]
+
+
+def _cells(stage: Stage, finding: Finding, positions: list[int]) -> list[Cell]:
+    cells = []
+    for pos in positions:
+        row = stage.records[pos]
+        for name in RULE_FIELDS.get(finding.rule, ()):
+            if not missing(row.get(name)):
+                cells.append(Cell(str(row["source"]), str(row["obs_id"]), name))
+    return cells
+
+
+def _generate(stage: Stage, finding: Finding, positions: list[int]) -> Iterator[Candidate]:
+    for cell in _cells(stage, finding, positions):
+        yield from signs.candidates(stage, cell)
+        yield from typing_errors.candidates(stage, cell)
+        yield from swaps.candidates(stage, cell)
+        yield from share_bases.candidates(stage, cell)
+    yield from pinned_values.candidates(stage, finding.rule, finding.subject, positions)
+
+
+def search(
+    records: Sequence[Mapping[str, Any]],
+    history: Sequence | None,
+    findings: Sequence[Finding],
+    severities: Mapping[str, str] | None = None,
+    *,
+    max_candidates: int = MAX_CANDIDATES,
+    max_seconds: float = MAX_SECONDS,
+) -> SearchResult:
+    """records: one stage of one quarter (a frame's rows); history: other quarters' rows normalised by
+    rules.prepare_history; findings: the rules' evaluation of exactly these records and history."""
+    started = time.perf_counter()
+    stage = Stage(records)
+    hist = _History(history)
+    baseline = keyed(findings)
+    failing = [k for k, f in baseline.items() if not f.passed]
+    result = SearchResult(baseline, [], 0, failing=failing)
+    by_signature: dict[frozenset, Accepted | None] = {}
+    for key in failing:
+        finding = baseline[key]
+        positions = stage.rows_of(finding.obs_ids, finding.source)
+        target_rows = [stage.records[p] for p in positions]
+        target_history = hist.for_rows(target_rows)
+        for candidate in _generate(stage, finding, positions):
+            signature = candidate.signature()
+            if signature in by_signature:
+                known = by_signature[signature]
+                if known is not None and PLAUSIBILITY[candidate.kind] < PLAUSIBILITY[known.candidate.kind]:
+                    known.candidate = candidate
+                continue
+            if result.candidates_tried >= max_candidates:
+                result.stopped_early = f"stopped after {max_candidates} candidate edits (the search's bound)"
+                break
+            if time.perf_counter() - started > max_seconds:
+                result.stopped_early = f"stopped after {max_seconds:g} s (the search's time bound)"
+                break
+            result.candidates_tried += 1
+            by_signature[signature] = None
+            if not _clears_target(stage, candidate, key, positions, target_history, severities):
+                continue
+            cleared = _cleared_without_breaking(stage, candidate, baseline, hist, severities)
+            if cleared is not None and key in cleared:
+                accepted = Accepted(candidate, tuple(k for k in failing if k in cleared))
+                by_signature[signature] = accepted
+                result.accepted.append(accepted)
+        if result.stopped_early:
+            break
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _clears_target(stage, candidate, key, positions, history, severities) -> bool:
+    rows = apply(stage, positions, candidate.edits)
+    after = keyed(evaluate_rules(rows, history, severities, only=frozenset({key[0]})))
+    return key in after and after[key].passed
+
+
+def _cleared_without_breaking(stage, candidate, baseline, hist, severities) -> set | None:
+    edited = {(e.cell.source, e.cell.obs_id) for e in candidate.edits}
+    edited_ids = {obs_id for _, obs_id in edited}
+    positions = stage.slice_positions(sorted(edited))
+    rows = apply(stage, positions, candidate.edits)
+    history = hist.for_rows([stage.records[p] for p in positions])
+    cleared = set()
+    for key, finding in keyed(evaluate_rules(rows, history, severities)).items():
+        if not edited_ids.intersection(finding.obs_ids):
+            continue
+        before = baseline.get(key)
+        if finding.passed and before is not None and not before.passed:
+            cleared.add(key)
+        elif not finding.passed and (before is None or before.passed):
+            return None
+    return cleared
