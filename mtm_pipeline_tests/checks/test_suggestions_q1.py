@@ -77,8 +77,8 @@ def test_what_the_suggestions_say(suggestions):
     swap = next(s for s in suggestions.suggestions if s.kind == "swap" and s.rank == 1)
     assert [(e.cell.obs_id, e.cell.field, e.published_text, e.suggested_text) for e in swap.edits] == [
         ("rem_in_2022_kgz", "value", "6.8 million", "31.7 million"),
-        ("rem_in_2023_kgz", "value", "31.7 million", "6.8 million"),
         ("rem_in_2022_kgz", "share", "2", "7"),
+        ("rem_in_2023_kgz", "value", "31.7 million", "6.8 million"),
         ("rem_in_2023_kgz", "share", "7", "2"),
     ]
     assert len(swap.cleared) == 3 and "no rule that passed fails" in swap.evidence
@@ -114,4 +114,5 @@ def test_the_search_is_bounded_and_says_so(delivered):
     result = suggest_corrections(delivered, quarter="2024-Q1", max_candidates=50)
     assert result.stopped_early and "50 candidate edits" in result.stopped_early
     assert result.candidates_tried == 50
-    assert all("the search stopped after 50" in u.reason for u in result.unexplained)
+    searched = [u for u in result.unexplained if "rounding" not in u.reason and "rounded twice" not in u.reason]
+    assert searched and all("the search stopped after 50" in u.reason for u in searched)

@@ -6,15 +6,16 @@ from dataclasses import dataclass
 
 from mtm_pipeline.checks.suggest.figures import FieldEdit
 
-# Kinds of edit, most plausible first (the last key of the ranking). A reviewer reads these names.
+# Kinds of edit, most plausible first (the third key of the ranking). A slip that keeps the digits (order,
+# decimal point, scale word) comes before one that changes, adds or removes a digit. A reviewer reads these names.
 KINDS: dict[str, str] = {
     "sign": "a lost or extra sign",
     "typing_transposed": "two adjacent digits transposed",
+    "typing_decimal": "a decimal point misplaced",
+    "typing_scale": "a scale word misplaced",
     "typing_digit": "one digit wrong",
     "typing_dropped": "a digit dropped",
     "typing_doubled": "a digit doubled",
-    "typing_decimal": "a decimal point misplaced",
-    "typing_scale": "a scale word misplaced",
     "swap": "two figures swapped",
     "share_base": "a share computed on another base",
     "pinned_value": "the one value the other figures pin down",

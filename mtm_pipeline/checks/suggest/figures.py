@@ -175,6 +175,16 @@ class Stage:
         wanted = {self.component[self.position[k]] for k in keys}
         return [i for i, c in enumerate(self.component) if c in wanted]
 
+    def with_totals(self, positions: Sequence[int]) -> list[int]:
+        """The positions and those of the totals their rows are parts of (a rule needs the total)."""
+        out = list(positions)
+        for pos in positions:
+            row = self.records[pos]
+            key = (row["source"], text(row.get("part_of")))
+            if key in self.position and self.position[key] not in out:
+                out.append(self.position[key])
+        return out
+
     def rows_of(self, obs_ids: Sequence[str], source: str) -> list[int]:
         """Positions of a finding's rows (its source first, else any source with that obs_id)."""
         out = []

@@ -1,7 +1,8 @@
 """Suggestions for a reviewer: accepted candidates ranked, grouped by the findings they share, with their
 evidence in words; and the failing findings no edit explains, with the reason.
 
-Ranking: most findings cleared, then fewest figures changed, then the plausibility of the kind (a sign
+Ranking: most findings cleared, then fewest figures changed, then figures written as their neighbours are
+(the precision of the same field in the rest of the breakdown), then the plausibility of the kind (a sign
 before a typing error before a swap, ..., the pinned value last), then the smallest change. A suggestion's
 rank is 1 when no better suggestion clears any of the same findings. A pinned value is offered only when
 no other kind of edit clears the same findings.
@@ -12,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
 
 from mtm_pipeline.checks.findings import Finding
 from mtm_pipeline.checks.suggest.candidate import KINDS, PLAUSIBILITY
-from mtm_pipeline.checks.suggest.figures import FieldEdit, Stage, interval_of, value_row
+from mtm_pipeline.checks.suggest.figures import FieldEdit, Stage, missing, text
+from mtm_pipeline.checks.suggest.rounding import rounding_reason
 from mtm_pipeline.checks.suggest.search import Accepted, FindingKey, SearchResult, search
 
 SUGGESTION_COLUMNS = (
@@ -130,9 +131,32 @@ def _size_of_change(accepted: Accepted) -> float:
     return sum(abs(e.suggested - e.published) / max(abs(e.published), 1e-9) for e in accepted.candidate.edits)
 
 
-def _sort_key(accepted: Accepted) -> tuple:
+def _unusual_notation(stage: Stage, accepted: Accepted) -> int:
+    """Edits whose suggested figure is written at a precision none of its neighbours (the same field of the
+    other parts of its breakdown) is written at: '2.9' in a column of whole per cents."""
+    count = 0
+    for edit in accepted.candidate.edits:
+        row = stage.row(edit.cell)
+        field, total = edit.cell.field, text(row.get("part_of"))
+        if field == "rank" or total is None:
+            continue
+        precisions = {
+            round(float(other[f"{field}_precision"]), 9)
+            for other in stage.records
+            if other is not row and other["source"] == row["source"] and text(other.get("part_of")) == total
+            and not missing(other.get(f"{field}_precision"))
+        }  # fmt: skip
+        if precisions and round(edit.suggested_precision or 0.0, 9) not in precisions:
+            count += 1
+    return count
+
+
+def _sort_key(stage: Stage, accepted: Accepted) -> tuple:
     c = accepted.candidate
-    return (-len(accepted.cleared), len(c.edits), PLAUSIBILITY[c.kind], _size_of_change(accepted), c.detail)
+    return (
+        -len(accepted.cleared), len(c.edits), _unusual_notation(stage, accepted), PLAUSIBILITY[c.kind],
+        _size_of_change(accepted), c.detail,
+    )  # fmt: skip
 
 
 def _groups(result: SearchResult) -> dict[FindingKey, int]:
@@ -166,7 +190,7 @@ def _rank(result: SearchResult, records: Stage, *, quarter: str, stage: str) -> 
         for a in accepted
         if a.candidate.kind != "pinned_value" or not any(set(a.cleared) <= other for other in explained_otherwise)
     ]
-    accepted.sort(key=_sort_key)
+    accepted.sort(key=lambda a: _sort_key(records, a))
     groups = _groups(result)
     prefix = stage[:1].upper()
     suggestions: list[Suggestion] = []
@@ -190,69 +214,13 @@ def _rank(result: SearchResult, records: Stage, *, quarter: str, stage: str) -> 
     return Suggestions(quarter, stage, suggestions, unexplained, result.candidates_tried, result.stopped_early, result.seconds)
 
 
-# --- findings no edit explains ---------------------------------------------------------------------------
-
-
-def _round_half_up(x: Decimal, decimals: int) -> Decimal:
-    return x.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-
-
-def _rounded_twice(ratio, share: Decimal, decimals: int) -> Decimal | None:
-    """A value of the ratio that, rounded to one more decimal and then to the share's, gives the share."""
-    step = Decimal(1).scaleb(-(decimals + 1))
-    low = _round_half_up(Decimal(repr(ratio.low)), decimals + 1)
-    high = _round_half_up(Decimal(repr(ratio.high)), decimals + 1)
-    y = low
-    while y <= high:
-        if _round_half_up(y, decimals) == share:
-            return y
-        y += step
-    return None
-
-
-def _share_reason(finding: Finding, stage: Stage) -> str | None:
-    from mtm_pipeline.checks.intervals import ratio_percent
-
-    positions = stage.rows_of(finding.obs_ids[:1], finding.source)
-    if not positions:
-        return None
-    row = stage.records[positions[0]]
-    total_key = (row["source"], row.get("part_of"))
-    share = interval_of(row, "share")
-    part = value_row(stage, positions[0])
-    total = value_row(stage, stage.position[total_key]) if total_key in stage.position else None
-    if share is None or part is None or total is None:
-        return None
-    total_value = interval_of(total, "value")
-    if total_value.low <= 0:
-        return None
-    ratio = ratio_percent(interval_of(part, "value"), total_value)
-    precision = float(row.get("share_precision") or 1.0)
-    decimals = max(0, -Decimal(repr(precision)).normalize().as_tuple().exponent)
-    published = _round_half_up(Decimal(repr(float(row["share"]))), decimals)
-    twice = _rounded_twice(ratio, published, decimals)
-    if twice is not None:
-        return (
-            f"a share rounded twice: the ratio is {ratio.low:.{decimals + 2}f} to {ratio.high:.{decimals + 2}f} per "
-            f"cent, which rounds to {twice} and then to the published {published}; no edit of a figure explains it"
-        )
-    if ratio.distance(share) < precision:
-        return (
-            f"the share differs from the ratio ({ratio.low:.{decimals + 2}f} to {ratio.high:.{decimals + 2}f} per "
-            "cent) by less than one unit of its last digit: rounding on slightly different figures, not a "
-            "transcription error; no edit of a figure explains it"
-        )
-    return None
-
-
 def _reason(finding: Finding, stage: Stage, stopped_early: str | None) -> str:
     bounded = f" (the search {stopped_early}: an edit may exist that it did not try)" if stopped_early else ""
     if finding.rule == "country_group_matches_reference":
         return "a country group, not a figure: fix the group in the extract or the reference membership" + bounded
-    if finding.rule == "share_matches_ratio":
-        reason = _share_reason(finding, stage)
-        if reason:
-            return reason + bounded
+    reason = rounding_reason(finding, stage)
+    if reason:
+        return reason
     if finding.rule == "stated_change_matches":
         return (
             "no single edit of the figures involved reconciles the stated change with the values without making "

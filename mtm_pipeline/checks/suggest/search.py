@@ -1,8 +1,8 @@
 """The bounded search: for every failing finding of a stage, the candidate edits of its figures that make
 it pass without making any finding that passed fail.
 
-Each candidate is first tried on the finding's own rows with its rule alone (cheap, most candidates stop
-there); a survivor is applied to a copy of the rows a rule can compare with the edited ones (the same
+Each candidate is first tried on the rows of the failing findings that involve its figures, with their rules
+alone (cheap, most candidates stop there); a survivor is applied to a copy of the rows a rule can compare with the edited ones (the same
 source and measure, linked through part_of) and every rule is re-run on them. Findings are matched
 before and after by rule and the figures involved.
 """
@@ -19,6 +19,7 @@ from mtm_pipeline.checks.rules import evaluate_rules
 from mtm_pipeline.checks.suggest import pinned_values, share_bases, signs, swaps, typing_errors
 from mtm_pipeline.checks.suggest.candidate import PLAUSIBILITY, Candidate
 from mtm_pipeline.checks.suggest.figures import RULE_FIELDS, Cell, Stage, apply, missing
+from mtm_pipeline.checks.suggest.rounding import rounding_reason
 
 # Bounds of one stage's search (candidates tried on their finding's rows; wall-clock seconds).
 MAX_CANDIDATES = 50_000
@@ -50,7 +51,7 @@ class SearchResult:
     candidates_tried: int
     stopped_early: str | None = None  # why the search stopped before trying every candidate
     seconds: float = 0.0
-    failing: list[FindingKey] = field(default_factory=list)
+    failing: list[FindingKey] = field(default_factory=list)  # in the stage's order, rounding ones included
 
 
 class _History:
@@ -101,16 +102,20 @@ def search(
     baseline = keyed(findings)
     failing = [k for k, f in baseline.items() if not f.passed]
     result = SearchResult(baseline, [], 0, failing=failing)
-    by_signature: dict[frozenset, Accepted | None] = {}
-    for key in failing:
+    targets = [k for k in failing if rounding_reason(baseline[k], stage) is None]  # rounding: no edit searched
+    failing_of: dict[str, list[FindingKey]] = {}
+    for key in targets:
+        for obs_id in key[1]:
+            failing_of.setdefault(obs_id, []).append(key)
+    # signature -> the accepted edit, or None (it clears nothing, or makes a passing finding fail)
+    decided: dict[frozenset, Accepted | None] = {}
+    for key in targets:
         finding = baseline[key]
         positions = stage.rows_of(finding.obs_ids, finding.source)
-        target_rows = [stage.records[p] for p in positions]
-        target_history = hist.for_rows(target_rows)
         for candidate in _generate(stage, finding, positions):
             signature = candidate.signature()
-            if signature in by_signature:
-                known = by_signature[signature]
+            if signature in decided:
+                known = decided[signature]
                 if known is not None and PLAUSIBILITY[candidate.kind] < PLAUSIBILITY[known.candidate.kind]:
                     known.candidate = candidate
                 continue
@@ -121,13 +126,13 @@ def search(
                 result.stopped_early = f"stopped after {max_seconds:g} s (the search's time bound)"
                 break
             result.candidates_tried += 1
-            by_signature[signature] = None
-            if not _clears_target(stage, candidate, key, positions, target_history, severities):
+            decided[signature] = None
+            if not _clears_a_failing_finding(stage, candidate, baseline, failing_of, hist, severities):
                 continue
             cleared = _cleared_without_breaking(stage, candidate, baseline, hist, severities)
-            if cleared is not None and key in cleared:
+            if cleared:
                 accepted = Accepted(candidate, tuple(k for k in failing if k in cleared))
-                by_signature[signature] = accepted
+                decided[signature] = accepted
                 result.accepted.append(accepted)
         if result.stopped_early:
             break
@@ -135,10 +140,18 @@ def search(
     return result
 
 
-def _clears_target(stage, candidate, key, positions, history, severities) -> bool:
+def _clears_a_failing_finding(stage, candidate, baseline, failing_of, hist, severities) -> bool:
+    """The cheap first test: re-run only the rules of the failing findings that involve the edited figures,
+    on those findings' rows."""
+    keys = {k for e in candidate.edits for k in failing_of.get(e.cell.obs_id, ())}
+    positions: list[int] = []
+    for key in keys:
+        positions += [p for p in stage.rows_of(key[1], baseline[key].source) if p not in positions]
+    positions = stage.with_totals(positions)
     rows = apply(stage, positions, candidate.edits)
-    after = keyed(evaluate_rules(rows, history, severities, only=frozenset({key[0]})))
-    return key in after and after[key].passed
+    history = hist.for_rows([stage.records[p] for p in positions])
+    after = keyed(evaluate_rules(rows, history, severities, only=frozenset(k[0] for k in keys)))
+    return any(k in after and after[k].passed for k in keys)
 
 
 def _cleared_without_breaking(stage, candidate, baseline, hist, severities) -> set | None:

@@ -46,6 +46,7 @@ def candidates(stage: Stage, cell: Cell) -> Iterator[Candidate]:
                     edits += [FieldEdit(a, va, pa, vb, pb), FieldEdit(b, vb, pb, va, pa)]
             if not edits:
                 continue
+            edits.sort(key=lambda e: (e.cell.obs_id, fields.index(e.cell.field)))
             what = " and ".join(fields)
             shown = "; ".join(f"{e.cell} {e.published_text} -> {e.suggested_text}" for e in edits)
             yield Candidate("swap", tuple(edits), f"the {what} of {cell.obs_id} and {partner[1]} swapped ({where}): {shown}")
