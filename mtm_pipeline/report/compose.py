@@ -99,6 +99,8 @@ class QuarterlySource:
     store: FactStore
     check_results: pd.DataFrame
     corrections: pd.DataFrame
+    suggestions: pd.DataFrame | None = None  # quality.suggested_corrections of the quarter
+    unexplained: pd.DataFrame | None = None  # quality.unexplained_findings of the quarter
 
 
 class _Composer:
@@ -848,6 +850,10 @@ class _Composer:
                                f"corrected stage that a failed check is about is marked {FLAGGED_MARK} in the text and "
                                "tables.", "boilerplate"))  # fmt: skip
             self.add(TableBlock(findings))
+            from mtm_pipeline.report.suggestions import INTRODUCTION, suggestion_lines
+
+            self.add(Paragraph(INTRODUCTION, "boilerplate"))
+            self.add(Bullets(suggestion_lines(self.src.check_results, self.src.suggestions, self.src.unexplained), role="boilerplate"))
         elif evaluated:
             self.add(Paragraph(f"All {evaluated} check evaluations for {self.q} passed.", "boilerplate"))
         else:

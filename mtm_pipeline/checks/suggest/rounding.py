@@ -45,7 +45,7 @@ def rounding_reason(finding: Finding, stage: Stage) -> str | None:
     if total_value.low <= 0:
         return None
     ratio = ratio_percent(interval_of(part, "value"), total_value)
-    precision = 2 * share.half_width or 1.0
+    precision = float(row.get("share_precision") or 1.0)
     decimals = max(0, -Decimal(repr(precision)).normalize().as_tuple().exponent)
     published = _round_half_up(Decimal(repr(share.mid)), decimals)
     shown = f"{ratio.low:.{decimals + 2}f}" + (f" to {ratio.high:.{decimals + 2}f}" if not ratio.is_point else "")
