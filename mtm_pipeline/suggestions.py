@@ -166,8 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SuggestionError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    rows = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {numbers[0]}-{numbers[-1]}"
     print(
-        f"appended rows {numbers[0]}-{numbers[-1]} to {path} (justification prefilled from the evidence).\n"
+        f"appended {rows} to {path} (justification prefilled from the evidence).\n"
         f"Review them, then fill 'author' and 'decided_on' (YYYY-MM-DD): until both are filled the "
         f"corrections file of {args.quarter} is refused and none of its corrections apply."
     )
