@@ -38,14 +38,16 @@ def candidates(stage: Stage, rule: str, subject: str, positions: list[int]) -> I
     for pos, published_iv in figures.items():
         row = stage.records[pos]
         others = interval_sum(iv for p, iv in figures.items() if p not in (pos, total))
-        if field == "share":
-            pinned, how = 100.0 - others, "100 minus the other shares"
-        elif pos == total:
-            pinned, how = others, "the sum of its parts"
-        else:
-            pinned, how = figures[total] - others, f"{row['part_of']} minus its other parts"
         cell = Cell(str(row["source"]), str(row["obs_id"]), field)
         published, precision = stage.figure(cell)
+        others_txt = notation(field, others.mid, precision)
+        if field == "share":
+            pinned, how = 100.0 - others, f"100 minus the other shares ({others_txt})"
+        elif pos == total:
+            pinned, how = others, f"the sum of its parts ({others_txt})"
+        else:
+            total_txt = notation(field, figures[total].mid, stage.figure(Cell(cell.source, row["part_of"], field))[1])
+            pinned, how = figures[total] - others, f"{row['part_of']} {total_txt} minus its other parts {others_txt}"
         parsed = parse(field, notation(field, pinned.mid, precision))
         if parsed is None or parsed[0] == published or parsed[0] < 0:
             continue

@@ -16,5 +16,5 @@ def candidates(stage: Stage, cell: Cell) -> Iterator[Candidate]:
         return
     published, precision = figure
     edit = FieldEdit(cell, published, precision, -published, precision)
-    what = "lost" if published > 0 else "extra"
-    yield Candidate("sign", (edit,), f"{cell} {edit.published_text} -> {edit.suggested_text}: a {what} minus sign")
+    what = "a lost" if published > 0 else "an extra"
+    yield Candidate("sign", (edit,), f"{cell} {edit.published_text} -> {edit.suggested_text}: {what} minus sign")
