@@ -16,6 +16,7 @@ from typing import Any
 
 from mtm_pipeline.checks.findings import Finding
 from mtm_pipeline.checks.rules import evaluate_rules
+from mtm_pipeline.periods import is_quarter_key, previous_quarter, same_quarter_last_year
 from mtm_pipeline.checks.suggest import pinned_values, share_bases, signs, swaps, typing_errors
 from mtm_pipeline.checks.suggest.candidate import PLAUSIBILITY, Candidate
 from mtm_pipeline.checks.suggest.figures import RULE_FIELDS, Cell, Stage, apply, missing
@@ -54,16 +55,43 @@ class SearchResult:
     failing: list[FindingKey] = field(default_factory=list)  # in the stage's order, rounding ones included
 
 
+def _periods_compared(obs) -> set[str]:
+    """The periods a rule may compare a row's figure with: its own, the stated change's base, the previous
+    quarter and the same quarter a year before, and the year with its four quarters."""
+    periods = {obs.period, obs.change_base_period}
+    if is_quarter_key(obs.period):
+        periods |= {previous_quarter(obs.period), same_quarter_last_year(obs.period)}
+    year = obs.period[:4]
+    if year.isdigit():
+        periods |= {year, *(f"{year}-Q{q}" for q in range(1, 5))}
+    return periods
+
+
 class _History:
-    """History rows (normalised) by measure, so each evaluation sees only what its rows can be compared with."""
+    """History rows (normalised) by natural key and period: an evaluation sees only the rows a rule may
+    compare its rows with (the rules look history up by natural key and period only)."""
 
-    def __init__(self, history: Sequence | None) -> None:
-        self.by_measure: dict[str, list] = {}
+    def __init__(self, history: Sequence | None, stage: Stage) -> None:
+        self.stage = stage
+        self.by_key: dict[tuple, dict[str, list]] = {}
         for obs in history or []:
-            self.by_measure.setdefault(obs.measure, []).append(obs)
+            self.by_key.setdefault(obs.key, {}).setdefault(obs.period, []).append(obs)
+        self._wanted: dict[int, list[tuple]] = {}
+        self._rows: dict[tuple, list] = {}
 
-    def for_rows(self, rows: Sequence[Mapping[str, Any]]) -> list:
-        return [obs for m in sorted({str(r["measure"]) for r in rows}) for obs in self.by_measure.get(m, [])]
+    def for_positions(self, positions: Sequence[int]) -> list:
+        wanted = tuple(positions)
+        if wanted not in self._rows:
+            pairs = dict.fromkeys(pair for p in positions for pair in self._pairs(p))
+            self._rows[wanted] = [obs for key, period in pairs for obs in self.by_key[key][period]]
+        return self._rows[wanted]
+
+    def _pairs(self, position: int) -> list[tuple]:
+        if position not in self._wanted:
+            obs = self.stage.normalised[position]
+            periods = self.by_key.get(obs.key, {})
+            self._wanted[position] = [(obs.key, p) for p in _periods_compared(obs) if p in periods]
+        return self._wanted[position]
 
 
 def _cells(stage: Stage, finding: Finding, positions: list[int]) -> list[Cell]:
@@ -98,7 +126,7 @@ def search(
     rules.prepare_history; findings: the rules' evaluation of exactly these records and history."""
     started = time.perf_counter()
     stage = Stage(records)
-    hist = _History(history)
+    hist = _History(history, stage)
     baseline = keyed(findings)
     failing = [k for k, f in baseline.items() if not f.passed]
     result = SearchResult(baseline, [], 0, failing=failing)
@@ -149,7 +177,7 @@ def _clears_a_failing_finding(stage, candidate, baseline, failing_of, hist, seve
         positions += [p for p in stage.rows_of(key[1], baseline[key].source) if p not in positions]
     positions = stage.with_totals(positions)
     rows = apply(stage, positions, candidate.edits)
-    history = hist.for_rows([stage.records[p] for p in positions])
+    history = hist.for_positions(positions)
     after = keyed(evaluate_rules(rows, history, severities, only=frozenset(k[0] for k in keys)))
     return any(k in after and after[k].passed for k in keys)
 
@@ -159,7 +187,7 @@ def _cleared_without_breaking(stage, candidate, baseline, hist, severities) -> s
     edited_ids = {obs_id for _, obs_id in edited}
     positions = stage.slice_positions(sorted(edited))
     rows = apply(stage, positions, candidate.edits)
-    history = hist.for_rows([stage.records[p] for p in positions])
+    history = hist.for_positions(positions)
     cleared = set()
     for key, finding in keyed(evaluate_rules(rows, history, severities)).items():
         if not edited_ids.intersection(finding.obs_ids):
