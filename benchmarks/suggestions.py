@@ -68,7 +68,9 @@ def _synthetic() -> tuple:
     quarters = quarter_range("2015-Q1", "2024-Q4")
     history = prepare_history(pd.concat([load(q).assign(stage="corrected") for q in quarters[:-1]]))
     frame = load(quarters[-1])
-    permits = frame[(frame["source"] == "residence_permits") & frame["share"].notna() & frame["value"].notna()]
+    permits = frame[
+        (frame["source"] == "residence_permits") & frame["share"].notna() & frame["value"].notna()
+    ]
     at = permits.index[0]
     digits = str(int(frame.loc[at, "value"]))
     frame.loc[at, "value"] = float(str(int(digits[0]) % 9 + 1) + digits[1:])  # the first digit wrong
@@ -135,9 +137,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{report['suggestions']} suggestions, {report['unexplained']} unexplained, "
         f"{report['candidates_tried']} candidate edits tried"
     )
-    print(f"suggest_corrections: median {med(suggest):.3f} s (min {min(suggest):.3f}, max {max(suggest):.3f}) over {args.runs} runs")
+    print(
+        f"suggest_corrections: median {med(suggest):.3f} s (min {min(suggest):.3f}, max {max(suggest):.3f}) over {args.runs} runs"
+    )
     print(f"evaluate_rules:      median {med(rules):.4f} s (min {min(rules):.4f}, max {max(rules):.4f})")
-    print(f"load average (1 min) before/after: {load_before[0]:.2f} / {load_after[0]:.2f} on {os.cpu_count()} CPUs")
+    print(
+        f"load average (1 min) before/after: {load_before[0]:.2f} / {load_after[0]:.2f} on {os.cpu_count()} CPUs"
+    )
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0

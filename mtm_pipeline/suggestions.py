@@ -67,10 +67,16 @@ def correction_rows(quarter: str, suggestion: list[dict]) -> list[dict]:
     )
     return [
         {
-            "quarter": quarter, "source": row["source"], "obs_id": row["obs_id"], "field": row["field"],
-            "published_value": row["published"], "corrected_value": row["suggested"],
-            "justification": justification, "author": "", "decided_on": "",
-        }  # fmt: skip
+            "quarter": quarter,
+            "source": row["source"],
+            "obs_id": row["obs_id"],
+            "field": row["field"],
+            "published_value": row["published"],
+            "corrected_value": row["suggested"],
+            "justification": justification,
+            "author": "",
+            "decided_on": "",
+        }
         for row in suggestion
     ]
 
@@ -98,7 +104,11 @@ def accept(quarter: str, suggestion_id: str, *, root: Path | None = None) -> tup
     existing = _existing(path)
     for row in rows:
         for number, other in enumerate(existing, start=2):
-            if (other.get("source"), other.get("obs_id"), other.get("field")) == (row["source"], row["obs_id"], row["field"]):
+            if (other.get("source"), other.get("obs_id"), other.get("field")) == (
+                row["source"],
+                row["obs_id"],
+                row["field"],
+            ):
                 raise SuggestionError(
                     f"{path} row {number} already corrects {row['obs_id']} {row['field']} "
                     f"({other.get('published_value')} -> {other.get('corrected_value')}); nothing was appended"
@@ -127,8 +137,11 @@ def _paths_at(root: Path):
 def show(quarter: str, stage: str) -> str:
     paths = data_paths()
     rows = read_suggestions(paths.warehouse, quarter, stage)
-    lines = [f"Suggested corrections, {quarter} {stage} stage (best first; accept with: python -m "
-             f"mtm_pipeline.suggestions accept {quarter} <id>)"]  # fmt: skip
+    header = (
+        f"Suggested corrections, {quarter} {stage} stage (best first; accept with: python -m "
+        f"mtm_pipeline.suggestions accept {quarter} <id>)"
+    )
+    lines = [header]
     seen: dict[str, list[dict]] = {}
     for row in rows:
         seen.setdefault(row["suggestion_id"], []).append(row)
@@ -149,12 +162,18 @@ def show(quarter: str, stage: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mtm_pipeline.suggestions", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m mtm_pipeline.suggestions", description=__doc__.split("\n\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    show_parser = sub.add_parser("show", help="list a quarter's suggested corrections and the findings no edit explains")
+    show_parser = sub.add_parser(
+        "show", help="list a quarter's suggested corrections and the findings no edit explains"
+    )
     show_parser.add_argument("quarter")
     show_parser.add_argument("--stage", choices=("delivered", "corrected"), default="corrected")
-    accept_parser = sub.add_parser("accept", help="append a suggestion to data/corrections/<quarter>.csv for review")
+    accept_parser = sub.add_parser(
+        "accept", help="append a suggestion to data/corrections/<quarter>.csv for review"
+    )
     accept_parser.add_argument("quarter")
     accept_parser.add_argument("suggestion_id", help="e.g. D3 (delivered stage) or C1 (corrected stage)")
     args = parser.parse_args(argv)

@@ -26,8 +26,15 @@ INTRODUCTION = (
 def _failed(check_results: pd.DataFrame | None) -> list[dict]:
     if check_results is None or check_results.empty:
         return []
-    frame = check_results[~check_results["passed"].fillna(False).astype(bool)] if "passed" in check_results else check_results
-    records = [{c: clean(r.get(c)) for c in ("stage", "severity", "source", "rule", "subject", "message")} for r in frame.to_dict("records")]
+    frame = (
+        check_results[~check_results["passed"].fillna(False).astype(bool)]
+        if "passed" in check_results
+        else check_results
+    )
+    records = [
+        {c: clean(r.get(c)) for c in ("stage", "severity", "source", "rule", "subject", "message")}
+        for r in frame.to_dict("records")
+    ]
     order = {"delivered": 0, "corrected": 1}
     records.sort(key=lambda r: (order.get(r["stage"] or "", 2), r["severity"] != "ERROR",
                                 *(str(r[c] or "") for c in ("source", "rule", "subject", "message"))))  # fmt: skip
@@ -38,7 +45,9 @@ def _best(suggestions: pd.DataFrame, stage: str, rule: str, subject: str) -> tup
     if suggestions is None or suggestions.empty:
         return None
     line = f"{rule}: {subject}"
-    mine = suggestions[(suggestions["stage"] == stage) & suggestions["findings"].map(lambda f: line in str(f).split("\n"))]
+    mine = suggestions[
+        (suggestions["stage"] == stage) & suggestions["findings"].map(lambda f: line in str(f).split("\n"))
+    ]
     if mine.empty:
         return None
     ids = sorted(set(mine["suggestion_id"]), key=lambda s: int(str(s)[1:]))
@@ -57,7 +66,9 @@ def suggestion_lines(
         if best is not None:
             rows, count = best
             first = rows.iloc[0]
-            figures = "; ".join(f"{r.obs_id} {r.field} {r.published} \u2192 {r.suggested}" for r in rows.itertuples())
+            figures = "; ".join(
+                f"{r.obs_id} {r.field} {r.published} \u2192 {r.suggested}" for r in rows.itertuples()
+            )
             alternatives = f", best of {count}" if count > 1 else ""
             lines.append(
                 f"{head}suggested correction {first['suggestion_id']} ({KIND_WORDS.get(first['kind'], first['kind'])}, "
@@ -66,7 +77,11 @@ def suggestion_lines(
             continue
         reason = None
         if unexplained is not None and not unexplained.empty:
-            match = unexplained[(unexplained["stage"] == stage) & (unexplained["rule"] == rule) & (unexplained["subject"] == subject)]
+            match = unexplained[
+                (unexplained["stage"] == stage)
+                & (unexplained["rule"] == rule)
+                & (unexplained["subject"] == subject)
+            ]
             reason = None if match.empty else str(match.iloc[0]["reason"])
         lines.append(head + (f"no edit explains it: {reason}." if reason else "no suggestion was recorded."))
     return tuple(lines)

@@ -46,7 +46,9 @@ def _as_corrections(suggestion) -> set[tuple]:
     }
 
 
-def test_top_suggestion_of_every_resolved_finding_is_the_reviewed_correction(delivered, corrected, corrections, suggestions):
+def test_top_suggestion_of_every_resolved_finding_is_the_reviewed_correction(
+    delivered, corrected, corrections, suggestions
+):
     before = keyed(evaluate_rules(delivered))
     after = keyed(evaluate_rules(corrected))
     resolved = [f for k, f in before.items() if not f.passed and k in after and after[k].passed]
@@ -114,5 +116,7 @@ def test_the_search_is_bounded_and_says_so(delivered):
     result = suggest_corrections(delivered, quarter="2024-Q1", max_candidates=50)
     assert result.stopped_early and "50 candidate edits" in result.stopped_early
     assert result.candidates_tried == 50
-    searched = [u for u in result.unexplained if "rounding" not in u.reason and "rounded twice" not in u.reason]
+    searched = [
+        u for u in result.unexplained if "rounding" not in u.reason and "rounded twice" not in u.reason
+    ]
     assert searched and all("the search stopped after 50" in u.reason for u in searched)

@@ -72,7 +72,10 @@ def test_accept_appends_rows_that_apply_only_once_reviewed(root, delivered):
     path, numbers = accept(Q, "D2", root=root)
     assert numbers == [2, 3, 4, 5]
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "quarter,source,obs_id,field,published_value,corrected_value,justification,author,decided_on"
+    assert (
+        lines[0]
+        == "quarter,source,obs_id,field,published_value,corrected_value,justification,author,decided_on"
+    )
     assert lines[1].startswith("2024-Q1,remittances,rem_in_2022_kgz,value,6.8 million,31.7 million,")
     assert all(line.endswith(",,") for line in lines[1:])  # author and date left for the reviewer
     assert "Suggested correction D2 (swap, rank 1, delivered stage)" in lines[1]
@@ -94,7 +97,9 @@ def test_annex_lines_next_to_each_finding(findings, suggestions):
     lines = suggestion_lines(checks, suggestions.rows(), suggestions.unexplained_rows())
     assert len(lines) == 20
     by_subject = {line.split(": ", 1)[0].split(", ", 2)[2]: line for line in lines}
-    assert "suggested correction D2 (two figures swapped, clears 3 finding(s)" in by_subject["rem_in_2023_kgz"]
+    assert (
+        "suggested correction D2 (two figures swapped, clears 3 finding(s)" in by_subject["rem_in_2023_kgz"]
+    )
     assert "no edit explains it: a share rounded twice" in by_subject["rem_in_2022_tur"]
     assert "suggested correction D4 (a lost or extra sign" in by_subject["rem_out_2023_geo"]
 

@@ -29,7 +29,9 @@ SEEDS = (7, 11)
 
 def _load(root: Path, quarter: str) -> pd.DataFrame:
     extracts = [read_validated_extract(DataPaths(root), quarter, spec) for spec in SOURCES.values()]
-    return conform(pd.concat([e.rows for e in extracts if e is not None]), country_mapper()).reset_index(drop=True)
+    return conform(pd.concat([e.rows for e in extracts if e is not None]), country_mapper()).reset_index(
+        drop=True
+    )
 
 
 @pytest.fixture(scope="module", params=SEEDS)
@@ -48,7 +50,13 @@ def quarter(request, tmp_path_factory) -> tuple[pd.DataFrame, list]:
 def _rows(frame: pd.DataFrame, source: str, **conditions) -> pd.DataFrame:
     rows = frame[frame["source"] == source]
     for column, wanted in conditions.items():
-        rows = rows[rows[column].notna()] if wanted is True else rows[rows[column].isna()] if wanted is None else rows[rows[column] == wanted]
+        rows = (
+            rows[rows[column].notna()]
+            if wanted is True
+            else rows[rows[column].isna()]
+            if wanted is None
+            else rows[rows[column] == wanted]
+        )
     return rows.sort_values("value", ascending=False)
 
 
@@ -78,7 +86,11 @@ def _slip_digit(text: str) -> str:
 
 
 def _transpose(text: str) -> str:
-    i = next(i for i in range(len(text) - 1) if text[i].isdigit() and text[i + 1].isdigit() and text[i] != text[i + 1])
+    i = next(
+        i
+        for i in range(len(text) - 1)
+        if text[i].isdigit() and text[i + 1].isdigit() and text[i] != text[i + 1]
+    )
     return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
 
 
@@ -93,11 +105,15 @@ def _double_digit(text: str) -> str:
 def _move_decimal(text: str) -> str:
     number, word = text.split(" ", 1)
     digits = number.replace(".", "")
-    return f"{digits[0]}.{digits[1:]} {word}" if "." in number and number.index(".") > 1 else f"{digits}0 {word}"
+    return (
+        f"{digits[0]}.{digits[1:]} {word}" if "." in number and number.index(".") > 1 else f"{digits}0 {word}"
+    )
 
 
 def _other_scale(text: str) -> str:
-    return text.replace(" million", " thousand") if " million" in text else text.replace(" billion", " million")
+    return (
+        text.replace(" million", " thousand") if " million" in text else text.replace(" billion", " million")
+    )
 
 
 # --- the cases -----------------------------------------------------------------------------------------------
@@ -110,7 +126,9 @@ def case_digit_wrong(frame):
 
 def case_transposed(frame):
     rows = _rows(frame, "labour_migration", category=True, value=True)
-    obs_id = next(o for o in rows["obs_id"] if _transpose(_figure(frame, o, "value")) != _figure(frame, o, "value"))
+    obs_id = next(
+        o for o in rows["obs_id"] if _transpose(_figure(frame, o, "value")) != _figure(frame, o, "value")
+    )
     return [(obs_id, "value", _transpose(_figure(frame, obs_id, "value")))], "typing_transposed"
 
 
@@ -170,7 +188,9 @@ def case_share_base(frame):
     part = _complete_country_parts(frame).iloc[0]
     group = frame[frame["obs_id"] == part["part_of"]].iloc[0]
     total = frame[frame["obs_id"] == group["part_of"]].iloc[0]
-    return [(part["obs_id"], "share", synthetic.share_text(int(part["value"]), int(total["value"])))], "share_base"
+    return [
+        (part["obs_id"], "share", synthetic.share_text(int(part["value"]), int(total["value"])))
+    ], "share_base"
 
 
 def case_pinned(frame):

@@ -102,7 +102,11 @@ class FieldEdit:
         return notation(self.cell.field, self.suggested, self.suggested_precision)
 
     def signature(self) -> tuple:
-        return (self.cell, round(self.suggested, 9), None if self.suggested_precision is None else round(self.suggested_precision, 9))
+        return (
+            self.cell,
+            round(self.suggested, 9),
+            None if self.suggested_precision is None else round(self.suggested_precision, 9),
+        )
 
 
 class Stage:
@@ -234,6 +238,10 @@ def value_row(stage: Stage, pos: int) -> dict | None:
         return row
     key = stage.natural_key(row)
     for other in stage.records:
-        if other["period"] == row["period"] and not missing(other.get("value")) and stage.natural_key(other) == key:
+        if (
+            other["period"] == row["period"]
+            and not missing(other.get("value"))
+            and stage.natural_key(other) == key
+        ):
             return other
     return None

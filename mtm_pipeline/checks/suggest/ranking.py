@@ -63,22 +63,37 @@ class Suggestions:
 
     def for_finding(self, rule: str, subject: str) -> list[Suggestion]:
         """The suggestions that clear a finding, best first."""
-        return [s for s in self.suggestions if any(f.rule == rule and f.subject == subject for f in s.cleared)]
+        return [
+            s for s in self.suggestions if any(f.rule == rule and f.subject == subject for f in s.cleared)
+        ]
 
     def unexplained_reason(self, rule: str, subject: str) -> str | None:
-        return next((u.reason for u in self.unexplained if u.finding.rule == rule and u.finding.subject == subject), None)
+        return next(
+            (u.reason for u in self.unexplained if u.finding.rule == rule and u.finding.subject == subject),
+            None,
+        )
 
     def rows(self) -> pd.DataFrame | None:
         """quality.suggested_corrections: one row per figure edited; None when there is none."""
         created = datetime.now(UTC).replace(tzinfo=None)
         rows = [
             {
-                "quarter": self.quarter, "stage": self.stage, "suggestion_id": s.suggestion_id, "rank": s.rank,
-                "group_id": s.group_id, "source": e.cell.source, "obs_id": e.cell.obs_id, "field": e.cell.field,
-                "published": e.published_text, "suggested": e.suggested_text, "kind": s.kind,
-                "findings_cleared": len(s.cleared), "findings": "\n".join(f"{f.rule}: {f.subject}" for f in s.cleared),
-                "evidence": s.evidence, "created_at": created,
-            }  # fmt: skip
+                "quarter": self.quarter,
+                "stage": self.stage,
+                "suggestion_id": s.suggestion_id,
+                "rank": s.rank,
+                "group_id": s.group_id,
+                "source": e.cell.source,
+                "obs_id": e.cell.obs_id,
+                "field": e.cell.field,
+                "published": e.published_text,
+                "suggested": e.suggested_text,
+                "kind": s.kind,
+                "findings_cleared": len(s.cleared),
+                "findings": "\n".join(f"{f.rule}: {f.subject}" for f in s.cleared),
+                "evidence": s.evidence,
+                "created_at": created,
+            }
             for s in self.suggestions
             for e in s.edits
         ]
@@ -87,8 +102,14 @@ class Suggestions:
     def unexplained_rows(self) -> pd.DataFrame | None:
         created = datetime.now(UTC).replace(tzinfo=None)
         rows = [
-            {"quarter": self.quarter, "stage": self.stage, "rule": u.finding.rule, "subject": u.finding.subject,
-             "reason": u.reason, "created_at": created}  # fmt: skip
+            {
+                "quarter": self.quarter,
+                "stage": self.stage,
+                "rule": u.finding.rule,
+                "subject": u.finding.subject,
+                "reason": u.reason,
+                "created_at": created,
+            }
             for u in self.unexplained
         ]
         return pd.DataFrame(rows, columns=list(UNEXPLAINED_COLUMNS)) if rows else None
@@ -188,7 +209,8 @@ def _rank(result: SearchResult, records: Stage, *, quarter: str, stage: str) -> 
     accepted = [
         a
         for a in accepted
-        if a.candidate.kind != "pinned_value" or not any(set(a.cleared) <= other for other in explained_otherwise)
+        if a.candidate.kind != "pinned_value"
+        or not any(set(a.cleared) <= other for other in explained_otherwise)
     ]
     accepted.sort(key=lambda a: _sort_key(records, a))
     groups = _groups(result)
@@ -203,7 +225,15 @@ def _rank(result: SearchResult, records: Stage, *, quarter: str, stage: str) -> 
             f"edit {len(cleared)} failing finding(s) pass: {passing}; no rule that passed fails."
         )
         suggestions.append(
-            Suggestion(f"{prefix}{number}", rank, groups[a.cleared[0]], a.candidate.kind, a.candidate.edits, cleared, evidence)
+            Suggestion(
+                f"{prefix}{number}",
+                rank,
+                groups[a.cleared[0]],
+                a.candidate.kind,
+                a.candidate.edits,
+                cleared,
+                evidence,
+            )
         )
     cleared_keys = {k for a in accepted for k in a.cleared}
     unexplained = [
@@ -211,13 +241,24 @@ def _rank(result: SearchResult, records: Stage, *, quarter: str, stage: str) -> 
         for k in result.failing
         if k not in cleared_keys
     ]
-    return Suggestions(quarter, stage, suggestions, unexplained, result.candidates_tried, result.stopped_early, result.seconds)
+    return Suggestions(
+        quarter,
+        stage,
+        suggestions,
+        unexplained,
+        result.candidates_tried,
+        result.stopped_early,
+        result.seconds,
+    )
 
 
 def _reason(finding: Finding, stage: Stage, stopped_early: str | None) -> str:
     bounded = f" (the search {stopped_early}: an edit may exist that it did not try)" if stopped_early else ""
     if finding.rule == "country_group_matches_reference":
-        return "a country group, not a figure: fix the group in the extract or the reference membership" + bounded
+        return (
+            "a country group, not a figure: fix the group in the extract or the reference membership"
+            + bounded
+        )
     reason = rounding_reason(finding, stage)
     if reason:
         return reason

@@ -48,7 +48,9 @@ def rounding_reason(finding: Finding, stage: Stage) -> str | None:
     precision = float(row.get("share_precision") or 1.0)
     decimals = max(0, -Decimal(repr(precision)).normalize().as_tuple().exponent)
     published = _round_half_up(Decimal(repr(share.mid)), decimals)
-    shown = f"{ratio.low:.{decimals + 2}f}" + (f" to {ratio.high:.{decimals + 2}f}" if not ratio.is_point else "")
+    shown = f"{ratio.low:.{decimals + 2}f}" + (
+        f" to {ratio.high:.{decimals + 2}f}" if not ratio.is_point else ""
+    )
     twice = _rounded_twice(ratio, published, decimals)
     if twice is not None:
         return (

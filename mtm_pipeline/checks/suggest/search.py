@@ -16,11 +16,11 @@ from typing import Any
 
 from mtm_pipeline.checks.findings import Finding
 from mtm_pipeline.checks.rules import evaluate_rules
-from mtm_pipeline.periods import is_quarter_key, previous_quarter, same_quarter_last_year
 from mtm_pipeline.checks.suggest import pinned_values, share_bases, signs, swaps, typing_errors
 from mtm_pipeline.checks.suggest.candidate import PLAUSIBILITY, Candidate
 from mtm_pipeline.checks.suggest.figures import RULE_FIELDS, Cell, Stage, apply, missing
 from mtm_pipeline.checks.suggest.rounding import rounding_reason
+from mtm_pipeline.periods import is_quarter_key, previous_quarter, same_quarter_last_year
 
 # Bounds of one stage's search (candidates tried on their finding's rows; wall-clock seconds).
 MAX_CANDIDATES = 50_000
@@ -130,7 +130,9 @@ def search(
     baseline = keyed(findings)
     failing = [k for k, f in baseline.items() if not f.passed]
     result = SearchResult(baseline, [], 0, failing=failing)
-    targets = [k for k in failing if rounding_reason(baseline[k], stage) is None]  # rounding: no edit searched
+    targets = [
+        k for k in failing if rounding_reason(baseline[k], stage) is None
+    ]  # rounding: no edit searched
     failing_of: dict[str, list[FindingKey]] = {}
     for key in targets:
         for obs_id in key[1]:

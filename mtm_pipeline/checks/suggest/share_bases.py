@@ -8,7 +8,16 @@ from collections.abc import Iterator
 
 from mtm_pipeline.checks.intervals import ratio_percent
 from mtm_pipeline.checks.suggest.candidate import Candidate
-from mtm_pipeline.checks.suggest.figures import Cell, FieldEdit, Stage, interval_of, notation, parse, text, value_row
+from mtm_pipeline.checks.suggest.figures import (
+    Cell,
+    FieldEdit,
+    Stage,
+    interval_of,
+    notation,
+    parse,
+    text,
+    value_row,
+)
 
 
 def _other_bases(stage: Stage, row: dict) -> Iterator[tuple[dict, str]]:
@@ -16,7 +25,10 @@ def _other_bases(stage: Stage, row: dict) -> Iterator[tuple[dict, str]]:
     base = stage.records[stage.position[(source, stated)]]
     above = text(base.get("part_of"))
     if above and (source, above) in stage.position:
-        yield stage.records[stage.position[(source, above)]], f"the total {above} instead of its group {stated}"
+        yield (
+            stage.records[stage.position[(source, above)]],
+            f"the total {above} instead of its group {stated}",
+        )
     group = text(row.get("country_group"))
     if group and (text(row.get("country_iso3")) or text(row.get("country"))):
         for pos in stage.slice_positions([(source, stated)]):

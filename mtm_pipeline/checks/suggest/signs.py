@@ -17,4 +17,6 @@ def candidates(stage: Stage, cell: Cell) -> Iterator[Candidate]:
     published, precision = figure
     edit = FieldEdit(cell, published, precision, -published, precision)
     what = "a lost" if published > 0 else "an extra"
-    yield Candidate("sign", (edit,), f"{cell} {edit.published_text} -> {edit.suggested_text}: {what} minus sign")
+    yield Candidate(
+        "sign", (edit,), f"{cell} {edit.published_text} -> {edit.suggested_text}: {what} minus sign"
+    )

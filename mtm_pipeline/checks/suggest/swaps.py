@@ -20,9 +20,13 @@ def _partners(stage: Stage, cell: Cell) -> Iterator[tuple[int, str]]:
             continue
         if stage.natural_key(other) == key and other["period"] != period:
             yield pos, f"{row['period']} and {other['period']}"
-        elif other["period"] == period and other["measure"] == row["measure"] and (
-            (total is not None and text(other.get("part_of")) == total)
-            or (cell.field == "rank" and text(other.get("direction")) == text(row.get("direction")))
+        elif (
+            other["period"] == period
+            and other["measure"] == row["measure"]
+            and (
+                (total is not None and text(other.get("part_of")) == total)
+                or (cell.field == "rank" and text(other.get("direction")) == text(row.get("direction")))
+            )
         ):
             yield pos, "two rows of one breakdown"
 
@@ -49,4 +53,8 @@ def candidates(stage: Stage, cell: Cell) -> Iterator[Candidate]:
             edits.sort(key=lambda e: (e.cell.obs_id, fields.index(e.cell.field)))
             what = " and ".join(fields)
             shown = "; ".join(f"{e.cell} {e.published_text} -> {e.suggested_text}" for e in edits)
-            yield Candidate("swap", tuple(edits), f"the {what} of {cell.obs_id} and {partner[1]} swapped ({where}): {shown}")
+            yield Candidate(
+                "swap",
+                tuple(edits),
+                f"the {what} of {cell.obs_id} and {partner[1]} swapped ({where}): {shown}",
+            )

@@ -80,7 +80,9 @@ def candidates(stage: Stage, cell: Cell) -> Iterator[Candidate]:
         here = _SCALES.index(word) if word in _SCALES else None
         for other in _SCALES[1:]:
             if here is not None and other != word and abs(_SCALES.index(other) - here) == 1:
-                options.append(("typing_scale", sign + number + other, f"'{word.strip()}' for '{other.strip()}'"))
+                options.append(
+                    ("typing_scale", sign + number + other, f"'{word.strip()}' for '{other.strip()}'")
+                )
     for kind, before, slip in options:
         if before in seen:
             continue
