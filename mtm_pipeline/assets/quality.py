@@ -63,15 +63,19 @@ def evaluate_stage(
     `prepare_history`), alert on failures, and prepare the check results."""
     from mtm_pipeline.alerts import alerts_from_findings, deliver_alerts
     from mtm_pipeline.checks.rules import evaluate_rules
-    from mtm_pipeline.checks.suggest import suggest_corrections
+    from mtm_pipeline.checks.suggest import Suggestions, suggest_corrections
 
     asset_key = step.asset_key.to_user_string()
     rules = _rules()
     findings = evaluate_rules(frame, history, severities=config.severity_overrides)
     outcome = StageOutcome(quarter, stage, findings, findings_to_rows(findings, quarter=quarter, stage=stage))
-    outcome.suggestions = suggest_corrections(
-        frame, history, findings, config.severity_overrides, quarter=quarter, stage=stage
-    )
+    try:
+        outcome.suggestions = suggest_corrections(
+            frame, history, findings, config.severity_overrides, quarter=quarter, stage=stage
+        )
+    except Exception as error:  # a bug in the suggestions must not stop the checks or the publication
+        step.context.log.exception(f"suggested corrections of the {stage} stage of {quarter} failed")
+        outcome.suggestions = Suggestions(quarter, stage, [], [], 0, f"failed ({error!r})", 0.0)
     log = step.context.log.warning if outcome.suggestions.stopped_early else step.context.log.info
     log(outcome.suggestions.summary())
     default = {name: spec.default_severity for name, spec in rules.items()}

@@ -69,13 +69,18 @@ def _complete_country_parts(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _figure(frame: pd.DataFrame, obs_id: str, field: str) -> str:
     row = frame[frame["obs_id"] == obs_id].iloc[0]
+    if field == "rank":
+        return str(int(row["rank"]))
     return notation(field, float(row[field]), float(row[f"{field}_precision"]))
 
 
 def _inject(frame: pd.DataFrame, obs_id: str, field: str, written: str) -> pd.DataFrame:
     out = frame.copy()
-    number = parse_published_number(written, allow_percent_sign=field != "value")
     at = out.index[out["obs_id"] == obs_id][0]
+    if field == "rank":
+        out.loc[at, "rank"] = int(written)
+        return out
+    number = parse_published_number(written, allow_percent_sign=field != "value")
     out.loc[at, field], out.loc[at, f"{field}_precision"] = float(number.value), float(number.precision)
     return out
 
@@ -184,6 +189,12 @@ def case_swap_in_column(frame):
     return [(a, "value", _figure(frame, b, "value")), (b, "value", _figure(frame, a, "value"))], "swap"
 
 
+def case_swap_of_ranks(frame):
+    ranked = _rows(frame, "emigration", rank=True, value=True).sort_values("rank")
+    a, b = ranked.iloc[0]["obs_id"], ranked.iloc[1]["obs_id"]
+    return [(a, "rank", _figure(frame, b, "rank")), (b, "rank", _figure(frame, a, "rank"))], "swap"
+
+
 def case_share_base(frame):
     part = _complete_country_parts(frame).iloc[0]
     group = frame[frame["obs_id"] == part["part_of"]].iloc[0]
@@ -201,7 +212,8 @@ def case_pinned(frame):
 
 CASES = [
     case_digit_wrong, case_transposed, case_dropped, case_doubled, case_decimal, case_scale, case_sign,
-    case_sign_of_remittances, case_swap_in_row, case_swap_in_column, case_share_base, case_pinned,
+    case_sign_of_remittances, case_swap_in_row, case_swap_in_column, case_swap_of_ranks, case_share_base,
+    case_pinned,
 ]  # fmt: skip
 
 

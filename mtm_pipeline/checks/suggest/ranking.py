@@ -120,7 +120,7 @@ class Suggestions:
             f"{len(self.suggestions)} suggested correction(s) ({best} ranked first) for the failing findings of "
             f"the {self.stage} stage of {self.quarter}; {len(self.unexplained)} finding(s) no edit explains"
         )
-        return text + (f"; search {self.stopped_early}" if self.stopped_early else "")
+        return text + (f"; the search {self.stopped_early}" if self.stopped_early else "")
 
 
 def suggest_corrections(

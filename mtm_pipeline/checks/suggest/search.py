@@ -26,14 +26,14 @@ from mtm_pipeline.periods import is_quarter_key, previous_quarter, same_quarter_
 MAX_CANDIDATES = 50_000
 MAX_SECONDS = 20.0
 
-FindingKey = tuple[str, tuple[str, ...], int]  # rule, obs_ids, occurrence of that pair
+FindingKey = tuple[str, tuple[str, ...], int]  # rule, sorted obs_ids, occurrence of that pair
 
 
 def keyed(findings: Sequence[Finding]) -> dict[FindingKey, Finding]:
     seen: dict[tuple, int] = {}
     out: dict[FindingKey, Finding] = {}
     for finding in findings:
-        pair = (finding.rule, finding.obs_ids)
+        pair = (finding.rule, tuple(sorted(finding.obs_ids)))  # a rank finding lists its rows in rank order
         out[(*pair, seen.get(pair, 0))] = finding
         seen[pair] = seen.get(pair, 0) + 1
     return out
