@@ -24,7 +24,7 @@ from mtm_pipeline.periods import is_quarter_key, previous_quarter, same_quarter_
 
 # Bounds of one stage's search (candidates tried on their finding's rows; wall-clock seconds).
 MAX_CANDIDATES = 50_000
-MAX_SECONDS = 20.0
+MAX_SECONDS = 10.0
 
 FindingKey = tuple[str, tuple[str, ...], int]  # rule, sorted obs_ids, occurrence of that pair
 
