@@ -915,9 +915,10 @@ def evaluate_rules(
     severities: Mapping[str, str] | None = None,
     only: frozenset[str] | None = None,
 ) -> list[Finding]:
-    """observations: one delivery quarter, one stage (a frame, or its rows as records or `prepare_rows`). history: published
-    rows of OTHER delivery quarters (same columns; may be None or empty), or those rows already normalised by
-    `prepare_history`. severities: per-rule overrides of default_severity. only: these rules alone.
+    """observations: one delivery quarter, one stage (a frame, or its rows as records or `prepare_rows`).
+    history: published rows of OTHER delivery quarters (same columns; may be None or empty), or those rows
+    already normalised by `prepare_history`. severities: per-rule overrides of default_severity. only: these
+    rules alone.
     Returns one Finding per rule evaluation (passed ones too). A rule with nothing to evaluate returns nothing."""
     resolved = resolve_severities(severities)
     ctx = _Context(observations, history)
