@@ -46,7 +46,7 @@ def test_checks_carry_the_suggestions(data_dir, tmp_path):
 
 
 def test_a_failed_search_never_stops_publication(data_dir, tmp_path, monkeypatch):
-    import mtm_pipeline.checks.suggest as suggest
+    from mtm_pipeline.checks import suggest
 
     def broken(*args, **kwargs):
         raise RuntimeError("search broke")
