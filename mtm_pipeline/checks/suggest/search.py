@@ -130,9 +130,9 @@ def search(
     baseline = keyed(findings)
     failing = [k for k, f in baseline.items() if not f.passed]
     result = SearchResult(baseline, [], 0, failing=failing)
-    targets = [
-        k for k in failing if rounding_reason(baseline[k], stage) is None
-    ]  # rounding: no edit searched
+    # a rounding difference is not a transcription error: no edit is searched for it
+    targets = [k for k in failing if rounding_reason(baseline[k], stage) is None]
+    rows_of = {k: stage.rows_of(baseline[k].obs_ids, baseline[k].source) for k in targets}
     failing_of: dict[str, list[FindingKey]] = {}
     for key in targets:
         for obs_id in key[1]:
@@ -140,9 +140,7 @@ def search(
     # signature -> the accepted edit, or None (it clears nothing, or makes a passing finding fail)
     decided: dict[frozenset, Accepted | None] = {}
     for key in targets:
-        finding = baseline[key]
-        positions = stage.rows_of(finding.obs_ids, finding.source)
-        for candidate in _generate(stage, finding, positions):
+        for candidate in _generate(stage, baseline[key], rows_of[key]):
             signature = candidate.signature()
             if signature in decided:
                 known = decided[signature]
@@ -157,7 +155,7 @@ def search(
                 break
             result.candidates_tried += 1
             decided[signature] = None
-            if not _clears_a_failing_finding(stage, candidate, baseline, failing_of, hist, severities):
+            if not _clears_a_failing_finding(stage, candidate, rows_of, failing_of, hist, severities):
                 continue
             cleared = _cleared_without_breaking(stage, candidate, baseline, hist, severities)
             if cleared:
@@ -170,14 +168,11 @@ def search(
     return result
 
 
-def _clears_a_failing_finding(stage, candidate, baseline, failing_of, hist, severities) -> bool:
+def _clears_a_failing_finding(stage, candidate, rows_of, failing_of, hist, severities) -> bool:
     """The cheap first test: re-run only the rules of the failing findings that involve the edited figures,
     on those findings' rows."""
-    keys = {k for e in candidate.edits for k in failing_of.get(e.cell.obs_id, ())}
-    positions: list[int] = []
-    for key in keys:
-        positions += [p for p in stage.rows_of(key[1], baseline[key].source) if p not in positions]
-    positions = stage.with_totals(positions)
+    keys = sorted({k for e in candidate.edits for k in failing_of.get(e.cell.obs_id, ())})
+    positions = stage.with_totals(sorted({p for key in keys for p in rows_of[key]}))
     rows = apply(stage, positions, candidate.edits)
     history = hist.for_positions(positions)
     after = keyed(evaluate_rules(rows, history, severities, only=frozenset(k[0] for k in keys)))
