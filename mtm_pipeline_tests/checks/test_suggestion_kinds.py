@@ -115,3 +115,10 @@ def test_pinned_value_of_a_part_and_of_a_total():
     found = {c.edits[0].cell.obs_id: c.edits[0].suggested_text for c in pinned_values.candidates(
         stage, "parts_sum_to_total", "t = 100 vs sum of 2 parts by country", [0, 1, 2])}  # fmt: skip
     assert found == {"t": "110", "a": "60", "b": "30"}
+
+
+def test_every_rule_says_which_figures_it_compares():
+    from mtm_pipeline.checks.rules import RULES
+    from mtm_pipeline.checks.suggest.figures import RULE_FIELDS
+
+    assert set(RULE_FIELDS) == set(RULES)

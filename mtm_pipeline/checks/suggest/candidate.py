@@ -31,7 +31,3 @@ class Candidate:
 
     def signature(self) -> frozenset:
         return frozenset(edit.signature() for edit in self.edits)
-
-    @property
-    def cells(self) -> tuple:
-        return tuple(edit.cell for edit in self.edits)

@@ -12,8 +12,6 @@ import pandas as pd
 
 from mtm_pipeline.numbers import NumberFormatError, parse_published_number
 
-# The figures a suggestion may edit (the numeric fields of the contract, and ranks).
-FIELDS = ("value", "share", "change", "rank")
 # Which fields of the rows a rule compares (the figures a finding of that rule involves).
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "parts_sum_to_total": ("value",),
