@@ -169,14 +169,17 @@ def search(
 
 
 def _clears_a_failing_finding(stage, candidate, rows_of, failing_of, hist, severities) -> bool:
-    """The cheap first test: re-run only the rules of the failing findings that involve the edited figures,
-    on those findings' rows."""
+    """The cheap first test: each rule of the failing findings that involve the edited figures, re-run alone
+    on the rows of its findings (a rule re-run on another rule's rows would evaluate findings not needed)."""
     keys = sorted({k for e in candidate.edits for k in failing_of.get(e.cell.obs_id, ())})
-    positions = stage.with_totals(sorted({p for key in keys for p in rows_of[key]}))
-    rows = apply(stage, positions, candidate.edits)
-    history = hist.for_positions(positions)
-    after = keyed(evaluate_rules(rows, history, severities, only=frozenset(k[0] for k in keys)))
-    return any(k in after and after[k].passed for k in keys)
+    for rule in dict.fromkeys(k[0] for k in keys):
+        mine = [k for k in keys if k[0] == rule]
+        positions = stage.with_totals(sorted({p for key in mine for p in rows_of[key]}))
+        rows = apply(stage, positions, candidate.edits)
+        after = keyed(evaluate_rules(rows, hist.for_positions(positions), severities, only=frozenset({rule})))
+        if any(k in after and after[k].passed for k in mine):
+            return True
+    return False
 
 
 def _cleared_without_breaking(stage, candidate, baseline, hist, severities) -> set | None:
