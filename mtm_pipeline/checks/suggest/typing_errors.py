@@ -95,5 +95,7 @@ def candidates(stage: Stage, cell: Cell) -> Iterator[Candidate]:
             continue  # within one unit of the last digit: rounding, not a slip
         if count and abs(value - round(value)) > 1e-9:
             continue  # a count is a whole number
+        if cell.field == "share" and value > 100:
+            continue  # the contract refuses a share above 100
         edit = FieldEdit(cell, published, precision, value, step)
         yield Candidate(kind, (edit,), f"{cell} {written} -> {edit.suggested_text}: {slip}")
