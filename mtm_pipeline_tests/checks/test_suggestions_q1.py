@@ -120,3 +120,18 @@ def test_the_search_is_bounded_and_says_so(delivered):
         u for u in result.unexplained if "rounding" not in u.reason and "rounded twice" not in u.reason
     ]
     assert searched and all("the search stopped after 50" in u.reason for u in searched)
+
+
+def test_candidates_tried_together_as_a_range_lose_none(delivered, suggestions, monkeypatch):
+    """Dropping a group of candidate values after one evaluation of their range gives exactly what trying
+    each candidate alone gives."""
+    from mtm_pipeline.checks.suggest import search
+
+    monkeypatch.setattr(search, "_bisect", lambda cell, candidates, first_test: [
+        c for c in candidates if first_test(c.edits)
+    ])  # fmt: skip
+    one_by_one = suggest_corrections(delivered, quarter="2024-Q1", stage="delivered")
+    assert [(s.kind, s.description, s.rank, len(s.cleared)) for s in one_by_one.suggestions] == [
+        (s.kind, s.description, s.rank, len(s.cleared)) for s in suggestions.suggestions
+    ]
+    assert [u.reason for u in one_by_one.unexplained] == [u.reason for u in suggestions.unexplained]

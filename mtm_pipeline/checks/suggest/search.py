@@ -2,8 +2,9 @@
 it pass without making any finding that passed fail.
 
 Each candidate is first tried on the rows of the failing findings that involve its figures, with their rules
-alone (cheap, most candidates stop there); a survivor is applied to a copy of the rows a rule can compare with the edited ones (the same
-source and measure, linked through part_of) and every rule is re-run on them. Findings are matched
+alone (cheap, most candidates stop there; candidate values of one figure are first tried together as one
+range, see _screen); a survivor is applied to a copy of the rows a rule can compare with the edited ones (the
+same source and measure, linked through part_of) and every rule is re-run on them. Findings are matched
 before and after by rule and the figures involved.
 """
 
@@ -18,7 +19,7 @@ from mtm_pipeline.checks.findings import Finding
 from mtm_pipeline.checks.rules import evaluate_rules
 from mtm_pipeline.checks.suggest import pinned_values, share_bases, signs, swaps, typing_errors
 from mtm_pipeline.checks.suggest.candidate import PLAUSIBILITY, Candidate
-from mtm_pipeline.checks.suggest.figures import RULE_FIELDS, Cell, Stage, apply, missing
+from mtm_pipeline.checks.suggest.figures import RULE_FIELDS, Cell, FieldEdit, Stage, apply, missing
 from mtm_pipeline.checks.suggest.rounding import rounding_reason
 from mtm_pipeline.periods import is_quarter_key, previous_quarter, same_quarter_last_year
 
@@ -139,45 +140,90 @@ def search(
             failing_of.setdefault(obs_id, []).append(key)
     # signature -> the accepted edit, or None (it clears nothing, or makes a passing finding fail)
     decided: dict[frozenset, Accepted | None] = {}
+
+    def first_test(edits, *, unknown_passes: bool = False) -> bool:
+        return _clears_a_failing_finding(stage, edits, rows_of, failing_of, hist, severities, unknown_passes)
+
     for key in targets:
+        pending: dict[frozenset, Candidate] = {}
         for candidate in _generate(stage, baseline[key], rows_of[key]):
             signature = candidate.signature()
-            if signature in decided:
-                known = decided[signature]
-                if known is not None and PLAUSIBILITY[candidate.kind] < PLAUSIBILITY[known.candidate.kind]:
+            known = decided.get(signature, pending.get(signature))
+            if isinstance(known, Accepted):
+                if PLAUSIBILITY[candidate.kind] < PLAUSIBILITY[known.candidate.kind]:
                     known.candidate = candidate
-                continue
-            if result.candidates_tried >= max_candidates:
-                result.stopped_early = f"stopped after {max_candidates} candidate edits (the search's bound)"
-                break
-            if time.perf_counter() - started > max_seconds:
-                result.stopped_early = f"stopped after {max_seconds:g} s (the search's time bound)"
-                break
-            result.candidates_tried += 1
-            decided[signature] = None
-            if not _clears_a_failing_finding(stage, candidate, rows_of, failing_of, hist, severities):
-                continue
+            elif signature in pending:
+                if PLAUSIBILITY[candidate.kind] < PLAUSIBILITY[known.kind]:
+                    pending[signature] = candidate
+            elif signature not in decided:
+                pending[signature] = candidate
+        batch = list(pending.values())
+        if result.candidates_tried + len(batch) > max_candidates:
+            batch = batch[: max_candidates - result.candidates_tried]
+            result.stopped_early = f"stopped after {max_candidates} candidate edits (the search's bound)"
+        result.candidates_tried += len(batch)
+        for candidate in batch:
+            decided[candidate.signature()] = None
+        for candidate in _screen(batch, first_test):
             cleared = _cleared_without_breaking(stage, candidate, baseline, hist, severities)
             if cleared:
                 accepted = Accepted(candidate, tuple(k for k in failing if k in cleared))
-                decided[signature] = accepted
+                decided[candidate.signature()] = accepted
                 result.accepted.append(accepted)
+        if not result.stopped_early and time.perf_counter() - started > max_seconds:
+            result.stopped_early = f"stopped after {max_seconds:g} s (the search's time bound)"
         if result.stopped_early:
             break
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _clears_a_failing_finding(stage, candidate, rows_of, failing_of, hist, severities) -> bool:
+def _screen(batch: list[Candidate], first_test) -> list[Candidate]:
+    """The candidates that pass the first test. Edits of one value or one share are tested in groups first:
+    a rule passes when some values within the intervals of its figures satisfy it, so a rule that fails
+    with the figure standing for the whole range of a group of candidates fails for each of them, and the
+    group is dropped after one evaluation (the range is halved until single candidates are tested)."""
+    groups: dict[Cell, list[Candidate]] = {}
+    survivors = []
+    for candidate in batch:
+        if len(candidate.edits) == 1 and candidate.edits[0].cell.field in ("value", "share"):
+            groups.setdefault(candidate.edits[0].cell, []).append(candidate)
+        elif first_test(candidate.edits):
+            survivors.append(candidate)
+    for cell, candidates in groups.items():
+        candidates.sort(key=lambda c: c.edits[0].suggested)
+        survivors += _bisect(cell, candidates, first_test)
+    return survivors
+
+
+def _bisect(cell: Cell, candidates: list[Candidate], first_test) -> list[Candidate]:
+    if len(candidates) <= 2:
+        return [c for c in candidates if first_test(c.edits)]
+    edits = [c.edits[0] for c in candidates]
+    low = min(e.suggested - (e.suggested_precision or 0.0) / 2 for e in edits)
+    high = max(e.suggested + (e.suggested_precision or 0.0) / 2 for e in edits)
+    width = max(high - low, 2.0) if cell.field == "value" else high - low  # <= 1 would read as an exact count
+    probe = FieldEdit(cell, edits[0].published, edits[0].published_precision, (low + high) / 2, width)
+    if not first_test((probe,), unknown_passes=True):
+        return []
+    half = len(candidates) // 2
+    return _bisect(cell, candidates[:half], first_test) + _bisect(cell, candidates[half:], first_test)
+
+
+def _clears_a_failing_finding(
+    stage, edits, rows_of, failing_of, hist, severities, unknown_passes=False
+) -> bool:
     """The cheap first test: each rule of the failing findings that involve the edited figures, re-run alone
-    on the rows of its findings (a rule re-run on another rule's rows would evaluate findings not needed)."""
-    keys = sorted({k for e in candidate.edits for k in failing_of.get(e.cell.obs_id, ())})
+    on the rows of its findings (a rule re-run on another rule's rows would evaluate findings not needed).
+    unknown_passes: a finding the rule no longer evaluates (e.g. a total whose range reaches 0) counts as
+    passing, so that a group of candidates is never dropped for it."""
+    keys = sorted({k for e in edits for k in failing_of.get(e.cell.obs_id, ())})
     for rule in dict.fromkeys(k[0] for k in keys):
         mine = [k for k in keys if k[0] == rule]
         positions = stage.with_totals(sorted({p for key in mine for p in rows_of[key]}))
-        rows = apply(stage, positions, candidate.edits)
+        rows = apply(stage, positions, edits)
         after = keyed(evaluate_rules(rows, hist.for_positions(positions), severities, only=frozenset({rule})))
-        if any(k in after and after[k].passed for k in mine):
+        if any(after[k].passed if k in after else unknown_passes for k in mine):
             return True
     return False
 
