@@ -66,6 +66,7 @@ class Alert:
     message: str
     asset_key: str  # e.g. "corrected_observations"
     tolerance: str | None = None
+    suggestion: str | None = None  # the top suggested correction, or why no edit explains the finding
 
     @property
     def asset_url(self) -> str:
@@ -78,8 +79,11 @@ class Alert:
         return f"{base.rstrip('/')}/assets/{key}?partition={partition}"
 
 
-def alerts_from_findings(findings: Iterable, *, quarter: str, stage: str, asset_key: str) -> list[Alert]:
-    """One Alert per failed finding (any object with Finding's attributes), ERRORs first, order kept."""
+def alerts_from_findings(
+    findings: Iterable, *, quarter: str, stage: str, asset_key: str, suggestions=None
+) -> list[Alert]:
+    """One Alert per failed finding (any object with Finding's attributes), ERRORs first, order kept.
+    suggestions: the stage's checks.suggest.Suggestions; each alert then names the top suggestion."""
     alerts = [
         Alert(
             quarter=quarter,
@@ -93,11 +97,23 @@ def alerts_from_findings(findings: Iterable, *, quarter: str, stage: str, asset_
             message=str(f.message),
             asset_key=asset_key,
             tolerance=None if getattr(f, "tolerance", None) is None else str(f.tolerance),
+            suggestion=None if suggestions is None else suggestion_line(suggestions, str(f.rule), str(f.subject)),
         )
         for f in findings
         if not bool(f.passed)
     ]
     return sorted(alerts, key=lambda a: a.severity != "ERROR")
+
+
+def suggestion_line(suggestions, rule: str, subject: str) -> str | None:
+    """'Suggested correction D3 (rank 1 of 2): prp_2024q1_cis_rus value 2476 -> 2276 (one digit wrong)'."""
+    ranked = suggestions.for_finding(rule, subject)
+    if ranked:
+        top = ranked[0]
+        of = f" of {len(ranked)}" if len(ranked) > 1 else ""
+        return f"Suggested correction {top.suggestion_id} (best{of}): {top.description} ({top.kind})"
+    reason = suggestions.unexplained_reason(rule, subject)
+    return f"No edit explains it: {reason}" if reason else None
 
 
 def alert_for_missing_sources(
@@ -240,6 +256,7 @@ def _alert_mrkdwn(alert: Alert, base: str) -> str:
         f"Expected: `{e(str(alert.expected))}` · Observed: `{e(str(alert.observed))}`"
         + (f" · Tolerance: `{e(alert.tolerance)}`" if alert.tolerance else ""),
         e(alert.message),
+        *([e(alert.suggestion)] if alert.suggestion else []),
     ]
     text = "\n".join(lines)
     if len(text) > _SECTION_LIMIT:
@@ -275,6 +292,7 @@ def email_body(alerts: list[Alert], *, base: str | None = None) -> str:
             f"   Expected: {a.expected}",
             f"   Observed: {a.observed}" + (f"   (tolerance {a.tolerance})" if a.tolerance else ""),
             f"   {a.message}",
+            *([f"   {a.suggestion}"] if a.suggestion else []),
             f"   {a.asset_url_for(base)}",
             "",
         ]

@@ -100,6 +100,13 @@ def run(quarters: list[str] | None = None, *, separate: bool = False) -> int:
         findings = con.execute(
             "SELECT quarter, stage, count(*) FROM quality.check_results WHERE NOT passed GROUP BY ALL ORDER BY ALL"
         ).fetchall()
+        suggested = {
+            (quarter, stage): (count, best)
+            for quarter, stage, count, best in con.execute(
+                "SELECT quarter, stage, count(DISTINCT suggestion_id), count(DISTINCT suggestion_id) FILTER (rank = 1) "
+                "FROM quality.suggested_corrections GROUP BY ALL"
+            ).fetchall()
+        }
     print(f"\nQuarters loaded: {', '.join(q for q in quarters if q in published) or 'none'}")
     for quarter in not_published:
         print(f"Quarter {quarter}: not published (failed steps: {', '.join(failed_steps) or 'none'}); what its failed steps would have written is unchanged")
@@ -111,6 +118,8 @@ def run(quarters: list[str] | None = None, *, separate: bool = False) -> int:
         print(f"  {quarter} {asset}: {check}")
     for quarter, stage, count in findings:
         print(f"Findings in {quarter} {stage}: {count} (SELECT * FROM quality.check_results WHERE NOT passed)")
+        total, best = suggested.get((quarter, stage), (0, 0))
+        print(f"  suggested corrections: {total} ({best} ranked first; python -m mtm_pipeline.suggestions show {quarter} --stage {stage})")
     print(f"Warehouse: {paths.warehouse}")
     print(f"Reports:   {paths.reports}/<quarter>/report.html|.pdf|.md, annex.xlsx; trends in {paths.reports}/trends/")
     print(f"Alerts:    {paths.alerts}/alerts.jsonl   Data Docs: {paths.root}/gx/data_docs/index.html")

@@ -147,3 +147,25 @@ def test_definitions_load_and_name_every_asset():
         for key in assets_def.keys:
             assert assets_def.descriptions_by_key.get(key), key
             assert assets_def.group_names_by_key.get(key), key
+
+
+def test_suggested_corrections_in_the_checks_and_the_warehouse(loaded):
+    warehouse, results, _ = loaded
+    failed = {
+        e.check_name: e
+        for e in results["2024-Q1"].get_asset_check_evaluations()
+        if not e.passed and e.asset_key == dg.AssetKey("delivered_observations")
+    }
+    shown = failed["stated_change_matches"].metadata["suggested_corrections"].value
+    assert "Suggested correction D4 (best): rem_out_2023_geo change -7.6 -> 7.6 (sign)" in shown
+    assert "No edit explains it" in shown  # the -51.8 per cent
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        best = con.execute(
+            "SELECT stage, list(DISTINCT suggestion_id ORDER BY suggestion_id) FROM quality.suggested_corrections "
+            "WHERE quarter = '2024-Q1' AND rank = 1 GROUP BY stage"
+        ).fetchall()
+        unexplained = con.execute(
+            "SELECT stage, count(*) FROM quality.unexplained_findings WHERE quarter = '2024-Q1' GROUP BY stage ORDER BY stage"
+        ).fetchall()
+    assert best == [("delivered", ["D1", "D2", "D3", "D4"])]  # the corrected stage has none
+    assert unexplained == [("corrected", 6), ("delivered", 6)]

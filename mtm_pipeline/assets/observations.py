@@ -136,7 +136,10 @@ def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConf
             delivered.insert(1, "stage", "delivered")
             delivered["corrected_fields"] = None
             outcome = evaluate_stage(step, quarter, config, delivered, history.other_than(quarter), "delivered")
-            publish_stage(con, quarter, "delivered", None if outcome.blocked else delivered, outcome.rows)
+            publish_stage(
+                con, quarter, "delivered", None if outcome.blocked else delivered, outcome.rows,
+                suggestions=outcome.suggestions,
+            )  # fmt: skip
             yield clear_contract_failure(
                 step, quarter, con, check_name=CONFORMANCE_CHECK, stage="delivered", source="all"
             )
@@ -190,8 +193,9 @@ def corrected_observations(context: dg.AssetExecutionContext, config: ChecksConf
             corrected["stage"] = "corrected"
             outcome = evaluate_stage(step, quarter, config, corrected, history.other_than(quarter), "corrected")
             publish_stage(
-                con, quarter, "corrected", None if outcome.blocked else corrected, outcome.rows, corrections
-            )
+                con, quarter, "corrected", None if outcome.blocked else corrected, outcome.rows, corrections,
+                suggestions=outcome.suggestions,
+            )  # fmt: skip
             yield from outcome.check_results
             validated[quarter] = (corrected, outcome.rows)
             if outcome.blocked:

@@ -39,6 +39,7 @@ class StageOutcome:
     findings: list
     rows: pd.DataFrame | None
     check_results: list = field(default_factory=list)
+    suggestions: object = None  # checks.suggest.Suggestions for the failing findings
 
     @property
     def blocking(self) -> list:
@@ -62,11 +63,21 @@ def evaluate_stage(
     `prepare_history`), alert on failures, and prepare the check results."""
     from mtm_pipeline.alerts import alerts_from_findings, deliver_alerts
     from mtm_pipeline.checks.rules import evaluate_rules
+    from mtm_pipeline.checks.suggest import Suggestions, suggest_corrections
 
     asset_key = step.asset_key.to_user_string()
     rules = _rules()
     findings = evaluate_rules(frame, history, severities=config.severity_overrides)
     outcome = StageOutcome(quarter, stage, findings, findings_to_rows(findings, quarter=quarter, stage=stage))
+    try:
+        outcome.suggestions = suggest_corrections(
+            frame, history, findings, config.severity_overrides, quarter=quarter, stage=stage
+        )
+    except Exception as error:  # a bug in the suggestions must not stop the checks or the publication
+        step.context.log.exception(f"suggested corrections of the {stage} stage of {quarter} failed")
+        outcome.suggestions = Suggestions(quarter, stage, [], [], 0, f"failed ({error!r})", 0.0)
+    log = step.context.log.warning if outcome.suggestions.stopped_early else step.context.log.info
+    log(outcome.suggestions.summary())
     default = {name: spec.default_severity for name, spec in rules.items()}
     for summary in summarise_by_rule(findings, rules, default):
         outcome.check_results.append(
@@ -80,14 +91,30 @@ def evaluate_stage(
                     "evaluated": summary.evaluated,
                     "failed": len(summary.failed),
                     "failures": dg.MetadataValue.md(failure_table_markdown(summary.failed)) if summary.failed else "none",
+                    **suggestion_metadata(outcome.suggestions, summary.failed),
                 },
             )
         )
-    alerts = alerts_from_findings(findings, quarter=quarter, stage=stage, asset_key=asset_key)
+    alerts = alerts_from_findings(
+        findings, quarter=quarter, stage=stage, asset_key=asset_key, suggestions=outcome.suggestions
+    )
     if alerts:
         report = deliver_alerts(alerts)
         step.context.log.warning(f"{len(alerts)} failed check(s) in {stage} stage of {quarter}; alerts: {report}")
     return outcome
+
+
+def suggestion_metadata(suggestions, failed: list) -> dict:
+    """The check's suggested corrections (top suggestion per failing finding, or why none), for the UI."""
+    if not failed:
+        return {}
+    from mtm_pipeline.alerts import suggestion_line
+
+    lines = [f"- **{f.subject}**: {suggestion_line(suggestions, f.rule, f.subject) or 'none'}" for f in failed]
+    return {
+        "suggested_corrections": dg.MetadataValue.md("\n".join(lines)),
+        "suggestions_search": suggestions.summary(),
+    }
 
 
 def contract_check(asset_name: str, check_name: str, description: str) -> dg.AssetCheckSpec:

@@ -268,10 +268,17 @@ def _change_precision(precision: float | None, change_unit: str | None, unit: st
     return precision
 
 
-def _records(frame: pd.DataFrame | None) -> list[dict]:
-    if frame is None or frame.empty:
+def _records(frame: pd.DataFrame | Sequence[Mapping[str, Any]] | None) -> list[dict]:
+    if frame is None:
         return []
-    return frame.reset_index(drop=True).astype(object).to_dict("records")
+    if not isinstance(frame, pd.DataFrame):
+        return list(frame)  # already records (e.g. a stage's rows with a suggested edit applied)
+    return [] if frame.empty else frame.reset_index(drop=True).astype(object).to_dict("records")
+
+
+def prepare_rows(rows: pd.DataFrame | Sequence[Mapping[str, Any]]) -> list[Obs]:
+    """A stage's rows normalised once; `evaluate_rules` takes them mixed with records (e.g. edited copies)."""
+    return [_obs_from_record(r, False) for r in _records(rows)]
 
 
 def prepare_history(history: pd.DataFrame | None) -> list[Obs]:
@@ -290,7 +297,7 @@ class _Context:
     """The delivery's rows and the history, with the look-ups the rules share."""
 
     def __init__(self, observations: pd.DataFrame, history: pd.DataFrame | Sequence[Obs] | None) -> None:
-        self.obs = [_obs_from_record(r, False) for r in _records(observations)]
+        self.obs = [r if isinstance(r, Obs) else _obs_from_record(r, False) for r in _records(observations)]
         own_quarters = {o.delivery_quarter for o in self.obs}
         prepared = history if isinstance(history, Sequence) else prepare_history(history)
         self.hist = sorted(
@@ -903,17 +910,22 @@ def resolve_severities(severities: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def evaluate_rules(
-    observations: pd.DataFrame,
+    observations: pd.DataFrame | Sequence[Mapping[str, Any]],
     history: pd.DataFrame | Sequence[Obs] | None = None,
     severities: Mapping[str, str] | None = None,
+    only: frozenset[str] | None = None,
 ) -> list[Finding]:
-    """observations: one delivery quarter, one stage. history: published rows of OTHER delivery quarters
-    (same columns; may be None or empty), or those rows already normalised by `prepare_history`. severities: per-rule overrides of default_severity.
+    """observations: one delivery quarter, one stage (a frame, or its rows as records or `prepare_rows`).
+    history: published rows of OTHER delivery quarters (same columns; may be None or empty), or those rows
+    already normalised by `prepare_history`. severities: per-rule overrides of default_severity. only: these
+    rules alone.
     Returns one Finding per rule evaluation (passed ones too). A rule with nothing to evaluate returns nothing."""
     resolved = resolve_severities(severities)
     ctx = _Context(observations, history)
     findings: list[Finding] = []
     for name, rule in _RULE_FUNCTIONS.items():
+        if only is not None and name not in only:
+            continue
         emit = _Emit(name, resolved[name])
         rule(ctx, emit)
         findings.extend(emit.findings)

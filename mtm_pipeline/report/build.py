@@ -123,7 +123,8 @@ def compose_quarterly_report(inputs: ReportInputs) -> tuple[Document, list[Table
                                         _frame(inputs.derived))  # fmt: skip
     store.revisions.extend(redelivery_revisions(_frame(inputs.redeliveries), observations))
     doc, extra = compose_quarterly(QuarterlySource(quarter, store, _frame(inputs.check_results),
-                                                   _frame(inputs.corrections)))  # fmt: skip
+                                                   _frame(inputs.corrections), _frame(inputs.suggestions),
+                                                   _frame(inputs.unexplained)))  # fmt: skip
     created = datetime(end.year, end.month, end.day, tzinfo=UTC)
     return doc, [*doc.tables, *[t for t in extra if t.key not in {x.key for x in doc.tables}]], created
 

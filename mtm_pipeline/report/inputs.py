@@ -18,6 +18,8 @@ class ReportInputs:
         figures whose numbers differ between deliveries as revisions (report.facts).
     check_results: quality.check_results rows for this quarter (both stages; may be empty).
     corrections: quality.corrections_applied rows for this quarter (may be empty).
+    suggestions, unexplained: quality.suggested_corrections and quality.unexplained_findings rows of the
+        quarter (both stages; may be empty).
     redeliveries: history.revisions rows where a delivery quarter was delivered again with other figures
         (both vintages of the same delivery quarter, up to `quarter`; may be empty).
     derived: published.derived_figures rows of every delivery quarter <= quarter: the shares, group totals,
@@ -31,6 +33,8 @@ class ReportInputs:
     corrections: pd.DataFrame
     redeliveries: pd.DataFrame = field(default_factory=pd.DataFrame)
     derived: pd.DataFrame = field(default_factory=pd.DataFrame)
+    suggestions: pd.DataFrame = field(default_factory=pd.DataFrame)  # quality.suggested_corrections rows
+    unexplained: pd.DataFrame = field(default_factory=pd.DataFrame)  # quality.unexplained_findings rows
 
 
 def _table_exists(con, qualified: str) -> bool:
@@ -70,8 +74,12 @@ def load_report_inputs(con, quarter: str) -> ReportInputs:
             "AND split_part(old_delivery_id, '/', 1) = new_delivery_quarter ORDER BY new_received_at, obs_id",
             [quarter],
         ).df()
+    suggestions = _read(
+        con, "quality.suggested_corrections", "quarter = ?", [quarter], "stage, suggestion_id, obs_id, list_position(['value', 'share', 'change', 'rank'], field)"
+    )
+    unexplained = _read(con, "quality.unexplained_findings", "quarter = ?", [quarter], "stage, rule, subject")
     return ReportInputs(quarter, observations, check_results, corrections, redeliveries,
-                        load_derived_figures(con, quarter))  # fmt: skip
+                        load_derived_figures(con, quarter), suggestions, unexplained)  # fmt: skip
 
 
 def load_derived_figures(con, quarter: str) -> pd.DataFrame:

@@ -14,6 +14,8 @@ OBSERVATIONS = "published.observations"
 DELIVERIES = "published.deliveries"
 CHECK_RESULTS = "quality.check_results"
 CORRECTIONS_APPLIED = "quality.corrections_applied"
+SUGGESTIONS = "quality.suggested_corrections"
+UNEXPLAINED = "quality.unexplained_findings"
 
 
 def stage_extract(con: duckdb.DuckDBPyConnection, quarter: str, source: str, rows: pd.DataFrame | None) -> None:
@@ -52,9 +54,11 @@ def publish_stage(
     observations: pd.DataFrame | None,
     check_results: pd.DataFrame | None,
     corrections: pd.DataFrame | None = None,
+    suggestions=None,
 ) -> None:
-    """Swap a quarter's stage, its check results (and for 'corrected' the corrections applied) in one
-    transaction; a delivered stage also records any file not seen before as a new vintage.
+    """Swap a quarter's stage, its check results, its suggested corrections (a checks.suggest.Suggestions;
+    None leaves them as they were) and for 'corrected' the corrections applied, in one transaction; a
+    delivered stage also records any file not seen before as a new vintage.
     observations=None records the check results only and leaves the published stage as it was."""
     writes: list = []
     if observations is not None:
@@ -66,6 +70,9 @@ def publish_stage(
             applied = corrections if corrections is not None and not corrections.empty else None
             writes.append((CORRECTIONS_APPLIED, {"quarter": quarter}, applied))
     writes.append((CHECK_RESULTS, {"quarter": quarter, "stage": stage}, check_results))
+    if suggestions is not None:
+        writes.append((SUGGESTIONS, {"quarter": quarter, "stage": stage}, suggestions.rows()))
+        writes.append((UNEXPLAINED, {"quarter": quarter, "stage": stage}, suggestions.unexplained_rows()))
     keep_vintages = observations is not None and stage == "delivered"
     replace_rows(con, writes, then=(lambda: record_vintages(con, observations)) if keep_vintages else None)
 

@@ -154,6 +154,37 @@ CREATE TABLE IF NOT EXISTS quality.corrections_applied (
     decided_on      DATE NOT NULL
 );
 
+-- Suggested corrections of the failing findings of a quarter's stage (mtm_pipeline/checks/suggest/): one row
+-- per figure edited; the rows of one edit share suggestion_id. Never applied: a reviewer accepts one into
+-- data/corrections/ (python -m mtm_pipeline.suggestions accept). Re-running a quarter replaces its rows.
+CREATE TABLE IF NOT EXISTS quality.suggested_corrections (
+    quarter          VARCHAR NOT NULL,
+    stage            VARCHAR NOT NULL,
+    suggestion_id    VARCHAR NOT NULL,   -- D1, D2, ... (delivered stage), C1, ... (corrected), best first
+    rank             INTEGER NOT NULL,   -- 1 = the best suggestion for the findings it clears
+    group_id         INTEGER NOT NULL,   -- failing findings that share figures form one group
+    source           VARCHAR NOT NULL,
+    obs_id           VARCHAR NOT NULL,
+    field            VARCHAR NOT NULL,   -- value, share, change or rank
+    published        VARCHAR NOT NULL,   -- the figure as published, in the contract's notation
+    suggested        VARCHAR NOT NULL,   -- e.g. 2276, 7.6, 31.7 million
+    kind             VARCHAR NOT NULL,   -- typing_digit, typing_transposed, ..., sign, swap, share_base, pinned_value
+    findings_cleared INTEGER NOT NULL,
+    findings         VARCHAR NOT NULL,   -- the findings it clears, one 'rule: subject' a line
+    evidence         VARCHAR NOT NULL,
+    created_at       TIMESTAMP NOT NULL
+);
+
+-- Failing findings of a quarter's stage that no edit explains, with the reason (rounding, another basis).
+CREATE TABLE IF NOT EXISTS quality.unexplained_findings (
+    quarter    VARCHAR NOT NULL,
+    stage      VARCHAR NOT NULL,
+    rule       VARCHAR NOT NULL,
+    subject    VARCHAR NOT NULL,
+    reason     VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+
 -- Vintages: every delivered file ever published, by content (a re-delivery with other bytes is a new
 -- vintage), and its rows. Nothing here is ever deleted by a load.
 CREATE SCHEMA IF NOT EXISTS history;

@@ -1,8 +1,8 @@
-"""After the sections: revised figures, sources, Annex A (data-quality findings), Annex B (corrections)."""
+"""After the sections: revised figures, sources, Annex A (data-quality findings, with suggested corrections), Annex B (corrections)."""
 
 from __future__ import annotations
 
-from mtm_pipeline.report import tables
+from mtm_pipeline.report import suggestions, tables
 from mtm_pipeline.report.document import Bullets, PageBreak, Paragraph, TableBlock
 from mtm_pipeline.report.format import FLAGGED_MARK
 
@@ -38,6 +38,9 @@ def annex(ctx) -> None:
                            f"corrected stage that a failed check is about is marked {FLAGGED_MARK} in the text and "
                            "tables.", "boilerplate"))  # fmt: skip
         ctx.add(TableBlock(findings))
+        ctx.add(Paragraph(suggestions.INTRODUCTION, "boilerplate"))
+        ctx.add(Bullets(suggestions.suggestion_lines(ctx.src.check_results, ctx.src.suggestions,
+                                                     ctx.src.unexplained), role="boilerplate"))  # fmt: skip
     elif evaluated:
         ctx.add(Paragraph(f"All {evaluated} check evaluations for {ctx.q} passed.", "boilerplate"))
     else:

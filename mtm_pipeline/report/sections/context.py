@@ -52,6 +52,8 @@ class QuarterlySource:
     store: FactStore
     check_results: pd.DataFrame
     corrections: pd.DataFrame
+    suggestions: pd.DataFrame | None = None  # quality.suggested_corrections of the quarter
+    unexplained: pd.DataFrame | None = None  # quality.unexplained_findings of the quarter
 
 
 class ReportContext:

@@ -1,0 +1,18 @@
+"""Suggested corrections: for the failing findings of a stage, the edits of published figures that would
+make the figures agree, ranked for a reviewer; never applied (a reviewer accepts one into
+data/corrections/<quarter>.csv). Pure functions, no Dagster.
+
+The kinds of edit follow Statistics Netherlands' deductive correction methods (deducorrect / deductive:
+typing errors within one restricted Damerau-Levenshtein edit, sign flips and interchanged values under the
+rules; rounding differences treated apart from errors) and the ranking errorlocate's principle of changing
+as few fields as possible (Fellegi and Holt). Unlike those, every figure stands for its interval of
+rounding (the checks' intervals), and every suggestion says in words what it undoes and which findings pass.
+
+- search.py: the bounded search (candidates tried on their finding, then every rule on the rows around)
+- typing_errors.py, signs.py, swaps.py, share_bases.py, pinned_values.py: one generator per kind of edit
+- ranking.py: suggestions grouped and ranked, their evidence in words, findings no edit explains
+"""
+
+from mtm_pipeline.checks.suggest.ranking import Suggestions, suggest_corrections
+
+__all__ = ["Suggestions", "suggest_corrections"]

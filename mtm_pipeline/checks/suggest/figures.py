@@ -1,0 +1,245 @@
+"""Published figures as the search sees them: one cell (obs_id, field) of a stage, its notation, and the
+edits a candidate makes to copies of the stage's rows (pure, no Dagster)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from mtm_pipeline.numbers import NumberFormatError, parse_published_number
+
+# Which fields of the rows a rule compares (the figures a finding of that rule involves).
+RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "parts_sum_to_total": ("value",),
+    "shares_sum_to_100": ("share",),
+    "share_matches_ratio": ("value", "share"),
+    "stated_change_matches": ("value", "change"),
+    "group_totals_add_up": ("value", "share"),
+    "subset_within_total": ("value",),
+    "quarters_agree_with_year": ("value",),
+    "country_group_matches_reference": (),
+    "rank_matches_values": ("value", "rank"),
+    "plausible_change": ("value",),
+}
+_KEY_DIMS = ("direction", "purpose", "category", "sector", "education", "age_group")
+
+
+def missing(x: Any) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
+
+
+def flag(x: Any) -> bool:
+    """A yes/no column read as the rules read it (True only for a true value)."""
+    if missing(x):
+        return False
+    if isinstance(x, str):
+        return x.strip().lower() in ("yes", "true")
+    return bool(x)
+
+
+def text(x: Any) -> str | None:
+    return None if missing(x) or (isinstance(x, str) and not x.strip()) else str(x)
+
+
+def notation(field: str, value: float, precision: float | None) -> str:
+    """A figure written as the extract contract writes it: '2476', '-7.6', '31.7 million', '1.08 billion'."""
+    if field == "rank":
+        return str(int(value))
+    step = precision if precision and not math.isnan(precision) and precision > 0 else 1.0
+    if field == "value":
+        for divisor, word in ((1e9, " billion"), (1e6, " million"), (1e3, " thousand")):
+            if abs(value) >= divisor and step >= max(10.0, divisor / 1000):
+                decimals = max(0, math.ceil(-math.log10(step / divisor) - 1e-9))
+                return f"{value / divisor:.{decimals}f}{word}"
+    decimals = max(0, math.ceil(-math.log10(step) - 1e-9))
+    written = f"{value:.{decimals}f}"
+    return "0" + written[2:] if written.startswith("-0") and float(written) == 0 else written
+
+
+def parse(field: str, written: str) -> tuple[float, float | None] | None:
+    """The value and precision a written figure stands for; None when it is not a figure."""
+    if field == "rank":
+        return (float(written), None) if written.isdigit() and int(written) >= 1 else None
+    try:
+        number = parse_published_number(written, allow_percent_sign=field != "value")
+    except NumberFormatError:
+        return None
+    return float(number.value), float(number.precision)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One published figure: a field of a delivered row."""
+
+    source: str
+    obs_id: str
+    field: str
+
+    def __str__(self) -> str:
+        return f"{self.obs_id} {self.field}"
+
+
+@dataclass(frozen=True)
+class FieldEdit:
+    cell: Cell
+    published: float
+    published_precision: float | None
+    suggested: float
+    suggested_precision: float | None
+
+    @property
+    def published_text(self) -> str:
+        return notation(self.cell.field, self.published, self.published_precision)
+
+    @property
+    def suggested_text(self) -> str:
+        return notation(self.cell.field, self.suggested, self.suggested_precision)
+
+    def signature(self) -> tuple:
+        return (
+            self.cell,
+            round(self.suggested, 9),
+            None if self.suggested_precision is None else round(self.suggested_precision, 9),
+        )
+
+
+class Stage:
+    """A stage's rows as records, indexed by (source, obs_id), with the groups the rules look across."""
+
+    def __init__(self, records: Sequence[Mapping[str, Any]]) -> None:
+        self.records = [dict(r) for r in records]
+        self.position = {(str(r["source"]), str(r["obs_id"])): i for i, r in enumerate(self.records)}
+        self.by_obs_id: dict[str, list[int]] = {}
+        for i, r in enumerate(self.records):
+            self.by_obs_id.setdefault(str(r["obs_id"]), []).append(i)
+        self.component = self._components()
+        self._normalised: list | None = None
+
+    @property
+    def normalised(self) -> list:
+        """The rows as the rules normalise them, computed once."""
+        if self._normalised is None:
+            from mtm_pipeline.checks.rules import prepare_rows
+
+            self._normalised = prepare_rows(self.records)
+        return self._normalised
+
+    def row(self, cell_or_key) -> dict:
+        key = (cell_or_key.source, cell_or_key.obs_id) if isinstance(cell_or_key, Cell) else cell_or_key
+        return self.records[self.position[key]]
+
+    def figure(self, cell: Cell) -> tuple[float, float | None] | None:
+        row = self.records[self.position[(cell.source, cell.obs_id)]]
+        value = row.get(cell.field)
+        if missing(value):
+            return None
+        if cell.field == "rank":
+            return float(value), None
+        precision = row.get(f"{cell.field}_precision")
+        return float(value), None if missing(precision) else float(precision)
+
+    def natural_key(self, row: Mapping[str, Any]) -> tuple:
+        """The row's natural key without the period (as the rules match rows across periods)."""
+        country = text(row.get("country_iso3")) or text(row.get("country"))
+        group = None if country else text(row.get("country_group"))
+        return (row.get("measure"), country, group, *(text(row.get(d)) for d in _KEY_DIMS))
+
+    def _components(self) -> list[int]:
+        """Rows a rule may compare with each other: the same source and measure, linked through part_of."""
+        parent = list(range(len(self.records)))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        def union(i: int, j: int) -> None:
+            parent[find(i)] = find(j)
+
+        first_of_measure: dict[tuple, int] = {}
+        for i, r in enumerate(self.records):
+            key = (r["source"], r["measure"])
+            if key in first_of_measure:
+                union(i, first_of_measure[key])
+            else:
+                first_of_measure[key] = i
+            total = text(r.get("part_of"))
+            if total and (r["source"], total) in self.position:
+                union(i, self.position[(r["source"], total)])
+        return [find(i) for i in range(len(self.records))]
+
+    def slice_positions(self, keys: Sequence[tuple[str, str]]) -> list[int]:
+        wanted = {self.component[self.position[k]] for k in keys}
+        return [i for i, c in enumerate(self.component) if c in wanted]
+
+    def with_totals(self, positions: Sequence[int]) -> list[int]:
+        """The positions and those of the totals their rows are parts of (a rule needs the total)."""
+        out = list(positions)
+        for pos in positions:
+            row = self.records[pos]
+            key = (row["source"], text(row.get("part_of")))
+            if key in self.position and self.position[key] not in out:
+                out.append(self.position[key])
+        return out
+
+    def rows_of(self, obs_ids: Sequence[str], source: str) -> list[int]:
+        """Positions of a finding's rows (its source first, else any source with that obs_id)."""
+        out = []
+        for obs_id in obs_ids:
+            if (source, obs_id) in self.position:
+                out.append(self.position[(source, obs_id)])
+            else:
+                out.extend(self.by_obs_id.get(obs_id, []))
+        return out
+
+
+def apply(stage: Stage, positions: Sequence[int], edits: Sequence[FieldEdit]) -> list:
+    """The rows at `positions` for the rules: edited copies as records, the others as normalised once."""
+    by_position: dict[int, dict] = {}
+    wanted = set(positions)
+    for edit in edits:
+        pos = stage.position[(edit.cell.source, edit.cell.obs_id)]
+        if pos not in wanted:
+            continue
+        row = by_position.setdefault(pos, dict(stage.records[pos]))
+        if edit.cell.field == "rank":
+            row["rank"] = int(edit.suggested)
+        else:
+            row[edit.cell.field] = edit.suggested
+            row[f"{edit.cell.field}_precision"] = edit.suggested_precision
+    return [by_position.get(p, stage.normalised[p]) for p in positions]
+
+
+def interval_of(row: Mapping[str, Any], field: str):
+    """The interval a published field stands for, as the rules read it (a count written in full is exact)."""
+    from mtm_pipeline.checks.intervals import Interval
+
+    value = row.get(field)
+    if missing(value):
+        return None
+    precision = row.get(f"{field}_precision")
+    precision = 0.0 if missing(precision) else float(precision)
+    if field == "value" and precision <= 1 and text(row.get("unit")) != "percent":
+        precision = 0.0
+    return Interval.around(float(value), precision)
+
+
+def value_row(stage: Stage, pos: int) -> dict | None:
+    """The row itself when it has a value, else the row of the same natural key and period that has one."""
+    row = stage.records[pos]
+    if not missing(row.get("value")):
+        return row
+    key = stage.natural_key(row)
+    for other in stage.records:
+        if (
+            other["period"] == row["period"]
+            and not missing(other.get("value"))
+            and stage.natural_key(other) == key
+        ):
+            return other
+    return None

@@ -1,0 +1,198 @@
+"""Review suggested corrections: list a quarter's suggestions, and accept one into the reviewed corrections file.
+
+    python -m mtm_pipeline.suggestions show 2024-Q1 [--stage delivered|corrected]
+    python -m mtm_pipeline.suggestions accept 2024-Q1 D3
+
+`accept` appends one row per figure of the suggestion to data/corrections/<quarter>.csv, in the file's
+format (data/corrections/README.md), with the justification prefilled from the suggestion's evidence and
+`author` and `decided_on` left empty. The corrections reader refuses a file with an empty author or date,
+so an accepted suggestion changes nothing until a reviewer has read it, edited the justification if
+needed, and filled both: until then the quarter's corrected stage is not rebuilt and says why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+
+from mtm_pipeline.checks.corrections import CORRECTION_COLUMNS, corrections_path
+from mtm_pipeline.periods import parse_quarter_key
+from mtm_pipeline.settings import data_paths
+
+_COLUMNS = (
+    "suggestion_id", "rank", "group_id", "stage", "source", "obs_id", "field", "published", "suggested", "kind",
+    "findings_cleared", "findings", "evidence",
+)  # fmt: skip
+
+
+class SuggestionError(ValueError):
+    """A suggestion that does not exist, or cannot be accepted (its figure is already corrected)."""
+
+
+def read_suggestions(warehouse: Path, quarter: str, stage: str | None = None) -> list[dict]:
+    """The stored suggestion rows of a quarter (one stage, or both), best first."""
+    from mtm_pipeline.warehouse import connect
+
+    sql = (
+        f"SELECT {', '.join(_COLUMNS)} FROM quality.suggested_corrections WHERE quarter = ?"
+        + (" AND stage = ?" if stage else "")
+        + " ORDER BY stage DESC, CAST(substr(suggestion_id, 2) AS INTEGER), obs_id,"
+        " list_position(['value', 'share', 'change', 'rank'], field)"
+    )
+    with connect(warehouse, read_only=True) as con:
+        rows = con.execute(sql, [quarter, stage] if stage else [quarter]).fetchall()
+    return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+
+
+def read_unexplained(warehouse: Path, quarter: str, stage: str) -> list[tuple[str, str, str]]:
+    from mtm_pipeline.warehouse import connect
+
+    with connect(warehouse, read_only=True) as con:
+        return con.execute(
+            "SELECT rule, subject, reason FROM quality.unexplained_findings WHERE quarter = ? AND stage = ? "
+            "ORDER BY rule, subject",
+            [quarter, stage],
+        ).fetchall()
+
+
+def correction_rows(quarter: str, suggestion: list[dict]) -> list[dict]:
+    """The corrections-file rows of one accepted suggestion; author and decided_on left for the reviewer."""
+    first = suggestion[0]
+    justification = (
+        f"Suggested correction {first['suggestion_id']} ({first['kind']}, rank {first['rank']}, "
+        f"{first['stage']} stage), accepted for review: {first['evidence']}"
+    )
+    return [
+        {
+            "quarter": quarter,
+            "source": row["source"],
+            "obs_id": row["obs_id"],
+            "field": row["field"],
+            "published_value": row["published"],
+            "corrected_value": row["suggested"],
+            "justification": justification,
+            "author": "",
+            "decided_on": "",
+        }
+        for row in suggestion
+    ]
+
+
+def _existing(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def accept(quarter: str, suggestion_id: str, *, root: Path | None = None) -> tuple[Path, list[int]]:
+    """Append the suggestion's rows to <corrections>/<quarter>.csv; returns the file and its new row numbers
+    (the header is row 1). Refuses a suggestion whose figure the file already corrects."""
+    parse_quarter_key(quarter)
+    paths = data_paths() if root is None else _paths_at(root)
+    rows = [r for r in read_suggestions(paths.warehouse, quarter) if r["suggestion_id"] == suggestion_id]
+    if not rows:
+        known = sorted({r["suggestion_id"] for r in read_suggestions(paths.warehouse, quarter)})
+        raise SuggestionError(
+            f"no suggestion {suggestion_id!r} for {quarter} in quality.suggested_corrections"
+            + (f"; the quarter has {', '.join(known)}" if known else "; the quarter has none (run it first)")
+        )
+    path = corrections_path(paths.corrections, quarter)
+    existing = _existing(path)
+    for row in rows:
+        for number, other in enumerate(existing, start=2):
+            if (other.get("source"), other.get("obs_id"), other.get("field")) == (
+                row["source"],
+                row["obs_id"],
+                row["field"],
+            ):
+                raise SuggestionError(
+                    f"{path} row {number} already corrects {row['obs_id']} {row['field']} "
+                    f"({other.get('published_value')} -> {other.get('corrected_value')}); nothing was appended"
+                )
+    new = correction_rows(quarter, rows)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(CORRECTION_COLUMNS), lineterminator="\n")
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer.writeheader()
+    elif path.read_bytes()[-1:] not in (b"\n", b""):
+        buffer.write("\n")
+    writer.writerows(new)
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        fh.write(buffer.getvalue())
+    first = len(existing) + 2
+    return path, list(range(first, first + len(new)))
+
+
+def _paths_at(root: Path):
+    from mtm_pipeline.settings import DataPaths
+
+    return DataPaths(root)
+
+
+def show(quarter: str, stage: str) -> str:
+    paths = data_paths()
+    rows = read_suggestions(paths.warehouse, quarter, stage)
+    header = (
+        f"Suggested corrections, {quarter} {stage} stage (best first; accept with: python -m "
+        f"mtm_pipeline.suggestions accept {quarter} <id>)"
+    )
+    lines = [header]
+    seen: dict[str, list[dict]] = {}
+    for row in rows:
+        seen.setdefault(row["suggestion_id"], []).append(row)
+    for suggestion_id, edits in seen.items():
+        first = edits[0]
+        figures = "; ".join(f"{e['obs_id']} {e['field']} {e['published']} -> {e['suggested']}" for e in edits)
+        lines.append(
+            f"{suggestion_id:>4}  rank {first['rank']}  group {first['group_id']}  {first['kind']:<18} "
+            f"clears {first['findings_cleared']}: {figures}"
+        )
+    if not seen:
+        lines.append("  none")
+    unexplained = read_unexplained(paths.warehouse, quarter, stage)
+    if unexplained:
+        lines.append("Findings no edit explains:")
+        lines += [f"  {rule}: {subject}\n    {reason}" for rule, subject, reason in unexplained]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m mtm_pipeline.suggestions", description=__doc__.split("\n\n")[0]
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    show_parser = sub.add_parser(
+        "show", help="list a quarter's suggested corrections and the findings no edit explains"
+    )
+    show_parser.add_argument("quarter")
+    show_parser.add_argument("--stage", choices=("delivered", "corrected"), default="corrected")
+    accept_parser = sub.add_parser(
+        "accept", help="append a suggestion to data/corrections/<quarter>.csv for review"
+    )
+    accept_parser.add_argument("quarter")
+    accept_parser.add_argument("suggestion_id", help="e.g. D3 (delivered stage) or C1 (corrected stage)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "show":
+            print(show(args.quarter, args.stage))
+            return 0
+        path, numbers = accept(args.quarter, args.suggestion_id)
+    except (SuggestionError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    rows = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {numbers[0]}-{numbers[-1]}"
+    print(
+        f"appended {rows} to {path} (justification prefilled from the evidence).\n"
+        f"Review them, then fill 'author' and 'decided_on' (YYYY-MM-DD): until both are filled the "
+        f"corrections file of {args.quarter} is refused and none of its corrections apply."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
