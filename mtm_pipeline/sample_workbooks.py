@@ -187,7 +187,8 @@ def _quarter_label(quarter: str, style: str) -> str:
 
 def _remittance(delivery: str, quarter: str, country: str, direction: str) -> float:
     """Million USD to one decimal; the delivery quarter's own figure is preliminary and revised in the next."""
-    base = _rng(quarter, f"rem/{country}/{direction}").uniform(3, 90 if direction == "out" else 40)
+    base = _rng("level", f"rem/{country}/{direction}").uniform(5, 80 if direction == "out" else 35)
+    base *= _rng(quarter, f"rem/{country}/{direction}").uniform(0.9, 1.1)
     if quarter == delivery:  # preliminary: the next delivery states the final figure
         base *= _rng(delivery, f"prelim/{country}/{direction}").uniform(0.95, 1.05)
     return round(base, 1)

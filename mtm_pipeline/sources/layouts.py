@@ -149,8 +149,9 @@ def periods_in_text(text: str) -> list[Period]:
     for m in _NUMERIC_DATE.finditer(s):
         add(m, _date_period(int(m.group(3)), int(m.group(2)), int(m.group(1))))
     if not found:
-        if m := _YEAR_ONLY.match(s):
-            add(m, parse_period(m.group(1)))
+        for offset, part in enumerate(label_parts(text)):  # "2023", "2023 жыл", one per language
+            if m := _YEAR_ONLY.match(part):
+                found.append((offset, parse_period(m.group(1))))
         for m in _YEAR_IN_TEXT.finditer(s):
             add(m, parse_period(m.group(1)))
     periods: list[Period] = []

@@ -197,6 +197,12 @@ def _header_parts(sheet: Sheet, row: int, rows: int, column: int) -> list[str]:
     return parts
 
 
+def _header_written(sheet: Sheet, row: int, rows: int, column: int) -> str:
+    """A header as written (its rows joined with ' / ', spaces and line breaks collapsed)."""
+    texts = [" ".join(sheet.text(r, column).split()) for r in range(row, row + rows)]
+    return " / ".join(dict.fromkeys(t for t in texts if t))
+
+
 def _match_header(spec: TableSpec, sheet: Sheet, row: int, rows: int) -> tuple[dict[str, int], list[int]]:
     """Layout column key -> sheet column for the header at `row` spanning `rows` rows, and the sheet
     columns whose header matched no layout column."""
@@ -342,14 +348,14 @@ def _read_table_frame(layout, spec, sheet, row, rows, columns, unmatched, previo
         if unmatched and spec.period_columns is None:
             column = unmatched[0]
             problems.append(_problem(sheet, row, column, f"expected {expected}, found "
-                                     f"{' '.join(_header_parts(sheet, row, rows, column))!r}"))  # fmt: skip
+                                     f"{_header_written(sheet, row, rows, column)!r}"))  # fmt: skip
             unmatched = unmatched[1:]
         else:
             problems.append(Problem(row, None, f"sheet {sheet.name!r}, header row {row}: expected {expected}, "
                                     "found no such column"))  # fmt: skip
     label_column = columns.get(spec.label_column)
     for column in unmatched:
-        text = " ".join(_header_parts(sheet, row, rows, column))
+        text = _header_written(sheet, row, rows, column)
         if spec.period_columns is not None and label_column and column > label_column:
             period = period_of_header(_header_parts(sheet, row, rows, column))
             if period is not None:
@@ -526,9 +532,7 @@ def _figure_text(ctx: _Context, sheet: Sheet, row: int, column: int) -> str | No
 def _read_table(ctx: _Context, table: FoundTable, period: Period | None) -> None:
     spec, sheet, layout = table.spec, table.sheet, ctx.layout
     label_column = table.columns[spec.label_column]
-    header = {c: " / ".join(dict.fromkeys(" ".join(sheet.text(r, c).split()) for r in range(
-        table.header_row, table.header_row + table.header_rows) if sheet.text(r, c))) for c in range(
-        1, sheet.max_column + 1)}  # fmt: skip
+    header = {c: _header_written(sheet, table.header_row, table.header_rows, c) for c in range(1, sheet.max_column + 1)}
     rows: list[tuple[int, str, str, str | None]] = []  # row, kind, label, value
     seen: dict[str, int] = {}
     for row in table.body:
