@@ -62,7 +62,7 @@ def _workbook(quarter: str):
     return workbook
 
 
-def _save(workbook, path: Path) -> Path:
+def save_workbook(workbook, path: Path) -> Path:
     """Save, then put back the date the agency saved it: openpyxl stamps 'modified' with the current time."""
     import io
     import re
@@ -135,7 +135,7 @@ def border_crossings(path: Path, quarter: str, *, variant: str = "standard") -> 
                 cell.number_format = "#,##0"
     sheet.append([])
     sheet.append(["Примечание: данные Пограничной службы КНБ РК; пересечения границы, а не число лиц."])
-    return _save(workbook, path)
+    return save_workbook(workbook, path)
 
 
 def remittances(path: Path, quarter: str, *, quarter_style: str = "roman", sheets: bool = False) -> Path:
@@ -169,7 +169,7 @@ def remittances(path: Path, quarter: str, *, quarter_style: str = "roman", sheet
                 cell.number_format = "0.0"
     first.append([])
     first.append(["* Данные за последние кварталы предварительные и могут быть пересмотрены."])
-    return _save(workbook, path)
+    return save_workbook(workbook, path)
 
 
 def _back(quarter: str, steps: int) -> str:
@@ -237,7 +237,7 @@ def emigration(path: Path, quarter: str, *, one_cell_headers: bool = False) -> P
         sheet.append(row)
     sheet.append([])
     sheet.append(["Ескерту / Примечание / Note: деректер ішкі істер органдарының мәліметтері бойынша."])
-    return _save(workbook, path)
+    return save_workbook(workbook, path)
 
 
 def residence_permits(path: Path, quarter: str) -> Path:
@@ -261,7 +261,7 @@ def residence_permits(path: Path, quarter: str) -> Path:
         sheet.append(row)
     sheet.append([])
     sheet.append(["Источник: Комитет миграционной службы МВД РК."])
-    return _save(workbook, path)
+    return save_workbook(workbook, path)
 
 
 def labour_migration(path: Path, quarter: str) -> Path:
@@ -302,7 +302,7 @@ def labour_migration(path: Path, quarter: str) -> Path:
             sheet.append(list(remainder))
     sheet.append([])
     sheet.append(["Примечание: по данным информационной системы «Иностранная рабочая сила»."])
-    return _save(workbook, path)
+    return save_workbook(workbook, path)
 
 
 def _split(rng: random.Random, total: int, parts: int) -> list[int]:

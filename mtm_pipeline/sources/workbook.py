@@ -132,10 +132,10 @@ def _sheets_of(path: Path, data: bytes) -> tuple[list[Sheet], object]:
                 value_cell = value_sheet.cell(*key)
                 if formula_cell.data_type == "f" and value_cell.value is None:
                     shown = getattr(formula_cell.value, "text", formula_cell.value)
-                    sheet.unreadable[key] = f"formula {shown} has no saved result"
+                    sheet.unreadable[key] = f"a formula {shown} without a saved result"
                     continue
                 if value_cell.data_type == "e":
-                    sheet.unreadable[key] = f"the cell holds the error {value_cell.value}"
+                    sheet.unreadable[key] = f"the error {value_cell.value}"
                     continue
                 cell = _cell_text(value_cell.value, value_cell.number_format)
                 if cell is not None:
@@ -283,6 +283,10 @@ def _split_languages(label: str) -> list[str]:
     return [p.strip() for p in re.split(r"\s*(?:\n|\u2028| / |\|)\s*", label) if p.strip()]
 
 
+def _is_note(layout: Layout, text: str) -> bool:
+    return any(marker and " ".join(text.casefold().split()).startswith(marker) for marker in layout.note_markers)
+
+
 def _row_kind(layout: Layout, spec: TableSpec, label: str) -> tuple[str, str | None]:
     """('total'|'remainder'|'value'|'skip'|'note'|'unknown', contract value of the row)."""
     if not label:
@@ -293,7 +297,7 @@ def _row_kind(layout: Layout, spec: TableSpec, label: str) -> tuple[str, str | N
         return "remainder", None
     if label_matches(label, layout.skip_labels):
         return "skip", None
-    if any(marker and " ".join(label.casefold().split()).startswith(marker) for marker in layout.note_markers):
+    if _is_note(layout, label):
         return "note", None
     if spec.dimension == "country":
         return ("value", None) if country_of(label) else ("unknown", None)
@@ -378,7 +382,10 @@ def _read_table_frame(layout, spec, sheet, row, rows, columns, unmatched, previo
         label = sheet.text(r, label_column)
         has_figures = any(sheet.text(r, c) for c in figure_columns)
         kind, _ = _row_kind(layout, spec, label)
-        if not label and not has_figures:
+        first_text = next((t for t in sheet.row_texts(r) if t), "")
+        if _is_note(layout, first_text):
+            kind = "note"  # a note may start in any column, e.g. under the row numbers
+        if not label and not has_figures and kind != "note":
             continue  # a blank row (or a row of footnote marks in other columns)
         if kind == "note" or (kind in ("unknown", "skip") and not has_figures and body):
             if kind != "skip":
@@ -391,7 +398,7 @@ def _read_table_frame(layout, spec, sheet, row, rows, columns, unmatched, previo
     for r in range(stop, next_start):  # below the note: nothing that looks like a figure of this table
         for c in figure_columns:
             text = sheet.text(r, c)
-            if text and _looks_numeric(text) and not _row_kind(layout, spec, sheet.text(r, label_column))[0] == "note":
+            if text and _looks_numeric(text) and not _is_note(layout, next((t for t in sheet.row_texts(r) if t), "")):
                 problems.append(_problem(sheet, r, c, f"expected nothing below the note that ends the table "
                                          f"at row {stop}, found the figure {text!r}: move the note under the "
                                          "last row of the table"))  # fmt: skip
@@ -477,8 +484,7 @@ def _check_sheet_rules(table: FoundTable, problems: list[Problem]) -> None:
             *[table.columns[f.column] for f in table.spec.figures if f.column in table.columns]]  # fmt: skip
     for (row, column), message in sorted(sheet.unreadable.items()):
         if first <= row <= last and column in used or row < first and row > 0 and column in used:
-            problems.append(_problem(sheet, row, column, f"expected a value, found a {message}"
-                                     if message.startswith("formula") else f"expected a value; {message}"))  # fmt: skip
+            problems.append(_problem(sheet, row, column, f"expected a value, found {message}"))
     body_start = table.header_row + table.header_rows
     for min_row, min_col, max_row, max_col in sheet.merged:
         if max_row >= body_start and min_row <= last and max_col >= min(used) and min_col <= max(used):
