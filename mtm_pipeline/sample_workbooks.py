@@ -225,8 +225,8 @@ def emigration(path: Path, quarter: str, *, one_cell_headers: bool = False) -> P
     for row in [total, *rows, other]:
         sheet.append(row)
     sheet.append([])
-    sheet.append(["Білімі бойынша, 15 жастан асқандар / по образованию, в возрасте 15 лет и старше / "
-                  "by education, aged 15 and over"])  # fmt: skip
+    sheet.append([("Білімі бойынша, 15 жастан асқандар / по образованию, в возрасте 15 лет и старше / "
+                   "by education, aged 15 and over")])  # fmt: skip
     header(("Білімі", "Образование", "Education"))
     levels = [("Жоғары", "Высшее", "Higher"), ("Техникалық және кәсіптік", "Техническое и профессиональное",
               "Technical and vocational"), ("Жалпы орта", "Общее среднее", "General secondary"),

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from mtm_pipeline.ingest import read_validated_extract
+from mtm_pipeline.periods import parse_period
 from mtm_pipeline.settings import DataPaths
 from mtm_pipeline.sources import SOURCES
 from mtm_pipeline.sources.errors import ExtractError
@@ -23,7 +24,6 @@ from mtm_pipeline.sources.layouts import (
     parse_layout,
     periods_in_text,
 )
-from mtm_pipeline.periods import parse_period
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 

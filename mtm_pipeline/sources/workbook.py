@@ -14,6 +14,7 @@ The rules (formulas, merged cells, hidden rows, columns and sheets) are listed i
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -423,10 +424,9 @@ def _assign_headings(layout: Layout, attempt: Attempt) -> None:
         same_header = [s for s in layout.tables if s.columns == table.spec.columns]
         spec = table.spec
         if len(same_header) > 1 or spec.heading:
-            text = normalise_label(table.heading_text + "\n" + table.sheet.name)
-            lines = [normalise_label(line) for line in (table.heading_text.splitlines() + [table.sheet.name])]
+            lines = [normalise_label(line) for line in ([table.sheet.name, *table.heading_text.splitlines()])]
             spec = None
-            for line in reversed(lines):  # the heading nearest to the table decides
+            for line in reversed(lines):  # the heading nearest to the table decides, the sheet name last
                 hits = [s for s in same_header if any(h in line for h in s.heading)]
                 if hits:
                     spec = hits[0]
@@ -434,12 +434,11 @@ def _assign_headings(layout: Layout, attempt: Attempt) -> None:
             if spec is None:
                 headings = "; ".join(repr(s.heading_shown) for s in same_header if s.heading_shown)
                 attempt.problems.append(Problem(table.header_row, None,
-                    f"sheet {table.sheet.name!r}, rows {1 if not text else ''}above row {table.header_row}: "
+                    f"sheet {table.sheet.name!r}, rows above row {table.header_row}: "
                     f"expected a heading saying which table this is ({headings}), found "
                     f"{table.heading_text.strip()[:120]!r}"))  # fmt: skip
                 continue
-        assigned.append(FoundTable(spec, *[getattr(table, f) for f in (
-            "sheet", "header_row", "header_rows", "columns", "period_columns", "body", "heading_text")]))  # fmt: skip
+        assigned.append(dataclasses.replace(table, spec=spec))
     attempt.tables = assigned
     for spec in layout.tables:
         found = [t for t in assigned if t.spec is spec]
@@ -545,13 +544,15 @@ def _read_table(ctx: _Context, table: FoundTable, period: Period | None) -> None
         written = sheet.text(row, label_column)
         label = " ".join(written.split())
         kind, value = _row_kind(layout, spec, written)
+        if kind == "skip":
+            ctx.problems.append(_problem(sheet, row, label_column, f"expected no figures in a row labelled "
+                                         f"{label!r}, found some: give the row its own label"))  # fmt: skip
+            continue
         if kind in ("unknown", "blank"):
             known = {"country": "a country name (ISO 3166 in Russian, Kazakh or English, or a reviewed alias)"}
             expected = known.get(spec.dimension, f"one of the layout's {spec.dimension} labels")
-            ctx.problems.append(_problem(sheet, row, label_column, f"expected {expected}, a total "
-                                         f"({sorted(layout.total)[0]!r}) or a remainder row, found {label!r}"))  # fmt: skip
-            continue
-        if kind == "skip":
+            ctx.problems.append(_problem(sheet, row, label_column, f"expected {expected}, or a total or "
+                                         f"remainder row label (_defaults.yaml), found {label!r}"))  # fmt: skip
             continue
         if kind == "value" and spec.dimension == "country":
             value = country_of(written)[1]
