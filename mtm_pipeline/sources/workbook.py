@@ -199,7 +199,8 @@ def _header_parts(sheet: Sheet, row: int, rows: int, column: int) -> list[str]:
 
 
 def _header_written(sheet: Sheet, row: int, rows: int, column: int) -> str:
-    """A header as written (its rows joined with ' / ', spaces and line breaks collapsed)."""
+    """A header as written: line breaks in a cell read as spaces (as the cell wraps), header rows joined
+    with ' / '."""
     texts = [" ".join(sheet.text(r, column).split()) for r in range(row, row + rows)]
     return " / ".join(dict.fromkeys(t for t in texts if t))
 
