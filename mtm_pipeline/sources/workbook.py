@@ -18,8 +18,6 @@ import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -43,121 +41,14 @@ from mtm_pipeline.sources.layouts import (
     period_of_header,
     periods_in_text,
 )
-from mtm_pipeline.sources.reader import (
-    MAX_FILE_BYTES,
-    RawExtract,
-    _check_zip,
-    _load_workbooks,
-    _number_text,
-    read_extract,
-)
+from mtm_pipeline.sources.reader import MAX_FILE_BYTES, RawExtract, _check_zip, read_extract
+from mtm_pipeline.sources.sheets import Sheet, is_contract_header, read_sheets
 
-# A first row naming at least this many contract columns marks a file in the observation contract.
-_CONTRACT_HEADER_MIN = 3
 REMAINDER_COUNTRY = "Other countries"  # the contract's name of a stated unnamed remainder
 LAYOUT_HINT = (
     "Deliver the workbook as the agency publishes it, or add or extend a layout in "
     "mtm_pipeline/sources/layouts/ (see data/raw/README.md, 'Agency tables as delivered')."
 )
-
-
-# --- the workbook as a grid of cells -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str  # as written: a text cell's text, a numeric cell as the digits its format shows
-    numeric: bool = False
-
-
-@dataclass
-class Sheet:
-    name: str
-    visible: bool
-    cells: dict[tuple[int, int], Cell]  # (row, column), 1-based; merged ranges repeat their value
-    max_row: int
-    max_column: int
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # min_row, min_col, max_row, max_col
-    hidden_rows: set[int] = field(default_factory=set)
-    hidden_columns: set[int] = field(default_factory=set)
-    unreadable: dict[tuple[int, int], str] = field(default_factory=dict)  # formulas without result, errors
-
-    def text(self, row: int, column: int) -> str:
-        cell = self.cells.get((row, column))
-        return cell.text if cell else ""
-
-    def row_texts(self, row: int) -> list[str]:
-        return [self.text(row, c) for c in range(1, self.max_column + 1)]
-
-    def where(self, row: int, column: int) -> str:
-        return a1(self.name, row, column)
-
-
-def a1(sheet: str, row: int, column: int) -> str:
-    """'Лист1!C6'; a sheet name with spaces or punctuation is quoted as Excel does ('Sheet 1'!C6)."""
-    from openpyxl.utils import get_column_letter
-
-    name = sheet if re.fullmatch(r"[^\W\d]\w*", sheet) else "'" + sheet.replace("'", "''") + "'"
-    return f"{name}!{get_column_letter(column)}{row}"
-
-
-def _cell_text(value, number_format: str) -> Cell | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return Cell(str(value).upper())
-    if isinstance(value, (datetime, date)):
-        return Cell(value.strftime("%d.%m.%Y"))
-    if isinstance(value, (int, float, Decimal)):
-        return Cell(_number_text(value, number_format), numeric=True)
-    text = str(value).replace("\r\n", "\n").strip()
-    return Cell(text) if text else None
-
-
-def _sheets_of(path: Path, data: bytes) -> tuple[list[Sheet], object]:
-    formulas, values = _load_workbooks(path, data)
-    sheets = []
-    for formula_sheet, value_sheet in zip(formulas.worksheets, values.worksheets, strict=True):
-        sheet = Sheet(
-            name=formula_sheet.title,
-            visible=formula_sheet.sheet_state == "visible",
-            cells={},
-            max_row=formula_sheet.max_row,
-            max_column=formula_sheet.max_column,
-        )
-        for row in formula_sheet.iter_rows():
-            for formula_cell in row:
-                if formula_cell.__class__.__name__ == "MergedCell":
-                    continue
-                key = (formula_cell.row, formula_cell.column)
-                value_cell = value_sheet.cell(*key)
-                if formula_cell.data_type == "f" and value_cell.value is None:
-                    shown = getattr(formula_cell.value, "text", formula_cell.value)
-                    sheet.unreadable[key] = f"a formula {shown} without a saved result"
-                    continue
-                if value_cell.data_type == "e":
-                    sheet.unreadable[key] = f"the error {value_cell.value}"
-                    continue
-                cell = _cell_text(value_cell.value, value_cell.number_format)
-                if cell is not None:
-                    sheet.cells[key] = cell
-        for merged in formula_sheet.merged_cells.ranges:
-            sheet.merged.append((merged.min_row, merged.min_col, merged.max_row, merged.max_col))
-            first = sheet.cells.get((merged.min_row, merged.min_col))
-            if first is not None:
-                for r in range(merged.min_row, merged.max_row + 1):
-                    for c in range(merged.min_col, merged.max_col + 1):
-                        sheet.cells.setdefault((r, c), first)
-        sheet.hidden_rows = {r for r, d in formula_sheet.row_dimensions.items() if d.hidden}
-        for dimension in formula_sheet.column_dimensions.values():
-            if dimension.hidden and dimension.min and dimension.max:
-                sheet.hidden_columns.update(range(dimension.min, dimension.max + 1))
-        sheets.append(sheet)
-    return sheets, formulas
-
-
-def _is_contract_header(texts: list[str]) -> bool:
-    return sum(1 for t in texts if t.strip() in COLUMNS) >= _CONTRACT_HEADER_MIN
 
 
 # --- matching a layout ------------------------------------------------------------------------------------
@@ -186,7 +77,7 @@ class Attempt:
 
 
 def _problem(sheet: Sheet, row: int, column: int, message: str) -> Problem:
-    return Problem(row, None, f"sheet {sheet.name!r}, cell {sheet.where(row, column).split('!')[-1]}: {message}")
+    return Problem(row, None, f"sheet {sheet.name!r}, cell {sheet.cell_name(row, column)}: {message}")
 
 
 def _header_parts(sheet: Sheet, row: int, rows: int, column: int) -> list[str]:
@@ -489,8 +380,8 @@ def _check_sheet_rules(table: FoundTable, problems: list[Problem]) -> None:
     for min_row, min_col, max_row, max_col in sheet.merged:
         if max_row >= body_start and min_row <= last and max_col >= min(used) and min_col <= max(used):
             problems.append(_problem(sheet, min_row, min_col, f"expected one value per cell inside the table, "
-                                     f"found merged cells {sheet.where(min_row, min_col).split('!')[-1]}:"
-                                     f"{sheet.where(max_row, max_col).split('!')[-1]}"))  # fmt: skip
+                                     f"found merged cells {sheet.cell_name(min_row, min_col)}:"
+                                     f"{sheet.cell_name(max_row, max_col)}"))  # fmt: skip
     for row in sorted(sheet.hidden_rows):
         if first <= row <= last and any(sheet.text(row, c) for c in used):
             problems.append(_problem(sheet, row, used[0], "expected every row of the table to be visible, found "
@@ -659,18 +550,11 @@ def _unit_scale(layout: Layout, tables: list[FoundTable], problems: list[Problem
     return scale, f" Unit as stated: {shown}."
 
 
-def _publication_date(workbook, quarter: str) -> str:
-    properties = getattr(workbook, "properties", None)
-    stamp = getattr(properties, "modified", None) or getattr(properties, "created", None)
-    if isinstance(stamp, datetime):
-        return stamp.date().isoformat()
-    return quarter[:4]
-
-
 def read_layout_workbook(path: Path, data: bytes, spec: SourceSpec, quarter: str, file_name: str,
                          layouts_dir: Path = LAYOUTS_DIR) -> pd.DataFrame:  # fmt: skip
     """The contract rows of an agency workbook (text cells, index = the sheet row of each figure)."""
-    sheets, workbook = _sheets_of(path, data)
+    workbook = read_sheets(path, data)
+    sheets = workbook.sheets
     layouts = layouts_for(spec.key, layouts_dir)
     attempts = [_match_layout(layout, sheets) for layout in layouts]
     matched = [a for a in attempts if a.tables and not a.problems]
@@ -700,7 +584,7 @@ def read_layout_workbook(path: Path, data: bytes, spec: SourceSpec, quarter: str
         first_title.setdefault(table.sheet.name, table.heading_text)
     title = next(iter(first_title.values()), "").splitlines()
     publication = f"{title[0]} ({Path(file_name).name})" if title else Path(file_name).name
-    ctx = _Context(layout, quarter, file_name, publication, _publication_date(workbook, quarter), scale,
+    ctx = _Context(layout, quarter, file_name, publication, (workbook.saved.isoformat() if workbook.saved else quarter[:4]), scale,
                    unit_note, problems)  # fmt: skip
     for table in attempt.tables:
         _check_sheet_rules(table, problems)
@@ -738,10 +622,8 @@ def read_delivery(path: Path, spec: SourceSpec, quarter: str, file_name: str) ->
     except OSError:
         return read_extract(path)  # refused there, with the reason
     _check_zip(path, data)
-    sheets, _ = _sheets_of(path, data)
-    if not any(sheet.cells for sheet in sheets) or any(
-        _is_contract_header(sheet.row_texts(1)) for sheet in sheets
-    ):
+    sheets = read_sheets(path, data).sheets
+    if not any(sheet.cells for sheet in sheets) or any(is_contract_header(s.row_texts(1), COLUMNS) for s in sheets):
         return read_extract(path)
     frame = read_layout_workbook(path, data, spec, quarter, file_name)
     return RawExtract(path=path, sha256=hashlib.sha256(data).hexdigest(), frame=frame)
