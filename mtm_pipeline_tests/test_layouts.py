@@ -189,3 +189,61 @@ def test_contract_workbook_keeps_working(tmp_path):
     workbook.save(paths.quarter_dir("2024-Q1") / "emigration.xlsx")
     extract = read_validated_extract(paths, "2024-Q1", SOURCES["emigration"])
     assert len(extract.rows) == 12 and "emi_2023_isr" in set(extract.rows["obs_id"])
+
+
+# --- a new shape is a layout file, no code -------------------------------------------------------------------
+
+NEW_LAYOUT = """
+source: residence_permits
+obs_id_prefix: trp_issued
+unit: permits
+period: {from: title, agree: not_after_delivery_quarter}
+tables:
+  - name: issued_by_country
+    columns:
+      - {key: country, labels: [Страна]}
+      - {key: issued, labels: [Выдано разрешений на временное проживание]}
+    rows: {column: country, dimension: country}
+    figures:
+      - {column: issued, measure: trp_issued}
+"""
+
+
+def _trp_issued_workbook(path: Path) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Выдача разрешений на временное проживание за 2023 год"])
+    sheet.append(["Страна", "Выдано разрешений на временное проживание"])
+    sheet.append(["Итого", 314741])
+    sheet.append(["Узбекистан", 212445])
+    sheet.append(["Россия", 68743])
+    workbook.save(path)
+    return path.read_bytes()
+
+
+def test_a_new_shape_is_a_new_layout_file(tmp_path):
+    from mtm_pipeline.sources.workbook import read_layout_workbook
+
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    (layouts / "trp_issued_by_country.yaml").write_text(NEW_LAYOUT, encoding="utf-8")
+    path = tmp_path / "residence_permits.xlsx"
+    frame = read_layout_workbook(path, _trp_issued_workbook(path), SOURCES["residence_permits"], "2024-Q1",
+                                 "raw/2024-Q1/residence_permits.xlsx", layouts_dir=layouts)  # fmt: skip
+    rows = frame.set_index("obs_id")
+    assert rows.loc["trp_issued_2023_uzb", ["value", "period", "location", "part_of"]].tolist() == [
+        "212445", "2023", "Sheet!B4", "trp_issued_2023_total"]  # fmt: skip
+    assert rows.loc["trp_issued_2023_total", "value"] == "314741"
+
+
+def test_a_workbook_matching_two_layouts_is_refused(tmp_path):
+    from mtm_pipeline.sources.workbook import read_layout_workbook
+
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    for name in ("first", "second"):
+        (layouts / f"{name}.yaml").write_text(NEW_LAYOUT, encoding="utf-8")
+    path = tmp_path / "residence_permits.xlsx"
+    with pytest.raises(ExtractError, match="matches several layouts: first, second"):
+        read_layout_workbook(path, _trp_issued_workbook(path), SOURCES["residence_permits"], "2024-Q1",
+                             "raw/2024-Q1/residence_permits.xlsx", layouts_dir=layouts)  # fmt: skip

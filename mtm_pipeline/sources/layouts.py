@@ -368,11 +368,14 @@ def parse_layout(name: str, data: dict, defaults: dict | None = None) -> Layout:
 
 @lru_cache(maxsize=8)
 def load_layouts(directory: Path = LAYOUTS_DIR) -> tuple[Layout, ...]:
-    """Every layout file of the directory (files starting with '_' hold shared defaults)."""
+    """Every layout file of the directory. Keys a layout leaves out come from the directory's
+    _defaults.yaml, then from the repository's (so a layout kept elsewhere shares the vocabulary)."""
     import yaml
 
-    defaults_path = directory / DEFAULTS_FILE
-    defaults = yaml.safe_load(defaults_path.read_text(encoding="utf-8")) if defaults_path.exists() else {}
+    defaults: dict = {}
+    for folder in dict.fromkeys([LAYOUTS_DIR, directory]):
+        if (folder / DEFAULTS_FILE).exists():
+            defaults.update(yaml.safe_load((folder / DEFAULTS_FILE).read_text(encoding="utf-8")) or {})
     layouts = []
     for path in sorted(directory.glob("*.yaml")):
         if path.name.startswith("_"):
