@@ -115,7 +115,7 @@ def _match_header(spec: TableSpec, sheet: Sheet, row: int, rows: int) -> tuple[d
 
 def _header_candidates(spec: TableSpec, sheet: Sheet, max_rows: int):
     """(row, header rows, columns, unmatched columns, matched count) of each row that looks like this
-    table's header: the label column and at least half of the required columns, or all but one. A header
+    table.s header: at least half of the required columns (two at least), or all but one. A header
     spans several rows when every row of it holds only column labels or periods (one row per language)."""
     required = spec.required_columns
     need = max(2, min(len(required) - 1, (len(required) + 1) // 2)) if len(required) > 1 else 1
