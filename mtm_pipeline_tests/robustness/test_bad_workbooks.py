@@ -89,6 +89,13 @@ def _missing_exits(workbook) -> None:
     workbook.active.delete_cols(5)
 
 
+def _extra_column(workbook) -> None:
+    sheet = workbook.active
+    sheet["F4"] = "Доля, %"
+    for row in range(5, 13):
+        sheet.cell(row, 6).value = 10
+
+
 def _merged_data(workbook) -> None:
     workbook.active.merge_cells("C5:C6")
 
@@ -171,6 +178,10 @@ CASES = [
          ("sheet 'Лист1', cell C4", "expected the column header 'Въезд, всего'", "found 'Прибытие, всего'")),
     Case("missing_column", "refused", "border_crossings", _edit(_missing_exits),
          ("sheet 'Лист1', header row 4", "expected the column header 'Выезд, всего'", "found no such column")),
+    Case("extra_column", "refused", "border_crossings", _edit(_extra_column),
+         ("sheet 'Лист1', cell F4", "expected one of the layout's column headers", "found 'Доля, %'")),
+    Case("of_which_row_with_figures", "refused", "residence_permits", _set("B8", "в том числе"),
+         ("sheet 'РВП и ПМЖ', cell B8", "expected no figures in a row labelled 'в том числе'")),
     Case("unknown_row_label", "refused", "border_crossings", _set("B6", "Атлантида"),
          ("sheet 'Лист1', cell B6", "expected a country name", "found 'Атлантида'")),
     Case("cell_not_a_number", "refused", "residence_permits", _set("C5", "около 1200"),
