@@ -110,11 +110,11 @@ def _hidden_copy_of_table(workbook) -> None:
     copy.sheet_state = "hidden"
 
 
-def _hidden_helper_sheet(workbook) -> None:
-    helper = workbook.create_sheet("справочник")
-    helper.append(["код", "наименование"])
-    helper.append([1, "первая категория"])
-    helper.sheet_state = "hidden"
+def _hidden_lookup_sheet(workbook) -> None:
+    lookup = workbook.create_sheet("справочник")
+    lookup.append(["код", "наименование"])
+    lookup.append([1, "первая категория"])
+    lookup.sheet_state = "hidden"
 
 
 def _no_layout(path: Path) -> None:
@@ -228,7 +228,7 @@ CASES = [
     Case("quarters_as_2023_q1", "read", "remittances", _regenerate(sample_workbooks.remittances, quarter_style="q")),
     Case("quarters_in_kazakh", "read", "remittances", _regenerate(sample_workbooks.remittances, quarter_style="kazakh")),
     Case("blocks_on_two_sheets", "read", "remittances", _regenerate(sample_workbooks.remittances, sheets=True)),
-    Case("hidden_helper_sheet", "read", "labour_migration", _edit(_hidden_helper_sheet)),
+    Case("hidden_lookup_sheet", "read", "labour_migration", _edit(_hidden_lookup_sheet)),
 ]  # fmt: skip
 
 
