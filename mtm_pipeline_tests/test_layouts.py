@@ -222,13 +222,14 @@ def _trp_issued_workbook(path: Path) -> bytes:
 
 
 def test_a_new_shape_is_a_new_layout_file(tmp_path):
+    from mtm_pipeline.sources.sheets import read_sheets
     from mtm_pipeline.sources.workbook import read_layout_workbook
 
     layouts = tmp_path / "layouts"
     layouts.mkdir()
     (layouts / "trp_issued_by_country.yaml").write_text(NEW_LAYOUT, encoding="utf-8")
     path = tmp_path / "residence_permits.xlsx"
-    frame = read_layout_workbook(path, _trp_issued_workbook(path), SOURCES["residence_permits"], "2024-Q1",
+    frame = read_layout_workbook(read_sheets(path, _trp_issued_workbook(path)), SOURCES["residence_permits"], "2024-Q1",
                                  "raw/2024-Q1/residence_permits.xlsx", layouts_dir=layouts)  # fmt: skip
     rows = frame.set_index("obs_id")
     assert rows.loc["trp_issued_2023_uzb", ["value", "period", "location", "part_of"]].tolist() == [
@@ -237,6 +238,7 @@ def test_a_new_shape_is_a_new_layout_file(tmp_path):
 
 
 def test_a_workbook_matching_two_layouts_is_refused(tmp_path):
+    from mtm_pipeline.sources.sheets import read_sheets
     from mtm_pipeline.sources.workbook import read_layout_workbook
 
     layouts = tmp_path / "layouts"
@@ -245,5 +247,26 @@ def test_a_workbook_matching_two_layouts_is_refused(tmp_path):
         (layouts / f"{name}.yaml").write_text(NEW_LAYOUT, encoding="utf-8")
     path = tmp_path / "residence_permits.xlsx"
     with pytest.raises(ExtractError, match="matches several layouts: first, second"):
-        read_layout_workbook(path, _trp_issued_workbook(path), SOURCES["residence_permits"], "2024-Q1",
+        read_layout_workbook(read_sheets(path, _trp_issued_workbook(path)), SOURCES["residence_permits"], "2024-Q1",
                              "raw/2024-Q1/residence_permits.xlsx", layouts_dir=layouts)  # fmt: skip
+
+
+def test_an_agency_table_saved_as_csv_is_read_by_its_layout(tmp_path):
+    """The same Border Service table, saved as CSV UTF-8: cells named on a sheet called after the file."""
+    import csv
+
+    paths = DataPaths(tmp_path / "data")
+    folder = paths.quarter_dir(Q3)
+    folder.mkdir(parents=True)
+    with (folder / "border_crossings.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Въезд и выезд иностранных граждан в Республику Казахстан по странам гражданства"])
+        writer.writerow(["за III квартал 2024 года"])
+        writer.writerow([])
+        writer.writerow(["№", "Страна гражданства", "Въезд,\nвсего", "в том числе с целью трудовой деятельности",
+                         "Выезд, всего"])  # fmt: skip
+        for row in BORDER_ROWS:
+            writer.writerow(list(row))
+    rows = _rows(read_validated_extract(paths, Q3, SOURCES["border_crossings"]))
+    assert (rows["bc_2024q3_in_chn"].value, rows["bc_2024q3_in_chn"].location) == (181220, "border_crossings!C6")
+    assert rows["bc_2024q3_out_total"].value == 2398777

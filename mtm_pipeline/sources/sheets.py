@@ -10,12 +10,13 @@ merged cells are allowed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from mtm_pipeline.sources.reader import _load_workbooks, _number_text
+from mtm_pipeline.sources.reader import _INVISIBLE, _load_workbooks, _number_text, _read_csv_rows
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _cell_text(value, number_format: str) -> Cell | None:
         return Cell(value.strftime("%d.%m.%Y"))
     if isinstance(value, (int, float, Decimal)):
         return Cell(_number_text(value, number_format), numeric=True)
-    text = str(value).replace("\r\n", "\n").strip()
+    text = unicodedata.normalize("NFC", str(value).replace("\r\n", "\n")).strip().strip(_INVISIBLE).strip()
     return Cell(text) if text else None
 
 
@@ -126,6 +127,20 @@ def read_sheets(path: Path, data: bytes) -> Workbook:
     properties = formulas.properties
     stamp = properties.modified or properties.created
     return Workbook(sheets, stamp.date() if isinstance(stamp, datetime) else None)
+
+
+def read_csv_sheet(path: Path, data: bytes) -> Workbook:
+    """A CSV file (UTF-8, as the contract reader accepts it) as one sheet named after the file: an agency
+    table saved as CSV has text cells only, and no saved date."""
+    rows = _read_csv_rows(path, data)
+    sheet = Sheet(name=path.stem, visible=True, cells={}, max_row=len(rows),
+                  max_column=max((len(r) for r in rows), default=0))  # fmt: skip
+    for number, row in enumerate(rows, start=1):
+        for column, text in enumerate(row, start=1):
+            cell = _cell_text(text, "General")
+            if cell is not None:
+                sheet.cells[(number, column)] = cell
+    return Workbook([sheet], None)
 
 
 def is_contract_header(texts: list[str], columns: tuple[str, ...], minimum: int = 3) -> bool:

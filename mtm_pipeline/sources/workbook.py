@@ -42,7 +42,7 @@ from mtm_pipeline.sources.layouts import (
     periods_in_text,
 )
 from mtm_pipeline.sources.reader import MAX_FILE_BYTES, RawExtract, _check_zip, read_extract
-from mtm_pipeline.sources.sheets import Sheet, is_contract_header, read_sheets
+from mtm_pipeline.sources.sheets import Sheet, Workbook, is_contract_header, read_csv_sheet, read_sheets
 
 REMAINDER_COUNTRY = "Other countries"  # the contract's name of a stated unnamed remainder
 LAYOUT_HINT = (
@@ -550,10 +550,9 @@ def _unit_scale(layout: Layout, tables: list[FoundTable], problems: list[Problem
     return scale, f" Unit as stated: {shown}."
 
 
-def read_layout_workbook(path: Path, data: bytes, spec: SourceSpec, quarter: str, file_name: str,
+def read_layout_workbook(workbook: Workbook, spec: SourceSpec, quarter: str, file_name: str,
                          layouts_dir: Path = LAYOUTS_DIR) -> pd.DataFrame:  # fmt: skip
     """The contract rows of an agency workbook (text cells, index = the sheet row of each figure)."""
-    workbook = read_sheets(path, data)
     sheets = workbook.sheets
     layouts = layouts_for(spec.key, layouts_dir)
     attempts = [_match_layout(layout, sheets) for layout in layouts]
@@ -613,17 +612,19 @@ def read_layout_workbook(path: Path, data: bytes, spec: SourceSpec, quarter: str
 
 def read_delivery(path: Path, spec: SourceSpec, quarter: str, file_name: str) -> RawExtract:
     """A delivered file as contract rows: read as the contract when it is one, else by its layout."""
-    if path.suffix != ".xlsx":
-        return read_extract(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return read_extract(path)  # refused there, with the limit
+        if path.stat().st_size > MAX_FILE_BYTES or path.suffix not in (".xlsx", ".csv"):
+            return read_extract(path)  # refused there (size), or not an extract
         data = path.read_bytes()
     except OSError:
         return read_extract(path)  # refused there, with the reason
-    _check_zip(path, data)
-    sheets = read_sheets(path, data).sheets
+    if path.suffix == ".xlsx":
+        _check_zip(path, data)
+        workbook = read_sheets(path, data)
+    else:
+        workbook = read_csv_sheet(path, data)
+    sheets = workbook.sheets
     if not any(sheet.cells for sheet in sheets) or any(is_contract_header(s.row_texts(1), COLUMNS) for s in sheets):
         return read_extract(path)
-    frame = read_layout_workbook(path, data, spec, quarter, file_name)
+    frame = read_layout_workbook(workbook, spec, quarter, file_name)
     return RawExtract(path=path, sha256=hashlib.sha256(data).hexdigest(), frame=frame)
