@@ -330,6 +330,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", required=True, type=Path, help="folder to write <quarter>/<source>.xlsx into")
     parser.add_argument("--quarter", required=True, help="delivery quarter, e.g. 2024-Q3")
     args = parser.parse_args(argv)
+    repository_raw = Path(__file__).resolve().parents[1] / "data" / "raw"
+    if args.out.resolve() == repository_raw or repository_raw in args.out.resolve().parents:
+        parser.error(f"{args.out} is the repository's data/raw/: sample figures are synthetic, never deliveries")
     for path in write_samples(args.out, args.quarter):
         print(path)
 

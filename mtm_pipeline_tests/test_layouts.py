@@ -270,3 +270,15 @@ def test_an_agency_table_saved_as_csv_is_read_by_its_layout(tmp_path):
     rows = _rows(read_validated_extract(paths, Q3, SOURCES["border_crossings"]))
     assert (rows["bc_2024q3_in_chn"].value, rows["bc_2024q3_in_chn"].location) == (181220, "border_crossings!C6")
     assert rows["bc_2024q3_out_total"].value == 2398777
+
+
+def test_sample_workbooks_command_writes_one_workbook_per_source(tmp_path, capsys):
+    from mtm_pipeline import sample_workbooks
+    from mtm_pipeline_tests.conftest import RAW
+
+    sample_workbooks.main(["--out", str(tmp_path), "--quarter", "2024-Q3"])
+    assert sorted(p.name for p in (tmp_path / "2024-Q3").iterdir()) == sorted(f"{s}.xlsx" for s in SOURCES)
+    with pytest.raises(SystemExit):
+        sample_workbooks.main(["--out", str(RAW), "--quarter", "2024-Q3"])
+    assert "never deliveries" in capsys.readouterr().err
+    assert not (RAW / "2024-Q3").exists()
