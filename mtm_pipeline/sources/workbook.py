@@ -14,8 +14,10 @@ The rules (formulas, merged cells, hidden rows, columns and sheets) are listed i
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -622,6 +624,12 @@ def read_delivery(path: Path, spec: SourceSpec, quarter: str, file_name: str) ->
         _check_zip(path, data)
         workbook = read_sheets(path, data)
     else:
+        try:  # only the first row, to keep reading contract CSVs as fast as before
+            first = next(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")), [])
+        except (UnicodeDecodeError, csv.Error):
+            return read_extract(path)  # refused there, naming the cells
+        if not any(first) or is_contract_header(first, COLUMNS):
+            return read_extract(path)
         workbook = read_csv_sheet(path, data)
     sheets = workbook.sheets
     if not any(sheet.cells for sheet in sheets) or any(is_contract_header(s.row_texts(1), COLUMNS) for s in sheets):
