@@ -11,8 +11,9 @@ from mtm_pipeline.periods import parse_quarter_key
 from mtm_pipeline.settings import DataPaths
 from mtm_pipeline.sources import SCHEMAS
 from mtm_pipeline.sources.contract import SourceSpec
-from mtm_pipeline.sources.reader import find_extract, read_extract
+from mtm_pipeline.sources.reader import find_extract
 from mtm_pipeline.sources.schema import validate_extract
+from mtm_pipeline.sources.workbook import read_delivery
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,8 @@ def read_validated_extract(paths: DataPaths, quarter: str, spec: SourceSpec) -> 
     if path is None:
         return None
     path = paths.confine(path)
-    raw = read_extract(path)
     relative = str(path.relative_to(paths.root.resolve()))
+    raw = read_delivery(path, spec, quarter, relative)  # the contract, or an agency table by its layout
     validated = validate_extract(raw.frame, SCHEMAS[spec.key], relative)
     rows = typed_rows(
         validated, source=spec.key, delivery_quarter=quarter, file_name=relative, file_sha256=raw.sha256

@@ -15,7 +15,7 @@ from mtm_pipeline.sources.contract import SourceSpec
 from mtm_pipeline.sources.errors import ExtractError
 from mtm_pipeline.warehouse.quarters import stage_extract
 
-PREVIEW_COLUMNS = ["obs_id", "measure", "period", "country", "value", "share", "change"]
+PREVIEW_COLUMNS = ["obs_id", "measure", "period", "country", "value", "share", "change", "location"]
 CONTRACT_CHECK = "extract_contract"
 
 
