@@ -99,8 +99,11 @@ class Figure:
     @property
     def is_remainder(self) -> bool:
         from mtm_pipeline.countries import REMAINDER_ISO3
+        from mtm_pipeline.sources.contract import REMAINDER_DIMENSIONS, REMAINDER_LABEL
 
-        return self.get("country_iso3") == REMAINDER_ISO3
+        return self.get("country_iso3") == REMAINDER_ISO3 or any(
+            self.get(d) == REMAINDER_LABEL for d in REMAINDER_DIMENSIONS
+        )
 
     @cached_property
     def dims(self) -> tuple:

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from mtm_pipeline.periods import parse_period, parse_quarter_key, previous_quarter, same_quarter_last_year
 from mtm_pipeline.report.facts import ANY, SET, Change, Fact, FactStore, period_sort_key
+from mtm_pipeline.sources.contract import REMAINDER_DIMENSIONS, REMAINDER_LABEL
 
 REMAINDER_ISO3 = "ZZZ"
 BREAKDOWN_DIMS = ("purpose", "category", "sector", "education")
@@ -108,12 +109,17 @@ def has_number(f: Fact) -> bool:
 NATURAL_ORDER_DIMS = ("category", "education")  # ordinal levels: kept in the order the source lists them
 
 
+def is_remainder(f: Fact) -> bool:
+    """The stated unnamed rest of a breakdown ('Other countries', a sector or education level 'Other')."""
+    return f.country_iso3 == REMAINDER_ISO3 or any(getattr(f, d) == REMAINDER_LABEL for d in REMAINDER_DIMENSIONS)
+
+
 def order_facts(facts: list[Fact]) -> tuple[Fact, ...]:
     """Ranked first (by rank), then by value, then share, both descending, ties in the source's order; a
-    remainder ('Other countries') last. Permit categories and education levels keep the source's order."""
+    remainder ('Other countries', 'Other') last. Permit categories and education levels keep the source's order."""
 
     def key(f: Fact):
-        remainder = f.country_iso3 == REMAINDER_ISO3
+        remainder = is_remainder(f)
         if any(getattr(f, d) is not None for d in NATURAL_ORDER_DIMS):
             return (remainder, 0, 0.0, 0.0, f.order)
         return (

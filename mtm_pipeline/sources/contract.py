@@ -21,6 +21,10 @@ DIMENSIONS: tuple[str, ...] = (
 NATURAL_KEY: tuple[str, ...] = ("measure", "period", *DIMENSIONS)
 
 CHANGE_UNITS = ("percent", "times", "absolute", "direction")
+# A stated unnamed remainder of a breakdown: "Other countries" as a country (ISO3 code ZZZ once conformed),
+# "Other" as a sector or education level. It closes a breakdown but is never ranked or named as a part.
+REMAINDER_LABEL = "Other"
+REMAINDER_DIMENSIONS = ("sector", "education")
 CATEGORIES = ("first", "second", "third", "fourth", "seasonal", "intra-corporate transfer")
 EXTENSIONS = (".csv", ".xlsx")
 

@@ -131,3 +131,16 @@ def test_an_obs_id_delivered_by_two_sources_is_refused_with_the_reason():
     )
     with pytest.raises(ValueError, match="drv_share_part.*unique across the quarter's files"):
         derive_quarter(rows)
+
+
+def test_a_stated_remainder_sector_gets_a_share_but_no_rank():
+    derived = derive_quarter(frame(
+        row("total", value="1000"),
+        row("big", value="500", sector="Construction", part_of="total", parts_complete="yes"),
+        row("rest", value="400", sector="Other", part_of="total", parts_complete="yes"),
+        row("small", value="100", sector="Mining", part_of="total", parts_complete="yes"),
+    )).set_index("obs_id")  # fmt: skip
+    assert derived.loc["drv_share_rest", "share"] == pytest.approx(40.0)
+    ranks = derived[derived["derivation"] == "rank"]
+    assert set(ranks.index) == {"drv_rank_big", "drv_rank_small"}
+    assert ranks.loc["drv_rank_small", "rank"] == 2

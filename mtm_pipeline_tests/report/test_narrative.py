@@ -143,3 +143,18 @@ def test_every_section_says_so_when_nothing_was_delivered():
     headings = [b.text for b in doc.blocks if type(b).__name__ == "Heading"]
     for section in ("2. Migration", "3. Temporary", "4. Permanent", "5. Labour", "6. Emigration", "7. Personal"):
         assert any(h.startswith(section) for h in headings)
+
+
+def test_a_stated_remainder_sector_is_never_named_among_the_top_sectors():
+    fw = {"source": "labour_migration", "measure": "foreign_workers", "period": "2024-03-31", "unit": "persons",
+          "value_precision": 1.0, "agency": "Ministry of Labour and Social Protection of Population"}  # fmt: skip
+    rows = frame(
+        {**fw, "obs_id": "fw_total", "value": 1000.0},
+        {**fw, "sector": "Other", "value": 600.0, "part_of": "fw_total", "parts_complete": True},
+        {**fw, "sector": "Construction", "value": 300.0, "part_of": "fw_total", "parts_complete": True},
+        {**fw, "sector": "Mining and quarrying", "value": 100.0, "part_of": "fw_total", "parts_complete": True},
+    )
+    doc, _ = compose_quarterly(QuarterlySource("2024-Q1", FactStore.from_observations(rows), pd.DataFrame(),
+                                               pd.DataFrame()))  # fmt: skip
+    findings = " ".join(item for b in doc.blocks if type(b).__name__ == "Bullets" for item in b.items)
+    assert "can be found in construction and mining and quarrying." in findings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mtm_pipeline.report.document import Bullets
-from mtm_pipeline.report.figures_data import order_facts, within_quarter
+from mtm_pipeline.report.figures_data import is_remainder, order_facts, within_quarter
 from mtm_pipeline.report.format import capitalise, country_phrase, in_period, join_words, period_phrase
 from mtm_pipeline.report.narrative import group_short, more_fewer, words
 from mtm_pipeline.report.sections.context import EMIGRANTS, FLOW, PRP, REMITTANCES, TRP_HOLDERS, WORKERS
@@ -123,6 +123,7 @@ def kf_labour(ctx) -> str | None:
     text = ""
     if v.headline is not None and v.headline.value is not None:
         text = f"{capitalise(in_period(v.period))}, {ctx.w.value(v.headline)} foreign workers held work permits in Kazakhstan. "
+    sectors = [f for f in sectors if not is_remainder(f)]
     if sectors:
         names = [f.sector.lower() for f in sectors]
         text += f"The highest concentration of migrant workers can be found in {join_words(names)}."
