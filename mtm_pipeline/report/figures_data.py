@@ -71,6 +71,12 @@ class MeasureView:
     missing: tuple[tuple, ...] = ()  # components earlier periods had: ('headline',), ('countries', 'CIS'), ...
     latest: dict = field(default_factory=dict)  # missing component -> newest period that has it
     agency: str | None = None
+    not_itemised: dict = field(default_factory=dict)  # key of a total -> the derived part its list does not itemise
+
+    def not_itemised_of(self, facts) -> Fact | None:
+        """The derived remainder of the total these listed parts belong to (None: complete, or not derived)."""
+        parents = {f.parent for f in facts}
+        return self.not_itemised.get(next(iter(parents))) if len(parents) == 1 else None
 
     @property
     def available(self) -> bool:
@@ -198,6 +204,8 @@ class Selector:
             countries=countries,
             breakdowns=breakdowns,
             rankings=self._rankings(measure, direction, period),
+            not_itemised={k: f for k, f in self.store.not_itemised.items() if f.period == period
+                          and f.direction == direction},
             change_notes=self._change_notes(measure, direction, period),
             missing=(missing := self._missing(measure, direction, period)),
             latest={m: self._latest_with(measure, direction, m, period) for m in missing},
