@@ -12,8 +12,9 @@ The remainder is exact up to the rounding of its inputs (qualifier NULL): its in
 interval minus the sum of the parts' intervals, never below zero (the source says the parts do not cover
 the total). A breakdown whose completeness is not stated is left alone: its rounding alone could leave a
 remainder. Breakdowns by country get the remainder as country `Other countries` (ISO3 ZZZ, as a delivered
-remainder row), within the group of the total; breakdowns by purpose, category, sector or education get
-the value `not itemised` in that column.
+remainder row), within the group of the total; breakdowns by purpose, category, sector, education or age
+group get the value `not itemised` in that column. As for group totals and their shares, the value and the
+share are two figures (`drv_remainder_<total>_<column>`, `drv_remainder_share_<total>_<column>`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from mtm_pipeline.derive.figures import (
 NOT_ITEMISED = "not itemised"  # the value of a breakdown's column (sector, purpose ...) for the remainder
 REMAINDER_COUNTRY = "Other countries"
 # Position in Figure.dims -> the column a breakdown varies in (1 and 2: country, and with it its group).
-_DIMENSION_AT = {1: "country", 3: "purpose", 4: "category", 5: "sector", 6: "education"}
+_DIMENSION_AT = {1: "country", 3: "purpose", 4: "category", 5: "sector", 6: "education", 7: "age_group"}
 
 
 def _dimension(total: Figure, parts: list[Figure]) -> str | None:
@@ -97,19 +98,18 @@ def remainders(book: FigureBook) -> list[DerivedFigure]:
         if not fields:
             continue
         figure = _remainder_figure(total, dimension)
-        facet = ("share", total.identity) if "share" in fields else ("value",)
         stated = {(figure.identity, ("value",)), (figure.identity, ("share", total.identity))}
         if stated & book.published:
             continue  # a source stated the remainder (without listing it as a part)
-        out.append(
-            DerivedFigure(
-                derivation="remainder",
-                obs_id=f"drv_remainder_{total.obs_id}_{dimension}",
-                template=figure,
-                identity=figure.identity,
-                facet=facet,
-                inputs=[total.lineage, *(p.lineage for p in parts)],
-                fields={**fields, "part_of": total.obs_id, "parts_complete": False, "qualifier": None},
-            )
-        )
+        common = {"part_of": total.obs_id, "parts_complete": False, "qualifier": None}
+        inputs = [total.lineage, *(p.lineage for p in parts)]
+        for facet, prefix, obs_id in (
+            (("value",), "value", f"drv_remainder_{total.obs_id}_{dimension}"),
+            (("share", total.identity), "share", f"drv_remainder_share_{total.obs_id}_{dimension}"),
+        ):
+            own = {k: v for k, v in fields.items() if k.startswith(prefix)}
+            if own:
+                out.append(DerivedFigure(derivation="remainder", obs_id=obs_id, template=figure,
+                                         identity=figure.identity, facet=facet, inputs=inputs,
+                                         fields={**common, **own}))  # fmt: skip
     return out
