@@ -72,9 +72,11 @@ def _fields(total: Figure, parts: list[Figure]) -> dict:
             rest = _clipped(total_value - interval_sum(p.value for p in parts))
             precision = value_precision(rest, [total.value_precision, *(p.value_precision for p in parts)])
             fields.update(interval_fields("value", rest, rest_point, precision))
-    if rest is not None and total_value is not None:
+    if rest is not None:
         share = ratio_percent(rest, total_value)
-        fields.update(interval_fields("share", share, 100 * fields["value"] / total.point, percent_precision(share)))
+        fields.update(
+            interval_fields("share", share, 100 * fields["value"] / total.point, percent_precision(share))
+        )
     elif all(p.share is not None for p in parts):
         share_point = 100.0 - sum(float(p.get("share")) for p in parts)
         if share_point > 0:
@@ -88,7 +90,9 @@ def remainders(book: FigureBook) -> list[DerivedFigure]:
     no remainder row, the part of the total not itemised."""
     out = []
     for total, parts in book.breakdowns():
-        stated_incomplete = all(p.get("parts_complete") is not None and not p.get("parts_complete") for p in parts)
+        stated_incomplete = all(
+            p.get("parts_complete") is not None and not p.get("parts_complete") for p in parts
+        )
         if any(p.is_remainder for p in parts) or not stated_incomplete:
             continue
         dimension = _dimension(total, parts)
@@ -109,7 +113,15 @@ def remainders(book: FigureBook) -> list[DerivedFigure]:
         ):
             own = {k: v for k, v in fields.items() if k.startswith(prefix)}
             if own:
-                out.append(DerivedFigure(derivation="remainder", obs_id=obs_id, template=figure,
-                                         identity=figure.identity, facet=facet, inputs=inputs,
-                                         fields={**common, **own}))  # fmt: skip
+                out.append(
+                    DerivedFigure(
+                        derivation="remainder",
+                        obs_id=obs_id,
+                        template=figure,
+                        identity=figure.identity,
+                        facet=facet,
+                        inputs=inputs,
+                        fields={**common, **own},
+                    )
+                )
     return out

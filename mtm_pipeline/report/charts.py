@@ -1,7 +1,8 @@
 """Figures: what they show (pure Chart specs from facts) and how they are drawn (matplotlib, Agg, no pyplot).
 
 A chart shows the figures exactly as the text and tables use them (published and derived values and shares,
-the derived ones labelled with the computed mark); it computes nothing.
+the derived ones labelled with the computed mark); it computes nothing. A share chart of an incomplete list
+ends with the part not itemised, as derived in the warehouse, in grey.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ BLUE = "#0033A0"  # IOM blue
 LIGHT_BLUE = "#5B92E5"
 GREY = "#A0A0A0"
 REMAINDER_LABEL = "Not itemised (computed)"
+NOT_ITEMISED_NOTE = (
+    "The list names the largest parts only; the grey bar is the rest of the total, not itemised "
+    "(computed from the total and the listed figures)."
+)
 DPI = 150  # 7 in wide = 1050 px
 PNG_COMPRESS_LEVEL = 1  # fastest zlib level: the files stay the size the RGBA level-6 PNGs had
 
@@ -57,8 +62,7 @@ def incomplete_note(facts: list[Fact], not_itemised: Fact | None = None) -> tupl
     if complete or any(f.country_iso3 == REMAINDER_ISO3 for f in facts):
         return ()
     if not_itemised is not None and not_itemised.share is not None:
-        return ("The list names the largest parts only; the grey bar is the rest of the total, not itemised "
-                "(computed from the total and the listed figures).",)  # fmt: skip
+        return (NOT_ITEMISED_NOTE,)
     return ("The list names the largest parts only; the rest of the total is not itemised.",)
 
 

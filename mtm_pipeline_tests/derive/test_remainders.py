@@ -29,7 +29,7 @@ def test_counts_only_remainders_are_the_total_minus_the_listed_parts(counts_only
     parts["dimension"] = parts.apply(_dimension, axis=1)
     expected = {}
     for (total_id, dimension), listed in parts.groupby(["part_of", "dimension"]):
-        if (listed["parts_complete"] == False).all() and not (listed["country_iso3"] == "ZZZ").any():  # noqa: E712
+        if (listed["parts_complete"] == False).all() and not (listed["country_iso3"] == "ZZZ").any():
             rest = float(totals[total_id]) - float(listed["value"].sum())
             expected[f"drv_remainder_{total_id}_{dimension}"] = (rest, 100 * rest / float(totals[total_id]),
                                                                  {total_id, *listed["obs_id"]})  # fmt: skip
@@ -44,7 +44,7 @@ def test_counts_only_remainders_are_the_total_minus_the_listed_parts(counts_only
         assert of_total["share_low"] <= share <= of_total["share_high"]
         for each in (figure, of_total):
             assert set(each["input_obs_ids"].split(",")) == inputs
-            assert each["qualifier"] is None and each["parts_complete"] == False  # noqa: E712
+            assert each["qualifier"] is None and each["parts_complete"] == False
 
 
 def test_shares_only_list_gives_100_minus_the_listed_shares_with_their_rounding():
@@ -59,7 +59,11 @@ def test_shares_only_list_gives_100_minus_the_listed_shares_with_their_rounding(
     # 64 stands for [63.5, 64.5] and 27.4 for [27.35, 27.45]: the rest lies in [8.05, 9.15]
     assert (figure["share_low"], figure["share_high"]) == (pytest.approx(8.05), pytest.approx(9.15))
     assert figure["share_precision"] == 10  # wider than one point
-    assert (figure["country_iso3"], figure["country"], figure["country_group"]) == ("ZZZ", "Other countries", "G")
+    assert (figure["country_iso3"], figure["country"], figure["country_group"]) == (
+        "ZZZ",
+        "Other countries",
+        "G",
+    )
     assert figure["input_obs_ids"] == "g,a,b"
 
 
@@ -82,9 +86,23 @@ def test_sector_remainder_is_named_not_itemised_and_a_rounded_total_gives_an_int
     [
         ([], "yes"),  # the list is complete
         ([], None),  # completeness not stated: rounding alone could leave a rest
-        ([row("o", country="Other countries", country_iso3="ZZZ", value="100", part_of="t", parts_complete="no")],
-         "no"),  # the source itemised its remainder
-        ([row("o", country="Other countries", country_iso3="ZZZ", value="100")], "no"),  # stated, not as a part
+        (
+            [
+                row(
+                    "o",
+                    country="Other countries",
+                    country_iso3="ZZZ",
+                    value="100",
+                    part_of="t",
+                    parts_complete="no",
+                )
+            ],
+            "no",
+        ),  # the source itemised its remainder
+        (
+            [row("o", country="Other countries", country_iso3="ZZZ", value="100")],
+            "no",
+        ),  # stated, not as a part
     ],
 )
 def test_no_remainder_where_the_list_is_complete_or_the_rest_is_published(extra, completeness):

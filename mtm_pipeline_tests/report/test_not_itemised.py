@@ -49,7 +49,9 @@ def test_without_a_derived_remainder_the_chart_shows_the_listed_parts_and_says_t
     assert store.not_itemised == {}
     chart = share_chart(listed, "% of arrivals")
     assert chart.categories == ("Russian Federation", "Uzbekistan") and not chart.highlight_last
-    assert incomplete_note(listed) == ("The list names the largest parts only; the rest of the total is not itemised.",)
+    assert incomplete_note(listed) == (
+        "The list names the largest parts only; the rest of the total is not itemised.",
+    )
 
 
 def test_real_q1_share_charts_have_the_grey_bar_and_the_text_is_unchanged():
@@ -64,7 +66,9 @@ def test_real_q1_share_charts_have_the_grey_bar_and_the_text_is_unchanged():
     rest = derived.set_index("obs_id").loc["drv_remainder_share_arr_2024q1_cis_country"]
     first = bars[0].chart
     assert first.categories[-1] == REMAINDER_LABEL and first.labels[0][-1] == f"{rest['share']:.0f}%\u2020"
-    assert all(any("grey bar" in n for n in f.notes) and any(n.startswith("\u2020") for n in f.notes) for f in bars)
+    assert all(
+        any("grey bar" in n for n in f.notes) and any(n.startswith("\u2020") for n in f.notes) for f in bars
+    )
 
     def text(doc) -> list[str]:  # the report without its figures' notes
         notes = {n for f in doc.figures for n in f.notes}
