@@ -4,7 +4,8 @@ For a measure (and direction) the report uses the newest reference period availa
 report quarter (facts.available_at). A MeasureView holds what that period has: the headline figure (no
 breakdown), its comparisons with the previous period and the same period a year earlier, subsets (purpose,
 permit category), CIS / non-CIS groups, countries per group, sectors, education levels, rank-only lists,
-and the components that earlier periods had but this one lacks (named in the text as missing).
+the components that earlier periods had but this one lacks (named in the text as missing), and the derived
+part of a total that an incomplete list does not itemise (drawn in charts only).
 """
 
 from __future__ import annotations
@@ -204,8 +205,7 @@ class Selector:
             countries=countries,
             breakdowns=breakdowns,
             rankings=self._rankings(measure, direction, period),
-            not_itemised={k: f for k, f in self.store.not_itemised.items() if f.period == period
-                          and f.direction == direction},
+            not_itemised=self._not_itemised(measure, direction, period),
             change_notes=self._change_notes(measure, direction, period),
             missing=(missing := self._missing(measure, direction, period)),
             latest={m: self._latest_with(measure, direction, m, period) for m in missing},
@@ -240,6 +240,11 @@ class Selector:
             if stated or computed is not None or base is not None or kind != "stated":
                 out.append(Comparison(base_period, kind, stated, base, computed))
         return tuple(out)
+
+    def _not_itemised(self, measure, direction, period) -> dict:
+        """The derived remainders of this period's incomplete lists, by the key of their total."""
+        return {key: f for key, f in self.store.not_itemised.items()
+                if (f.measure, f.period, f.direction) == (measure, period, direction)}  # fmt: skip
 
     def _rankings(self, measure, direction, period) -> tuple[Ranking, ...]:
         """Rank-only lists of this period and of other periods within the report quarter."""
