@@ -8,6 +8,7 @@ From a quarter's corrected observations and the corrected stage of earlier deliv
 - group_total          CIS / non-CIS total from a breakdown by country (groups.py)
 - group_share          that group total's share of the total
 - share_within_group   a country's share of its group's total, published or derived exactly
+- remainder            the part of a total an incomplete breakdown does not itemise (remainders.py)
 - rank                 order within a breakdown, and of countries within their group (ranks.py)
 - year_sum             a year as the sum of its four quarters (years.py)
 - change               per cent change against the previous quarter, the same quarter a year earlier, the
@@ -31,6 +32,7 @@ from mtm_pipeline.derive.changes import changes
 from mtm_pipeline.derive.figures import DERIVED_COLUMNS, DerivedFigure, Figure, figures_of
 from mtm_pipeline.derive.groups import group_totals
 from mtm_pipeline.derive.ranks import rankings
+from mtm_pipeline.derive.remainders import remainders
 from mtm_pipeline.derive.shares import shares_of_totals, shares_within_groups
 from mtm_pipeline.derive.years import year_sums
 
@@ -114,6 +116,7 @@ def derive_quarter(
         *groups,
         *shares_within_groups(book, exact_groups),
         *rankings(book),
+        *remainders(book),
         *years,
         *changes(book, own_bases, earlier_bases),
     ]

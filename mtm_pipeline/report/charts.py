@@ -1,7 +1,8 @@
 """Figures: what they show (pure Chart specs from facts) and how they are drawn (matplotlib, Agg, no pyplot).
 
 A chart shows the figures exactly as the text and tables use them (published and derived values and shares,
-the derived ones labelled with the computed mark); it computes nothing.
+the derived ones labelled with the computed mark); it computes nothing. A share chart of an incomplete list
+ends with the part not itemised, as derived in the warehouse, in grey.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ from mtm_pipeline.report.format import (
 BLUE = "#0033A0"  # IOM blue
 LIGHT_BLUE = "#5B92E5"
 GREY = "#A0A0A0"
+REMAINDER_LABEL = "Not itemised (computed)"
+NOT_ITEMISED_NOTE = (
+    "The list names the largest parts only; the grey bar is the rest of the total, not itemised "
+    "(computed from the total and the listed figures)."
+)
 DPI = 150  # 7 in wide = 1050 px
 PNG_COMPRESS_LEVEL = 1  # fastest zlib level: the files stay the size the RGBA level-6 PNGs had
 
@@ -31,25 +37,32 @@ def fact_label(f: Fact) -> str:
     return f.country_name or f.sector or f.education or f.category or f.purpose or f.country_group or "Total"
 
 
-def share_chart(facts: list[Fact], unit_label: str) -> Chart:
-    """Shares within a group, as published or derived (an incomplete list shows the parts it names)."""
-    cats, values, labels = [], [], []
-    for f in facts:
-        if f.share is None:
-            continue
-        cats.append(fact_label(f))
-        values.append(f.share)
-        labels.append(fmt_percent(f.share, f.share_precision) + "%" + _mark(f, "share"))
-    decimals = max((decimals_for(f.share_precision) for f in facts if f.share is not None), default=0)
+def share_chart(facts: list[Fact], unit_label: str, not_itemised: Fact | None = None) -> Chart:
+    """Shares within a group, as published or derived; the part of the total an incomplete list does not
+    itemise, where the warehouse derived it, as a last grey bar."""
+    shown = [f for f in facts if f.share is not None]
+    cats = [fact_label(f) for f in shown]
+    values = [f.share for f in shown]
+    labels = [fmt_percent(f.share, f.share_precision) + "%" + _mark(f, "share") for f in shown]
+    highlight = not_itemised is not None and not_itemised.share is not None
+    if highlight:
+        shown.append(not_itemised)
+        cats.append(REMAINDER_LABEL)
+        values.append(not_itemised.share)
+        labels.append(fmt_percent(not_itemised.share, not_itemised.share_precision) + "%" + _mark(not_itemised, "share"))
+    decimals = max((decimals_for(f.share_precision) for f in shown), default=0)
     return Chart("hbar", tuple(cats), (("share", tuple(values)),), unit_label,
-                 value_format="{:." + str(decimals) + "f}%", labels=(tuple(labels),))  # fmt: skip
+                 value_format="{:." + str(decimals) + "f}%", highlight_last=highlight,
+                 labels=(tuple(labels),))  # fmt: skip
 
 
-def incomplete_note(facts: list[Fact]) -> tuple[str, ...]:
+def incomplete_note(facts: list[Fact], not_itemised: Fact | None = None) -> tuple[str, ...]:
     """The note of a share chart whose list does not cover its whole total."""
     complete = all(bool(f.parts_complete) for f in facts)
     if complete or any(f.country_iso3 == REMAINDER_ISO3 for f in facts):
         return ()
+    if not_itemised is not None and not_itemised.share is not None:
+        return (NOT_ITEMISED_NOTE,)
     return ("The list names the largest parts only; the rest of the total is not itemised.",)
 
 

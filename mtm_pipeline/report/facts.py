@@ -360,6 +360,11 @@ class FactStore:
     """Resolved facts with a small query language over the dimensions (see query)."""
 
     def __init__(self, facts: Iterable[Fact], revisions: Iterable[Revision] = ()) -> None:
+        facts = list(facts)
+        # The part of a total its list does not itemise is drawn in charts only (not_itemised); queries, and
+        # so the text and tables, state the parts a source listed.
+        self.not_itemised: dict[tuple, Fact] = {f.parent: f for f in facts if _not_itemised(f)}
+        facts = [f for f in facts if not _not_itemised(f)]
         self.facts: list[Fact] = sorted(facts, key=lambda f: tuple("" if k is None else str(k) for k in f.key))
         self.revisions: list[Revision] = list(revisions)
         self._by_key = {f.key: f for f in self.facts}
@@ -459,6 +464,13 @@ class FactStore:
         if cutoff is not None:
             labels = {p for p in labels if available_at(p, cutoff)}
         return sorted(labels, key=period_sort_key)
+
+
+NOT_ITEMISED_DERIVATION = "remainder"  # derive/remainders.py
+
+
+def _not_itemised(f: Fact) -> bool:
+    return f.parent is not None and all(p.derivation == NOT_ITEMISED_DERIVATION for p in f.prov.values())
 
 
 def _matches(have, want) -> bool:

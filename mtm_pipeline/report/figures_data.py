@@ -4,7 +4,8 @@ For a measure (and direction) the report uses the newest reference period availa
 report quarter (facts.available_at). A MeasureView holds what that period has: the headline figure (no
 breakdown), its comparisons with the previous period and the same period a year earlier, subsets (purpose,
 permit category), CIS / non-CIS groups, countries per group, sectors, education levels, rank-only lists,
-and the components that earlier periods had but this one lacks (named in the text as missing).
+the components that earlier periods had but this one lacks (named in the text as missing), and the derived
+part of a total that an incomplete list does not itemise (drawn in charts only).
 """
 
 from __future__ import annotations
@@ -72,6 +73,12 @@ class MeasureView:
     missing: tuple[tuple, ...] = ()  # components earlier periods had: ('headline',), ('countries', 'CIS'), ...
     latest: dict = field(default_factory=dict)  # missing component -> newest period that has it
     agency: str | None = None
+    not_itemised: dict = field(default_factory=dict)  # key of a total -> the derived part its list does not itemise
+
+    def not_itemised_of(self, facts) -> Fact | None:
+        """The derived remainder of the total these listed parts belong to (None: complete, or not derived)."""
+        parents = {f.parent for f in facts}
+        return self.not_itemised.get(next(iter(parents))) if len(parents) == 1 else None
 
     @property
     def available(self) -> bool:
@@ -204,6 +211,7 @@ class Selector:
             countries=countries,
             breakdowns=breakdowns,
             rankings=self._rankings(measure, direction, period),
+            not_itemised=self._not_itemised(measure, direction, period),
             change_notes=self._change_notes(measure, direction, period),
             missing=(missing := self._missing(measure, direction, period)),
             latest={m: self._latest_with(measure, direction, m, period) for m in missing},
@@ -238,6 +246,11 @@ class Selector:
             if stated or computed is not None or base is not None or kind != "stated":
                 out.append(Comparison(base_period, kind, stated, base, computed))
         return tuple(out)
+
+    def _not_itemised(self, measure, direction, period) -> dict:
+        """The derived remainders of this period's incomplete lists, by the key of their total."""
+        return {key: f for key, f in self.store.not_itemised.items()
+                if (f.measure, f.period, f.direction) == (measure, period, direction)}  # fmt: skip
 
     def _rankings(self, measure, direction, period) -> tuple[Ranking, ...]:
         """Rank-only lists of this period and of other periods within the report quarter."""

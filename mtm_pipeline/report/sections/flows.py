@@ -39,7 +39,9 @@ def flows(ctx) -> None:
             title = (f"Migrant {wd['flow']} {'from' if d == 'in' else 'to'} {group_long(group)}, "
                      f"{period_caption(v.period)} (%)")  # fmt: skip
             label = f"% of {wd['short']} {'from' if d == 'in' else 'to'} {group_short(group)}"
-            ctx.figure(title, charts.share_chart(list(facts), label), list(facts), charts.incomplete_note(list(facts)))
+            rest = v.not_itemised_of(facts)
+            ctx.figure(title, charts.share_chart(list(facts), label, rest), list(facts) + ([rest] if rest else []),
+                       charts.incomplete_note(list(facts), rest))  # fmt: skip
         ctx.rankings(v)
         ctx.note(missing_sentence(v))
 

@@ -121,7 +121,8 @@ def prp(ctx) -> None:
             lead = f"Of the permits issued to nationals of {group_short(group)}"
         ctx.para(lead + (": " + join_words(items) if items else "") + ".")
         if any(f.share is not None for f in facts):
+            rest = v.not_itemised_of(facts)
             ctx.figure(f"Permanent residence permit holders from {group_short(group)}, {period_caption(v.period)} (%)",
-                       charts.share_chart(facts, f"% of permits to nationals of {group_short(group)}"), facts,
-                       charts.incomplete_note(facts))  # fmt: skip
+                       charts.share_chart(facts, f"% of permits to nationals of {group_short(group)}", rest),
+                       facts + ([rest] if rest else []), charts.incomplete_note(facts, rest))  # fmt: skip
     ctx.note(missing_sentence(v))
