@@ -18,7 +18,7 @@ from mtm_pipeline.resources import WarehouseResource
 from mtm_pipeline_tests.conftest import CORRECTIONS, RAW, REPO
 
 # Columns that only record when a row was written; "excluding load timestamps" drops exactly these.
-TIMESTAMPS = ("loaded_at", "evaluated_at", "received_at")
+TIMESTAMPS = ("loaded_at", "evaluated_at", "received_at", "created_at")
 # The quarter's assets that write the warehouse (the report assets only read it and are slow to build).
 WAREHOUSE_ASSETS = [a for a in quarter_assets if not {"report"} & set(a.group_names_by_key.values())]
 
