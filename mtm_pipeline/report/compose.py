@@ -42,7 +42,8 @@ SECTIONS = (
 
 
 def compose_quarterly(src: QuarterlySource) -> tuple[Document, list]:
-    """The quarterly report and the extra XLSX tables (findings, corrections, revisions, sources)."""
+    """The quarterly report and the extra XLSX tables (findings, corrections, revisions, sources, lineage,
+    derived figures)."""
     ctx = ReportContext(src)
     ctx.h(1, ctx.doc.title)
     ctx.add(Paragraph(ctx.doc.subtitle, "boilerplate"))
@@ -50,5 +51,5 @@ def compose_quarterly(src: QuarterlySource) -> tuple[Document, list]:
         section(ctx)
     extra = [tables.findings_table(src.check_results), tables.corrections_table(src.corrections),
              tables.revisions_table([r for r in src.store.revisions if r.later_quarter <= src.quarter]),
-             ctx.sources_table, tables.derived_table(ctx.used)]  # fmt: skip
+             ctx.sources_table, tables.lineage_table(ctx.used), tables.derived_table(ctx.used)]  # fmt: skip
     return ctx.doc, extra

@@ -305,6 +305,27 @@ def sources_table(facts: Iterable[Fact]) -> Table:
                  rows=rows)  # fmt: skip
 
 
+def lineage_table(facts: Iterable[Fact]) -> Table:
+    """Every published figure the report states, with where it was published: for a workbook read by a
+    layout, the sheet and cell (`Лист1!C6`); for a transcription, the place in the publication. The words as
+    published stay in the warehouse (published.observations.published_text)."""
+    seen: dict[tuple, tuple] = {}
+    for f in facts:
+        for facet, p in f.prov.items():
+            if p.computed or (p.delivery_quarter, p.source, p.obs_id) in seen:
+                continue
+            seen[(p.delivery_quarter, p.source, p.obs_id)] = (
+                Cell(p.obs_id), Cell(f.label), Cell(p.source), Cell(p.delivery_quarter), Cell(p.publication),
+                Cell(p.location),
+            )  # fmt: skip
+    return Table(
+        key="Lineage",
+        title="Published figures and where they come from (published.observations)",
+        columns=("Figure", "Label", "Source", "Delivery", "Publication", "Location (sheet!cell)"),
+        rows=tuple(seen[k] for k in sorted(seen)),
+    )
+
+
 def derived_table(facts: Iterable[Fact]) -> Table:
     """Every computed figure of the facts the report uses, with the figures it was computed from (sheet Derived)."""
     seen: dict[tuple, tuple] = {}

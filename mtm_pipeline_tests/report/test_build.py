@@ -154,6 +154,18 @@ def test_the_annex_workbook_lists_each_derived_figure_with_its_inputs(q2_build):
     assert sector[3] == 13.5 and "fw_20240701_total" in sector[8]
 
 
+def test_the_annex_workbook_lists_each_published_figure_with_where_it_was_published(q2_build):
+    from openpyxl import load_workbook
+
+    _, art = q2_build
+    sheet = load_workbook(art.xlsx)["Lineage"]
+    rows = {row[0].value: [c.value for c in row] for row in sheet.iter_rows(min_row=3) if row[0].value}
+    arrivals = rows["arr_2024q2_total"]
+    assert arrivals[2:4] == ["border_crossings", "2024-Q2"]
+    assert arrivals[5] == "Key findings, paragraph 1"  # the transcription's place in the publication
+    assert not any(obs_id.startswith("drv_") for obs_id in rows)  # computed figures are in sheet Derived
+
+
 def test_trend_report(tmp_path):
     art = build_trend_report(observations_for("2024-Q1", "2024-Q2"), tmp_path / "trend")
     md = art.markdown.read_text(encoding="utf-8")
