@@ -311,7 +311,7 @@ def lineage_table(facts: Iterable[Fact]) -> Table:
     published stay in the warehouse (published.observations.published_text)."""
     seen: dict[tuple, tuple] = {}
     for f in facts:
-        for facet, p in f.prov.items():
+        for p in f.prov.values():
             if p.computed or (p.delivery_quarter, p.source, p.obs_id) in seen:
                 continue
             seen[(p.delivery_quarter, p.source, p.obs_id)] = (
