@@ -121,7 +121,7 @@ def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConf
     mapper = country_mapper()
     with warehouse.connect() as con:
         history = CorrectedHistory(read_all_corrected(con))
-        for quarter in step.quarters:
+        for quarter in step.pending:
             staged = read_staged(con, quarter)
             if staged.empty:
                 step.fail(quarter, f"no extract of {quarter} is staged: deliver files to raw/{quarter}/ first")
@@ -176,7 +176,7 @@ def corrected_observations(context: dg.AssetExecutionContext, config: ChecksConf
     validated: dict[str, tuple[pd.DataFrame, pd.DataFrame | None]] = {}
     with warehouse.connect() as con:
         history = CorrectedHistory(read_all_corrected(con))
-        for quarter in step.quarters:
+        for quarter in step.pending:
             delivered = read_stage(con, quarter, "delivered")
             if delivered.empty:
                 step.fail(quarter, f"{quarter} has no delivered stage: materialise delivered_observations first")
