@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import dagster as dg
 
@@ -44,9 +45,10 @@ def _partition_selection(first: str, last: str) -> dict:
     return {"tags": {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}}
 
 
-def run(quarters: list[str] | None = None, *, separate: bool = False) -> int:
+def run(quarters: list[str] | None = None, *, separate: bool = False, warehouse: Path | None = None) -> int:
     """Load the given quarters (default: every quarter folder in raw/) and print what happened: one run
-    over the quarters (a single-run backfill), or with `separate` one run per quarter."""
+    over the quarters (a single-run backfill), or with `separate` one run per quarter. `warehouse`: load
+    into that DuckDB file instead of the warehouse (a rebuild builds its new file aside)."""
     from mtm_pipeline.assets.reference import country_reference
     from mtm_pipeline.assets.report import trend_report
     from mtm_pipeline.definitions import defs, quarter_assets
@@ -70,6 +72,11 @@ def run(quarters: list[str] | None = None, *, separate: bool = False) -> int:
         QUARTERS_NAME, sorted(q for q in quarters if not instance.has_dynamic_partition(QUARTERS_NAME, q))
     )
     resources = defs.resources
+    if warehouse is not None:
+        from mtm_pipeline.resources import WarehouseResource
+
+        resources = {**resources, "warehouse": WarehouseResource(path=str(warehouse))}
+    warehouse_file = warehouse or paths.warehouse
     dg.materialize([country_reference], instance=instance, resources=resources, run_config=QUIET)
     failed_checks = []
     published: set[str] = set()
@@ -105,7 +112,7 @@ def run(quarters: list[str] | None = None, *, separate: bool = False) -> int:
     not_published = [q for q in quarters if q not in published]
     if published:
         dg.materialize([trend_report], instance=instance, resources=resources, run_config=QUIET, raise_on_error=False)
-    with connect(paths.warehouse, read_only=True) as con:
+    with connect(warehouse_file, read_only=True) as con:
         counts = table_row_counts(con)
         findings = con.execute(
             "SELECT quarter, stage, count(*) FROM quality.check_results WHERE NOT passed GROUP BY ALL ORDER BY ALL"
@@ -128,7 +135,7 @@ def run(quarters: list[str] | None = None, *, separate: bool = False) -> int:
         print(f"  {quarter} {asset}: {check}")
     for quarter, stage, count in findings:
         print(f"Findings in {quarter} {stage}: {count} (SELECT * FROM quality.check_results WHERE NOT passed)")
-    print(f"Warehouse: {paths.warehouse}")
+    print(f"Warehouse: {warehouse_file}")
     print(f"Reports:   {paths.reports}/<quarter>/report.html|.pdf|.md, annex.xlsx; trends in {paths.reports}/trends/")
     print(f"Alerts:    {paths.alerts}/alerts.jsonl   Data Docs: {paths.root}/gx/data_docs/index.html")
     if not_published:
