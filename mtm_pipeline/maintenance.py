@@ -189,6 +189,9 @@ def cmd_rebuild() -> int:
         stale.unlink(missing_ok=True)
     try:
         code = cli.run(warehouse=new_file)
+        if not new_file.exists():
+            print(f"\nnothing was rebuilt; the live warehouse {paths.warehouse} is unchanged")
+            return code or 1
         has = published_quarters(new_file)
         lost = sorted(had - has)
         if lost:

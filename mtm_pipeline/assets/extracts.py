@@ -52,7 +52,7 @@ def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         workers.start_for_run(context)
         step = QuarterStep(context)
         with warehouse.connect() as con:
-            for quarter in step.pending:
+            for quarter in step.quarters:
                 try:
                     extract = read_validated_extract(data_paths(), quarter, spec)
                 except (ExtractError, ValueError) as error:

@@ -114,14 +114,14 @@ def corrected_stand_in(delivered: pd.DataFrame, quarter: str) -> pd.DataFrame | 
 def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConfig, warehouse: WarehouseResource):
     workers.start_for_run(context)
     step = QuarterStep(context)
-    label = "-".join(dict.fromkeys([step.quarters[0], step.quarters[-1]])).lower()
+    label = "-".join(dict.fromkeys([step.all_quarters[0], step.all_quarters[-1]])).lower()
     backup = backup_warehouse(warehouse.file, data_paths().backups, keep=BACKUPS_KEPT, label=f"before-{label}")
     if backup:
         context.log.info(f"warehouse backed up to {backup} before loading {', '.join(step.quarters)}")
     mapper = country_mapper()
     with warehouse.connect() as con:
         history = CorrectedHistory(read_all_corrected(con))
-        for quarter in step.pending:
+        for quarter in step.quarters:
             staged = read_staged(con, quarter)
             if staged.empty:
                 step.fail(quarter, f"no extract of {quarter} is staged: deliver files to raw/{quarter}/ first")
@@ -176,7 +176,7 @@ def corrected_observations(context: dg.AssetExecutionContext, config: ChecksConf
     validated: dict[str, tuple[pd.DataFrame, pd.DataFrame | None]] = {}
     with warehouse.connect() as con:
         history = CorrectedHistory(read_all_corrected(con))
-        for quarter in step.pending:
+        for quarter in step.quarters:
             delivered = read_stage(con, quarter, "delivered")
             if delivered.empty:
                 step.fail(quarter, f"{quarter} has no delivered stage: materialise delivered_observations first")

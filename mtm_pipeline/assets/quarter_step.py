@@ -9,8 +9,9 @@ quarter, and each check's output is yielded once when the step finishes.
 Quarters are independent in a range run: a quarter that fails in a step (a refused file, an ERROR
 finding) never stops the other quarters, in that step or after it.
 - The step records the failed quarter in the run's `mtm/failed_quarters` tag. Every later step whose
-  asset is downstream of the failed one leaves that quarter alone (`step.pending` excludes it), so a
-  bad quarter's published stages and report stay as they were while the good quarters go all the way.
+  asset is downstream of the failed one leaves that quarter alone (`step.quarters` leaves it out;
+  `step.all_quarters` is every quarter of the run), so a bad quarter's published stages and report
+  stay as they were while the good quarters go all the way.
 - A step where at least one quarter went through succeeds, so the steps after it run. Dagster records a
   range step's output as a materialisation of every quarter of the range, and has no public way to
   leave one partition out (dagster issue 17836); the step therefore records each failed quarter as
@@ -58,7 +59,8 @@ def _brief(text: str, lines: int = 8) -> str:
 @dataclass
 class QuarterStep:
     context: dg.AssetExecutionContext
-    quarters: list[str] = field(init=False)
+    all_quarters: list[str] = field(init=False)  # the quarters of the run
+    quarters: list[str] = field(init=False)  # the ones this step works on: those that did not fail upstream
     published: dict[str, dict] = field(init=False, default_factory=dict)  # quarter -> its metadata
     failed: dict[str, str] = field(init=False, default_factory=dict)  # quarter -> why
     failed_upstream: dict[str, str] = field(init=False, default_factory=dict)  # quarter -> where and why
@@ -67,26 +69,29 @@ class QuarterStep:
         context = self.context
         keys = [context.partition_key] if context.has_partition_key else context.partition_keys
         # Dynamic partitions are ordered by when they were added; quarter keys sort chronologically.
-        self.quarters = sorted(keys)
-        if self.is_range:
+        self.all_quarters = sorted(keys)
+        failures = failed_quarters_of_run(context.instance, context.run_id) if self.is_range else {}
+        if failures:
             ancestors = self._asset_graph().get_ancestor_asset_keys(self.asset_key)
-            for quarter, by_asset in failed_quarters_of_run(context.instance, context.run_id).items():
-                upstream = {asset: why for asset, why in by_asset.items() if dg.AssetKey.from_user_string(asset) in ancestors}
-                if quarter in self.quarters and upstream:
-                    self.failed_upstream[quarter] = "; ".join(f"{a} failed: {_first_line(w)}" for a, w in upstream.items())
+            for quarter, by_asset in failures.items():
+                upstream = {
+                    asset: why
+                    for asset, why in by_asset.items()
+                    if dg.AssetKey.from_user_string(asset) in ancestors
+                }
+                if quarter in self.all_quarters and upstream:
+                    self.failed_upstream[quarter] = "; ".join(
+                        f"{a} failed: {_first_line(w)}" for a, w in upstream.items()
+                    )
+        self.quarters = [quarter for quarter in self.all_quarters if quarter not in self.failed_upstream]
 
     @property
     def is_range(self) -> bool:
-        return len(self.quarters) > 1
+        return len(self.all_quarters) > 1
 
     @property
     def asset_key(self) -> dg.AssetKey:
         return self.context.asset_key
-
-    @property
-    def pending(self) -> list[str]:
-        """The quarters this step works on: those of the run that did not fail in an upstream step."""
-        return [quarter for quarter in self.quarters if quarter not in self.failed_upstream]
 
     def _asset_graph(self):
         return self.context.job_def.asset_layer.asset_graph
@@ -128,7 +133,7 @@ class QuarterStep:
         if not self.published:
             raise dg.Failure(description=self._failure_text(self._failures_of_step()))
         if not self.is_range:
-            yield dg.MaterializeResult(metadata=self.published[self.quarters[0]])
+            yield dg.MaterializeResult(metadata=self.published[self.all_quarters[0]])
             return
         assets_def = self.context.assets_def
         for check_key in sorted(assets_def.check_keys, key=lambda key: key.name):
@@ -146,8 +151,8 @@ class QuarterStep:
         yield dg.MaterializeResult(
             metadata={
                 "quarters": len(self.published),
-                "first_quarter": self.quarters[0],
-                "last_quarter": self.quarters[-1],
+                "first_quarter": self.all_quarters[0],
+                "last_quarter": self.all_quarters[-1],
                 "by_quarter": dg.MetadataValue.md(quarters_table(self.published, summary_columns)),
                 **({"failed_quarters": ", ".join(not_materialised)} if not_materialised else {}),
             }
@@ -165,9 +170,14 @@ class QuarterStep:
     def _failure_text(self, failures: dict[str, dict[str, str]]) -> str:
         published = ", ".join(self.published) or "none"
         lines = [
-            f"{quarter}: {asset}: {why}" for quarter, by_asset in sorted(failures.items()) for asset, why in by_asset.items()
+            f"{quarter}: {asset}: {why}"
+            for quarter, by_asset in sorted(failures.items())
+            for asset, why in by_asset.items()
         ]
-        return f"{len(failures)} of {len(self.quarters)} quarter(s) failed (published: {published}):\n" + "\n\n".join(lines)
+        return (
+            f"{len(failures)} of {len(self.all_quarters)} quarter(s) failed (published: {published}):\n"
+            + "\n\n".join(lines)
+        )
 
     def _record_failures(self) -> None:
         """Add this step's failed quarters to the run's tag, for the steps after it and the run's end."""
@@ -178,7 +188,9 @@ class QuarterStep:
         asset = self.asset_key.to_user_string()
         for quarter, why in self.failed.items():
             recorded.setdefault(quarter, {})[asset] = _brief(why)
-        instance.add_run_tags(run_id, {FAILED_QUARTERS_TAG: json.dumps({"run_id": run_id, "quarters": recorded})})
+        instance.add_run_tags(
+            run_id, {FAILED_QUARTERS_TAG: json.dumps({"run_id": run_id, "quarters": recorded})}
+        )
 
     def _mark_not_materialised(self, quarters: list[str]) -> None:
         """Record the quarters as planned by this run after the range's materialisation: with no
@@ -189,7 +201,9 @@ class QuarterStep:
         step_key = context.get_step_execution_context().step.key
         for quarter in quarters:
             event = DagsterEvent.build_asset_materialization_planned_event(
-                context.run.job_name, step_key, AssetMaterializationPlannedData(self.asset_key, partition=quarter)
+                context.run.job_name,
+                step_key,
+                AssetMaterializationPlannedData(self.asset_key, partition=quarter),
             )
             context.instance.report_dagster_event(event, run_id=context.run_id)
 

@@ -166,14 +166,14 @@ def border_crossing_records(context: dg.AssetExecutionContext, warehouse: Wareho
 
     step = QuarterStep(context)
     read: dict[str, _Records | None | ValueError] = {}
-    for quarter in step.pending:  # the scans, before the warehouse is opened
+    for quarter in step.quarters:  # the scans, before the warehouse is opened
         try:
             read[quarter] = _read_records(context, quarter)
         except ValueError as error:  # RecordsError, the aggregates' schema, a file outside the data directory
             read[quarter] = error
 
     with warehouse.connect() as con:
-        for quarter in step.pending:
+        for quarter in step.quarters:
             records = read[quarter]
             if isinstance(records, ValueError):  # the warehouse keeps what it had, as for a refused extract
                 yield record_contract_failure(

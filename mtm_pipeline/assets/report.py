@@ -51,7 +51,7 @@ def quarterly_report(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 
     step = QuarterStep(context)
     with warehouse.connect() as con:
-        inputs = {quarter: load_report_inputs(con, quarter) for quarter in step.pending}
+        inputs = {quarter: load_report_inputs(con, quarter) for quarter in step.quarters}
     built = build_quarterly_reports(inputs, data_paths().reports)
     for quarter, artifacts in built.items():
         step.publish(quarter, _artifact_metadata(artifacts))

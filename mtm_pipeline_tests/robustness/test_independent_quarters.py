@@ -70,7 +70,9 @@ def environment(data: Path) -> dict[str, str]:
 
 
 def run(cmd: list[str], data: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=REPO, env=environment(data), capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(
+        cmd, cwd=REPO, env=environment(data), capture_output=True, text=True, timeout=600, check=False
+    )
 
 
 def published_stages(warehouse: Path) -> dict[str, set[str]]:
@@ -84,7 +86,9 @@ def published_stages(warehouse: Path) -> dict[str, set[str]]:
 
 def alerts(data: Path) -> list[dict]:
     path = data / "alerts" / "alerts.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return (
+        [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    )
 
 
 def partition_statuses(data: Path, asset: str) -> tuple[set[str], set[str]]:
@@ -97,7 +101,9 @@ def partition_statuses(data: Path, asset: str) -> tuple[set[str], set[str]]:
     instance = dg.DagsterInstance.from_config(str(data / "dagster_home"))
     with partition_loading_context(dynamic_partitions_store=instance):
         value = get_and_update_asset_status_cache_value(instance, dg.AssetKey(asset), quarter_partitions)
-        materialised = set(value.deserialize_materialized_partition_subsets(quarter_partitions).get_partition_keys())
+        materialised = set(
+            value.deserialize_materialized_partition_subsets(quarter_partitions).get_partition_keys()
+        )
         failed = set(value.deserialize_failed_partition_subsets(quarter_partitions).get_partition_keys())
     return materialised - failed, failed
 
@@ -121,7 +127,12 @@ def assert_good_quarters_published_and_bad_refused(data: Path) -> None:
     ]
     # The Dagster UI: the good quarters materialised, the bad one failed, for the refused extract and
     # for every asset downstream of it; an extract of the bad quarter that was fine is materialised.
-    for asset in ("residence_permits_extract", "delivered_observations", "corrected_observations", "quarterly_report"):
+    for asset in (
+        "residence_permits_extract",
+        "delivered_observations",
+        "corrected_observations",
+        "quarterly_report",
+    ):
         assert partition_statuses(data, asset) == (set(GOOD), {BAD}), asset
     assert partition_statuses(data, "emigration_extract") == ({*GOOD, BAD}, set())
     instance = dg.DagsterInstance.from_config(str(data / "dagster_home"))
@@ -146,7 +157,9 @@ def test_make_run_publishes_the_good_quarters_and_refuses_the_bad_one(tmp_path):
     shutil.copyfile(RAW / "2024-Q1" / "residence_permits.csv", data / "raw" / BAD / "residence_permits.csv")
     again = run([sys.executable, "-m", "mtm_pipeline.cli", "run"], data)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert published_stages(data / "warehouse" / "mtm.duckdb") == {q: {"delivered", "corrected"} for q in (*GOOD, BAD)}
+    assert published_stages(data / "warehouse" / "mtm.duckdb") == {
+        q: {"delivered", "corrected"} for q in (*GOOD, BAD)
+    }
     assert partition_statuses(data, "quarterly_report") == ({*GOOD, BAD}, set())
 
 
@@ -194,7 +207,9 @@ def test_rebuild_that_would_lose_a_published_quarter_keeps_the_live_warehouse(tm
     break_a_cell(data / "raw" / BAD)
     result = run([sys.executable, "-m", "mtm_pipeline.maintenance", "rebuild"], data)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"rebuild NOT swapped in: {BAD} published in the warehouse but failed in the rebuild" in result.stdout
+    assert (
+        f"rebuild NOT swapped in: {BAD} published in the warehouse but failed in the rebuild" in result.stdout
+    )
     assert live.read_bytes() == before
     assert published_stages(live) == {q: {"delivered", "corrected"} for q in (*GOOD, BAD)}
     kept = list((data / "backups").glob("*-rebuild-incomplete.duckdb"))
@@ -243,7 +258,9 @@ def test_sensor_run_of_a_broken_new_quarter_leaves_the_published_ones(tmp_path, 
     assert published_stages(live) == {quarter: {"delivered", "corrected"} for quarter in GOOD}
     assert {p: p.read_bytes() for p in (data / "reports").rglob("report.md")} == reports_before
     assert not (data / "reports" / BAD).exists()
-    assert [(a["rule"], a["severity"]) for a in alerts(data) if a["quarter"] == BAD] == [("extract_contract", "ERROR")]
+    assert [(a["rule"], a["severity"]) for a in alerts(data) if a["quarter"] == BAD] == [
+        ("extract_contract", "ERROR")
+    ]
     materialised, failed = partition_statuses(data, "residence_permits_extract")
     assert set(GOOD) <= materialised and failed == {BAD}
 
