@@ -271,3 +271,30 @@ def test_an_impossible_publication_date_is_refused_naming_row_and_column(text, t
 
     assert not is_publication_date(text)
     assert all(is_publication_date(ok) for ok in ("2024", "2024-12", "2024-02-29", "2024-04-30"))
+
+
+def test_a_broken_middle_quarter_is_history_to_nobody_in_one_run_as_in_separate_runs(
+    tmp_path, monkeypatch, capsys
+):
+    """2024-Q2 broken between two good quarters: in one run over the three, 2024-Q3 compares itself with
+    the published quarters only (2024-Q2 contributes nothing), exactly as in one run per quarter."""
+    from mtm_pipeline import cli
+
+    warehouses = {}
+    for mode in ("single", "separate"):
+        data = data_with_broken_q3(tmp_path / mode, broken=False)
+        shutil.rmtree(data / "raw" / BAD)
+        shutil.copytree(RAW / "2024-Q2", data / "raw" / BAD)
+        break_a_cell(data / "raw" / "2024-Q2", file="border_crossings.csv")
+        monkeypatch.setenv("MTM_DATA_DIR", str(data))
+        monkeypatch.delenv("DAGSTER_HOME", raising=False)
+        for name in ("MTM_ALERT_WEBHOOK_URL", "MTM_SMTP_HOST"):
+            monkeypatch.delenv(name, raising=False)
+        assert cli.run(None, separate=mode == "separate") == 1
+        assert "FAILED: 1 of 3 quarter(s) not published: 2024-Q2" in capsys.readouterr().out
+        warehouses[mode] = data / "warehouse" / "mtm.duckdb"
+    for mode, warehouse in warehouses.items():
+        assert published_stages(warehouse) == {q: {"delivered", "corrected"} for q in ("2024-Q1", BAD)}, mode
+    single, separate = (checksums(warehouses[m], exclude=LOAD_TIMES) for m in ("single", "separate"))
+    for table in ("published.observations", "quality.check_results", "quality.corrections_applied"):
+        assert single[table] == separate[table], table
