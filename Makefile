@@ -48,6 +48,7 @@ restore: $(STAMP)
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<file from make list-backups>"; exit 2; }
 	$(BIN)/python -m mtm_pipeline.maintenance restore "$(BACKUP)"
 
-# Move the warehouse aside (kept as a backup) and load every quarter in raw/ again.
+# Load every quarter in raw/ into a new warehouse file and swap it in when it lost no published quarter
+# (the old warehouse is kept as a backup; see README "Reliability").
 rebuild: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m mtm_pipeline.maintenance rebuild

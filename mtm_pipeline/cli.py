@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import dagster as dg
 
+from mtm_pipeline.assets.quarter_step import failed_quarters_of_run
 from mtm_pipeline.ingest import discover_quarters
 from mtm_pipeline.partitions import QUARTERS_NAME
 from mtm_pipeline.settings import data_paths
@@ -43,9 +45,10 @@ def _partition_selection(first: str, last: str) -> dict:
     return {"tags": {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}}
 
 
-def run(quarters: list[str] | None = None, *, separate: bool = False) -> int:
+def run(quarters: list[str] | None = None, *, separate: bool = False, warehouse: Path | None = None) -> int:
     """Load the given quarters (default: every quarter folder in raw/) and print what happened: one run
-    over the quarters (a single-run backfill), or with `separate` one run per quarter."""
+    over the quarters (a single-run backfill), or with `separate` one run per quarter. `warehouse`: load
+    into that DuckDB file instead of the warehouse (a rebuild builds its new file aside)."""
     from mtm_pipeline.assets.reference import country_reference
     from mtm_pipeline.assets.report import trend_report
     from mtm_pipeline.definitions import defs, quarter_assets
@@ -69,10 +72,15 @@ def run(quarters: list[str] | None = None, *, separate: bool = False) -> int:
         QUARTERS_NAME, sorted(q for q in quarters if not instance.has_dynamic_partition(QUARTERS_NAME, q))
     )
     resources = defs.resources
+    if warehouse is not None:
+        from mtm_pipeline.resources import WarehouseResource
+
+        resources = {**resources, "warehouse": WarehouseResource(path=str(warehouse))}
+    warehouse_file = warehouse or paths.warehouse
     dg.materialize([country_reference], instance=instance, resources=resources, run_config=QUIET)
-    failed_steps: list[str] = []
     failed_checks = []
     published: set[str] = set()
+    why_not: dict[str, list[str]] = {}  # quarter -> what failed
     ordered = instance.get_dynamic_partitions(QUARTERS_NAME)
     ranges = [(q, q) for q in sorted(quarters)] if separate else consecutive_ranges(ordered, quarters)
     for first, last in ranges:
@@ -80,22 +88,31 @@ def run(quarters: list[str] | None = None, *, separate: bool = False) -> int:
             quarter_assets, instance=instance, resources=resources, raise_on_error=False, run_config=QUIET,
             **_partition_selection(first, last),
         )  # fmt: skip
+        in_range = ordered[ordered.index(first) : ordered.index(last) + 1]
+        failed_steps = []
         for event in result.all_events:
             if event.is_step_failure:
-                failed_steps.append(event.step_key)
-                print(f"\n{first}..{last}: step {event.step_key} failed:\n{event.step_failure_data.error.message}")
+                failed_steps.append(f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}")
         for evaluation in result.get_asset_check_evaluations():
             if not evaluation.passed:
                 failed_checks.append((evaluation.partition, evaluation.asset_key.to_user_string(), evaluation.check_name))
-        published |= {
+        failed_quarters = failed_quarters_of_run(instance, result.run_id)
+        reported = {
             event.partition
             for event in result.get_asset_materialization_events()
             if event.asset_key == dg.AssetKey("quarterly_report")
         }
+        for quarter in in_range:
+            if quarter in failed_quarters:
+                why_not[quarter] = [f"{asset} failed: {why}" for asset, why in failed_quarters[quarter].items()]
+            elif quarter in reported:
+                published.add(quarter)
+            else:
+                why_not[quarter] = failed_steps or ["the run ended before its report was built"]
     not_published = [q for q in quarters if q not in published]
     if published:
         dg.materialize([trend_report], instance=instance, resources=resources, run_config=QUIET, raise_on_error=False)
-    with connect(paths.warehouse, read_only=True) as con:
+    with connect(warehouse_file, read_only=True) as con:
         counts = table_row_counts(con)
         findings = con.execute(
             "SELECT quarter, stage, count(*) FROM quality.check_results WHERE NOT passed GROUP BY ALL ORDER BY ALL"
@@ -108,8 +125,15 @@ def run(quarters: list[str] | None = None, *, separate: bool = False) -> int:
             ).fetchall()
         }
     print(f"\nQuarters loaded: {', '.join(q for q in quarters if q in published) or 'none'}")
+    for quarter in quarters:
+        if quarter in published:
+            print(f"Quarter {quarter}: published (extracts staged, delivered and corrected stages checked and published, report built)")
     for quarter in not_published:
-        print(f"Quarter {quarter}: not published (failed steps: {', '.join(failed_steps) or 'none'}); what its failed steps would have written is unchanged")
+        reasons = "\n".join("  " + line for reason in why_not.get(quarter, []) for line in reason.splitlines())
+        print(
+            f"Quarter {quarter}: NOT published; its published stages and report are as they were before this "
+            f"run. Why:\n{reasons}"
+        )
     print("Rows per table:")
     for table, count in counts.items():
         print(f"  {table:32} {count:>8}")
@@ -120,9 +144,11 @@ def run(quarters: list[str] | None = None, *, separate: bool = False) -> int:
         print(f"Findings in {quarter} {stage}: {count} (SELECT * FROM quality.check_results WHERE NOT passed)")
         total, best = suggested.get((quarter, stage), (0, 0))
         print(f"  suggested corrections: {total} ({best} ranked first; python -m mtm_pipeline.suggestions show {quarter} --stage {stage})")
-    print(f"Warehouse: {paths.warehouse}")
+    print(f"Warehouse: {warehouse_file}")
     print(f"Reports:   {paths.reports}/<quarter>/report.html|.pdf|.md, annex.xlsx; trends in {paths.reports}/trends/")
     print(f"Alerts:    {paths.alerts}/alerts.jsonl   Data Docs: {paths.root}/gx/data_docs/index.html")
+    if not_published:
+        print(f"\nFAILED: {len(not_published)} of {len(quarters)} quarter(s) not published: {', '.join(not_published)}")
     return 1 if not_published else 0
 
 

@@ -3,8 +3,9 @@
     python -m mtm_pipeline.maintenance backup [--keep N]   snapshot the warehouse into backups/
     python -m mtm_pipeline.maintenance list-backups        the backups, newest first, with row counts
     python -m mtm_pipeline.maintenance restore <file>      put a backup back (a file name in backups/ or a path)
-    python -m mtm_pipeline.maintenance rebuild             move the warehouse aside (kept as a backup) and
-                                                           load every quarter in raw/ into a fresh file
+    python -m mtm_pipeline.maintenance rebuild             load every quarter in raw/ into a new file and
+                                                           swap it in when it lost no published quarter
+                                                           (the old warehouse is kept as a backup)
     python -m mtm_pipeline.maintenance release-stale-runs  mark runs whose process died (kill -9, power
                                                            loss) as failed and free their pool slots
 
@@ -147,27 +148,71 @@ def cmd_restore(name: str) -> int:
     return 0
 
 
+def published_quarters(path: Path) -> set[str]:
+    """The quarters a warehouse file has published at both stages (none when there is no file)."""
+    if not path.exists():
+        return set()
+    from mtm_pipeline.warehouse import connect
+
+    with connect(path, read_only=True) as con:
+        rows = con.execute(
+            "SELECT delivery_quarter FROM published.observations GROUP BY ALL HAVING count(DISTINCT stage) = 2"
+        ).fetchall()
+    return {quarter for (quarter,) in rows}
+
+
 def cmd_rebuild() -> int:
+    """Load every quarter in raw/ into a new file next to the warehouse, then swap it in atomically, but
+    only when it holds every quarter the live warehouse had published: a quarter that fails in the rebuild
+    and was published before keeps the live warehouse exactly as it was (the new file is kept in backups/
+    for inspection); a failing quarter that was never published does not stop the swap."""
     from mtm_pipeline import cli
 
     paths = data_paths()
-    try:
-        aside = move_aside(paths.warehouse, paths.backups, "before-rebuild")
-    except WarehouseBusy as error:
-        print(f"refused: {error}", file=sys.stderr)
-        return 2
-    print(f"previous warehouse kept as {aside}" if aside else "no previous warehouse")
     instance = _instance()
     if instance is not None:
         for run_id in release_stale_runs(instance):
             print(f"released stale run {run_id}")
-    code = cli.run()
-    if code != 0 and aside is not None:
-        print(
-            f"\nthe rebuild did not load every quarter; the previous warehouse is kept as {aside}.\n"
-            f"To put it back: python -m mtm_pipeline.maintenance restore {aside.name}"
-        )
-    return code
+    try:
+        before = backup_warehouse(
+            paths.warehouse, paths.backups, keep=max(5, len(list_backups(paths.backups)) + 1),
+            label="before-rebuild", wait_seconds=0,
+        )  # fmt: skip
+    except duckdb.Error as error:
+        print(f"refused: the warehouse {paths.warehouse} cannot be copied ({error})", file=sys.stderr)
+        return 2
+    print(f"previous warehouse kept as {before}" if before else "no previous warehouse")
+    had = published_quarters(paths.warehouse)
+    paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    new_file = paths.warehouse_dir / f".rebuild-{os.getpid()}.duckdb"
+    for stale in (new_file, new_file.with_name(new_file.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    try:
+        code = cli.run(warehouse=new_file)
+        if not new_file.exists():
+            print(f"\nnothing was rebuilt; the live warehouse {paths.warehouse} is unchanged")
+            return code or 1
+        has = published_quarters(new_file)
+        lost = sorted(had - has)
+        if lost:
+            kept = move_aside(new_file, paths.backups, "rebuild-incomplete")
+            print(
+                f"\nrebuild NOT swapped in: {', '.join(lost)} published in the warehouse but failed in the "
+                f"rebuild (see above).\nThe live warehouse {paths.warehouse} is unchanged; the rebuilt file "
+                f"is kept as {kept}. Fix the quarter's files in raw/ and rebuild again."
+            )
+            return code or 1
+        try:
+            restore_backup(new_file, paths.warehouse)
+        except WarehouseBusy as error:
+            kept = move_aside(new_file, paths.backups, "rebuild-not-swapped")
+            print(f"refused to swap the rebuilt warehouse in: {error}; it is kept as {kept}", file=sys.stderr)
+            return 2
+        print(f"\nrebuilt warehouse swapped in: {paths.warehouse} ({len(has)} quarter(s) published)")
+        return code
+    finally:
+        for leftover in (new_file, new_file.with_name(new_file.name + ".wal")):
+            leftover.unlink(missing_ok=True)
 
 
 def cmd_release_stale_runs() -> int:
@@ -189,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list-backups", help="the backups, newest first")
     restore = sub.add_parser("restore", help="put a backup back")
     restore.add_argument("file", help="a backup file name in backups/, or a path")
-    sub.add_parser("rebuild", help="move the warehouse aside and load every quarter in raw/ again")
+    sub.add_parser("rebuild", help="load every quarter in raw/ into a new warehouse and swap it in")
     sub.add_parser("release-stale-runs", help="fail runs whose process died and free their pool slots")
     args = parser.parse_args(argv)
     if args.command == "backup":

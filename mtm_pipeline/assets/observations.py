@@ -114,7 +114,7 @@ def corrected_stand_in(delivered: pd.DataFrame, quarter: str) -> pd.DataFrame | 
 def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConfig, warehouse: WarehouseResource):
     workers.start_for_run(context)
     step = QuarterStep(context)
-    label = "-".join(dict.fromkeys([step.quarters[0], step.quarters[-1]])).lower()
+    label = "-".join(dict.fromkeys([step.all_quarters[0], step.all_quarters[-1]])).lower()
     backup = backup_warehouse(warehouse.file, data_paths().backups, keep=BACKUPS_KEPT, label=f"before-{label}")
     if backup:
         context.log.info(f"warehouse backed up to {backup} before loading {', '.join(step.quarters)}")

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pandas as pd
@@ -36,6 +37,19 @@ def _is_period(text: str) -> bool:
     return True
 
 
+def is_publication_date(text: str) -> bool:
+    """A year `YYYY`, a month `YYYY-MM` or a day `YYYY-MM-DD` that exists (no month 13, no 31 April)."""
+    if not _PUBLICATION_DATE.match(text):
+        return False
+    parts = [int(part) for part in text.split("-")] + [1, 1]
+    year, month, day = parts[:3]
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
 def _filled(series: pd.Series) -> pd.Series:
     return series.str.len() > 0
 
@@ -46,6 +60,9 @@ CHECK_DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "_direction_where_required": ("direction", "in or out for border crossings and remittances, empty for other sources"),
     "_period_valid": ("period", "a quarter YYYY-Qn, a year YYYY or a date YYYY-MM-DD"),
     "_base_period_valid": ("change_base_period", "empty or a period"),
+    "_publication_date_valid": (
+        "publication_date", "a year YYYY, a month YYYY-MM or a day YYYY-MM-DD that exists (month 01-12, day in the month)"
+    ),
     "_value_is_number": ("value", "empty or a number (an accepted notation)"),
     "_value_not_negative": ("value", "not negative"),
     "_share_valid": ("share", "empty or a per cent between 0 and 100"),
@@ -85,7 +102,7 @@ class ExtractSchema(pa.DataFrameModel):
     rank: Series[str] = pa.Field(str_matches=r"^([1-9][0-9]*)?$")
     agency: Series[str]
     publication: Series[str] = pa.Field(str_length={"min_value": 1})
-    publication_date: Series[str] = pa.Field(str_matches=_PUBLICATION_DATE.pattern)
+    publication_date: Series[str]
     location: Series[str] = pa.Field(str_length={"min_value": 1})
     published_text: Series[str]
     note: Series[str]
@@ -102,6 +119,10 @@ class ExtractSchema(pa.DataFrameModel):
     @pa.check("period", element_wise=True)
     def _period_valid(cls, text: str) -> bool:
         return _is_period(text)
+
+    @pa.check("publication_date", element_wise=True)
+    def _publication_date_valid(cls, text: str) -> bool:
+        return is_publication_date(text)
 
     @pa.check("change_base_period", element_wise=True)
     def _base_period_valid(cls, text: str) -> bool:

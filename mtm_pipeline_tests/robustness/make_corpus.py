@@ -125,6 +125,8 @@ def cases() -> dict[str, dict[str, bytes]]:
     )
     put("wrong_type_date", "labour_migration.csv",
         to_csv(edit(read("labour_migration.csv"), "emp_2024q1_total", publication_date="March 2024")))  # fmt: skip
+    put("publication_date_month_13", "emigration.csv",
+        to_csv(edit(read("emigration.csv"), "emi_2023_deu", publication_date="2024-13")))  # fmt: skip
     # --- empty
     put("header_only", "remittances.csv", ",".join(COLUMNS) + "\n")
     put("empty_file", "remittances.csv", b"")

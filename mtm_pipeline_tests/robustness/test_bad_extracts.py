@@ -340,6 +340,8 @@ CASES = [
     Case("wrong_type_value", "refused", "border_crossings", ((6, "value"),), ("found 'n/a'",)),
     Case("wrong_type_rank", "refused", "emigration", ((3, "rank"),), ("found 'second'",)),
     Case("wrong_type_date", "refused", "labour_migration", ((9, "publication_date"),), ("found 'March 2024'",)),
+    Case("publication_date_month_13", "refused", "emigration", ((3, "publication_date"),),
+         ("found '2024-13'", "that exists (month 01-12, day in the month)")),
     # empty
     Case("header_only", "refused", "remittances", ((None, None),), ("a header but no observations", "leave the file out")),
     Case("empty_file", "refused", "remittances", ((1, None),), ("the file is empty", "an empty file is not a substitute")),

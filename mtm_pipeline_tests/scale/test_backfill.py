@@ -74,7 +74,16 @@ def test_a_bad_extract_fails_its_quarter_and_not_the_others(tmp_path, monkeypatc
     bad.write_text(bad.read_text(encoding="utf-8").replace(",USD,", ",EUR,", 1), encoding="utf-8")
     assert _load(root, monkeypatch, separate=False) == 1
     output = capsys.readouterr().out
-    assert "1 of 2 quarter(s) failed (published: 2024-Q1)" in output
-    assert "2024-Q2: raw/2024-Q2/remittances.csv" in output
+    assert "remittances_extract failed: raw/2024-Q2/remittances.csv" in output
+    assert "FAILED: 1 of 2 quarter(s) not published: 2024-Q2" in output
+    assert "Quarter 2024-Q1: published" in output and "Quarter 2024-Q2: NOT published" in output
     staged = _table(root / "warehouse" / "mtm.duckdb", "staging.extract_rows", "delivery_quarter, source")
     assert set(staged[staged["source"] == "remittances"]["delivery_quarter"]) == {"2024-Q1"}
+    # The good quarter went all the way in the same run: both stages published, its report built.
+    stages = _table(root / "warehouse" / "mtm.duckdb", "published.observations", "delivery_quarter, stage")
+    assert set(map(tuple, stages[["delivery_quarter", "stage"]].drop_duplicates().values)) == {
+        ("2024-Q1", "delivered"),
+        ("2024-Q1", "corrected"),
+    }
+    assert (root / "reports" / "2024-Q1" / "report.pdf").is_file()
+    assert not (root / "reports" / "2024-Q2").exists()
