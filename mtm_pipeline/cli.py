@@ -142,8 +142,10 @@ def run(quarters: list[str] | None = None, *, separate: bool = False, warehouse:
         print(f"  {quarter} {asset}: {check}")
     for quarter, stage, count in findings:
         print(f"Findings in {quarter} {stage}: {count} (SELECT * FROM quality.check_results WHERE NOT passed)")
-        total, best = suggested.get((quarter, stage), (0, 0))
-        print(f"  suggested corrections: {total} ({best} ranked first; python -m mtm_pipeline.suggestions show {quarter} --stage {stage})")
+        if stage in ("delivered", "corrected"):  # a refused extract has findings but no figures to edit
+            total, best = suggested.get((quarter, stage), (0, 0))
+            print(f"  suggested corrections: {total} ({best} ranked first; "
+                  f"python -m mtm_pipeline.suggestions show {quarter} --stage {stage})")  # fmt: skip
     print(f"Warehouse: {warehouse_file}")
     print(f"Reports:   {paths.reports}/<quarter>/report.html|.pdf|.md, annex.xlsx; trends in {paths.reports}/trends/")
     print(f"Alerts:    {paths.alerts}/alerts.jsonl   Data Docs: {paths.root}/gx/data_docs/index.html")
