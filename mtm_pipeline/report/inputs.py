@@ -6,14 +6,21 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from mtm_pipeline.periods import parse_quarter_key
+from mtm_pipeline.periods import parse_quarter_key, previous_quarter
+
+# The deliveries a quarterly report reads: its own quarter and the eight before it. Every comparison the report
+# states reaches back at most a year before the newest period a section uses, and a section whose source has
+# delivered nothing for two years says so; older deliveries are the trend report's. Reading them all made each
+# report's cost grow with the whole history.
+REPORT_HISTORY_QUARTERS = 8
 
 
 @dataclass(frozen=True)
 class ReportInputs:
     """Everything one quarterly report is built from.
 
-    observations: stage='corrected' rows of every delivery quarter <= quarter. A figure delivered by two
+    observations: stage='corrected' rows of the delivery quarters from earliest_delivery_read(quarter) up to
+        quarter. A figure delivered by two
         quarters keeps both rows here; the report uses the newest delivery of each figure and lists the
         figures whose numbers differ between deliveries as revisions (report.facts).
     check_results: quality.check_results rows for this quarter (both stages; may be empty).
@@ -22,7 +29,7 @@ class ReportInputs:
         quarter (both stages; may be empty).
     redeliveries: history.revisions rows where a delivery quarter was delivered again with other figures
         (both vintages of the same delivery quarter, up to `quarter`; may be empty).
-    derived: published.derived_figures rows of every delivery quarter <= quarter: the shares, group totals,
+    derived: published.derived_figures rows of the same delivery quarters: the shares, group totals,
         ranks and changes the warehouse computed from the delivered figures (may be empty). The report states
         one wherever no published figure exists, marked as computed (report.facts).
     """
@@ -53,14 +60,15 @@ def _read(con, qualified: str, where: str, params: list, order: str) -> pd.DataF
 
 
 def load_report_inputs(con, quarter: str) -> ReportInputs:
-    """Read the corrected observations and the derived figures up to `quarter`, and the quarter's check
-    results and corrections."""
+    """Read the corrected observations and the derived figures of the deliveries up to `quarter` (the last
+    REPORT_HISTORY_QUARTERS + 1), and the quarter's check results and corrections."""
     parse_quarter_key(quarter)
+    first = earliest_delivery_read(quarter)
     observations = _read(
         con,
         "published.observations",
-        "stage = ? AND delivery_quarter <= ?",
-        ["corrected", quarter],
+        "stage = ? AND delivery_quarter BETWEEN ? AND ?",
+        ["corrected", first, quarter],
         "delivery_quarter, source, row_number, obs_id",
     )
     check_results = _read(
@@ -79,16 +87,25 @@ def load_report_inputs(con, quarter: str) -> ReportInputs:
     )
     unexplained = _read(con, "quality.unexplained_findings", "quarter = ?", [quarter], "stage, rule, subject")
     return ReportInputs(quarter, observations, check_results, corrections, redeliveries,
-                        load_derived_figures(con, quarter), suggestions, unexplained)  # fmt: skip
+                        load_derived_figures(con, quarter, first), suggestions, unexplained)  # fmt: skip
 
 
-def load_derived_figures(con, quarter: str) -> pd.DataFrame:
-    """published.derived_figures of every delivery quarter up to `quarter` (empty when the table is absent)."""
+def earliest_delivery_read(quarter: str) -> str:
+    """The oldest delivery quarter a report of `quarter` reads (REPORT_HISTORY_QUARTERS before it)."""
+    first = quarter
+    for _ in range(REPORT_HISTORY_QUARTERS):
+        first = previous_quarter(first)
+    return first
+
+
+def load_derived_figures(con, quarter: str, first: str = "0000-Q1") -> pd.DataFrame:
+    """published.derived_figures of the delivery quarters from `first` to `quarter` (empty when the table is
+    absent)."""
     parse_quarter_key(quarter)
     return _read(
         con,
         "published.derived_figures",
-        "stage = ? AND delivery_quarter <= ?",
-        ["derived", quarter],
+        "stage = ? AND delivery_quarter BETWEEN ? AND ?",
+        ["derived", first, quarter],
         "delivery_quarter, source, obs_id",
     )

@@ -236,3 +236,17 @@ def test_flagged_figures_are_marked_in_every_output(q1_builds):
         text = ""
     if text:  # poppler installed: the PDF carries the mark (DejaVu has the glyph)
         assert "51.8\u2021" in text and "4%\u2021" in text
+
+
+def test_a_report_reads_its_own_delivery_and_the_eight_before_it():
+    from mtm_pipeline.warehouse.connection import ensure_schema
+
+    con = duckdb.connect(":memory:")
+    ensure_schema(con)
+    q1 = observations_for("2024-Q1")
+    for delivery in ("2021-Q4", "2022-Q1", "2024-Q1"):
+        con.register("incoming", q1.assign(delivery_quarter=delivery))
+        con.execute("INSERT INTO published.observations BY NAME SELECT * FROM incoming")
+        con.unregister("incoming")
+    inputs = load_report_inputs(con, "2024-Q1")
+    assert set(inputs.observations.delivery_quarter) == {"2022-Q1", "2024-Q1"}  # 2021-Q4 is nine back
