@@ -180,9 +180,8 @@ class QuarterStep:
         )
 
     def _record_failures(self) -> None:
-        """Add this step's failed quarters to the run's tag, for the steps after it and the run's end."""
-        if not self.is_range:
-            return
+        """Add this step's failed quarters to the run's tag, for the steps after it, the run's end and the
+        summary of `cli run` (a one-quarter run records its failure too)."""
         instance, run_id = self.context.instance, self.context.run_id
         recorded = failed_quarters_of_run(instance, run_id)
         asset = self.asset_key.to_user_string()

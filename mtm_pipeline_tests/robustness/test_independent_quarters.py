@@ -291,7 +291,11 @@ def test_a_broken_middle_quarter_is_history_to_nobody_in_one_run_as_in_separate_
         for name in ("MTM_ALERT_WEBHOOK_URL", "MTM_SMTP_HOST"):
             monkeypatch.delenv(name, raising=False)
         assert cli.run(None, separate=mode == "separate") == 1
-        assert "FAILED: 1 of 3 quarter(s) not published: 2024-Q2" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "FAILED: 1 of 3 quarter(s) not published: 2024-Q2" in out
+        # the reason as the step gave it, also when the quarter ran on its own
+        assert "  border_crossings_extract failed: raw/2024-Q2/border_crossings.csv" in out, mode
+        assert "dagster._core" not in out.split("Quarter 2024-Q2: NOT published")[1], mode
         warehouses[mode] = data / "warehouse" / "mtm.duckdb"
     for mode, warehouse in warehouses.items():
         assert published_stages(warehouse) == {q: {"delivered", "corrected"} for q in ("2024-Q1", BAD)}, mode
