@@ -106,7 +106,8 @@ def alerts_from_findings(
 
 
 def suggestion_line(suggestions, rule: str, subject: str) -> str | None:
-    """'Suggested correction D3 (rank 1 of 2): prp_2024q1_cis_rus value 2476 -> 2276 (one digit wrong)'."""
+    """'Suggested correction D3 (best of 2): prp_2024q1_cis_rus value 2476 -> 2276 (typing_digit)', or why no
+    edit explains the finding."""
     ranked = suggestions.for_finding(rule, subject)
     if ranked:
         top = ranked[0]

@@ -51,8 +51,11 @@ def test_a_failed_search_never_stops_publication(data_dir, tmp_path, monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError("search broke")
 
-    monkeypatch.setattr(suggest, "suggest_corrections", broken)
     warehouse = WarehouseResource(path=str(tmp_path / "wh.duckdb"))
+    _delivered(warehouse)
+    query = "SELECT count(*) FROM quality.suggested_corrections WHERE quarter = ?"
+    assert _count(warehouse, query) > 0  # suggestions of a working search, which the broken one must replace
+    monkeypatch.setattr(suggest, "suggest_corrections", broken)
     events = _delivered(warehouse)
     group = next(
         e for e in events if isinstance(e, dg.AssetCheckResult) and e.check_name == "group_totals_add_up"
@@ -62,4 +65,4 @@ def test_a_failed_search_never_stops_publication(data_dir, tmp_path, monkeypatch
         and "failed (RuntimeError('search broke'))" in group.metadata["suggestions_search"].value
     )
     assert _count(warehouse, "SELECT count(*) FROM published.observations WHERE delivery_quarter = ?") == 132
-    assert _count(warehouse, "SELECT count(*) FROM quality.suggested_corrections WHERE quarter = ?") == 0
+    assert _count(warehouse, query) == 0

@@ -183,6 +183,8 @@ class QuarterStep:
         """Add this step's failed quarters to the run's tag, for the steps after it, the run's end and the
         summary of `cli run` (a one-quarter run records its failure too)."""
         instance, run_id = self.context.instance, self.context.run_id
+        if instance.get_run_by_id(run_id) is None:
+            return  # a step called directly (build_asset_context) belongs to no run
         recorded = failed_quarters_of_run(instance, run_id)
         asset = self.asset_key.to_user_string()
         for quarter, why in self.failed.items():

@@ -6,14 +6,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mtm_pipeline.checks.suggest.candidate import KINDS
 from mtm_pipeline.report.facts import clean
 
-KIND_WORDS = {
-    "sign": "a lost or extra sign", "typing_transposed": "two digits transposed",
-    "typing_decimal": "a decimal point misplaced", "typing_scale": "a scale word misplaced",
-    "typing_digit": "one digit wrong", "typing_dropped": "a digit dropped", "typing_doubled": "a digit doubled",
-    "swap": "two figures swapped", "share_base": "a share on another base", "pinned_value": "the value the other figures pin down",
-}  # fmt: skip
 INTRODUCTION = (
     "Suggested corrections. For each failed check, the edit of the published figures that makes it pass "
     "without making any other check fail, as found by the checks (the best of those that clear it; all are in "
@@ -71,7 +66,7 @@ def suggestion_lines(
             )
             alternatives = f", best of {count}" if count > 1 else ""
             lines.append(
-                f"{head}suggested correction {first['suggestion_id']} ({KIND_WORDS.get(first['kind'], first['kind'])}, "
+                f"{head}suggested correction {first['suggestion_id']} ({KINDS.get(first['kind'], first['kind'])}, "
                 f"clears {first['findings_cleared']} finding(s){alternatives}): {figures}."
             )
             continue

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from mtm_pipeline.periods import parse_quarter_key
+from mtm_pipeline.sources import SOURCES
 from mtm_pipeline.synthetic.history import OTHER, History, _quarter_end
 from mtm_pipeline.synthetic.writer import ExtractWriter, _slug, _top, millions_text
 
@@ -123,3 +124,4 @@ BUILDERS = {
     "emigration": emigration_rows,
     "remittances": remittances_rows,
 }
+assert set(BUILDERS) == set(SOURCES)

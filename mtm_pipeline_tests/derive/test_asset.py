@@ -120,3 +120,16 @@ def test_asset_is_in_the_quarter_job_before_the_report():
     assert dg.AssetKey("derived_figures") in graph.get(dg.AssetKey("quarterly_report")).parent_keys
     job = defs.resolve_job_def("quarter_job")
     assert "derived_figures" in {node.name for node in job.graph.node_defs}
+
+
+def test_every_stored_figure_lies_in_its_stored_interval(loaded):
+    warehouse, _ = loaded
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        outside = con.execute(
+            "SELECT count(*) FROM published.derived_figures WHERE "
+            "(value IS NOT NULL AND NOT value BETWEEN value_low AND value_high) OR "
+            "(share IS NOT NULL AND NOT share BETWEEN share_low AND share_high) OR "
+            "(change IS NOT NULL AND NOT change BETWEEN change_low AND change_high)"
+        ).fetchone()[0]
+        stored = con.execute("SELECT count(*) FROM published.derived_figures WHERE share IS NOT NULL").fetchone()[0]
+    assert stored > 0 and outside == 0

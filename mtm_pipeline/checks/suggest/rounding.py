@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from mtm_pipeline.checks.findings import Finding
 from mtm_pipeline.checks.intervals import Interval, ratio_percent
-from mtm_pipeline.checks.suggest.figures import Stage, interval_of, value_row
+from mtm_pipeline.checks.suggest.figures import Stage, interval_of, missing, value_row
 
 
 def _round_half_up(x: Decimal, decimals: int) -> Decimal:
@@ -45,7 +45,7 @@ def rounding_reason(finding: Finding, stage: Stage) -> str | None:
     if total_value.low <= 0:
         return None
     ratio = ratio_percent(interval_of(part, "value"), total_value)
-    precision = float(row.get("share_precision") or 1.0)
+    precision = 1.0 if missing(row.get("share_precision")) else float(row["share_precision"])
     decimals = max(0, -Decimal(repr(precision)).normalize().as_tuple().exponent)
     published = _round_half_up(Decimal(repr(share.mid)), decimals)
     shown = f"{ratio.low:.{decimals + 2}f}" + (
