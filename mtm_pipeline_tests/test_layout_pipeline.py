@@ -59,7 +59,9 @@ def test_every_figure_equals_the_workbook_cell_its_lineage_names(loaded):
     for quarter, source, obs_id, value, file_name, location in rows:
         assert file_name == f"raw/{quarter}/{source}.xlsx"
         sheet, cell = re.fullmatch(r"'?(.+?)'?!([A-Z]+\d+)", location).groups()
-        book = books.setdefault(file_name, openpyxl.load_workbook(root / file_name, data_only=True))
+        if file_name not in books:
+            books[file_name] = openpyxl.load_workbook(root / file_name, data_only=True)
+        book = books[file_name]
         written = book[sheet][cell].value
         stated = parse_published_number(str(written)).value * SCALE.get(source, 1)
         assert float(value) == pytest.approx(float(stated)), (obs_id, location, written)

@@ -123,12 +123,10 @@ def periods_in_text(text: str) -> list[Period]:
     ("2023", "за 2023 год"). Distinct periods, in order of appearance."""
     s = normalise_label(text)
     found: list[tuple[int, Period]] = []
-    spans: list[tuple[int, int]] = []
 
     def add(match: re.Match, period: Period | None) -> None:
         if period is not None:
             found.append((match.start(), period))
-            spans.append(match.span())
 
     for pattern in _QUARTER_PATTERNS:
         for m in pattern.finditer(s):

@@ -43,7 +43,7 @@ from mtm_pipeline.sources.layouts import (
     period_of_header,
     periods_in_text,
 )
-from mtm_pipeline.sources.reader import MAX_FILE_BYTES, RawExtract, _check_zip, read_extract
+from mtm_pipeline.sources.reader import MAX_FILE_BYTES, RawExtract, read_extract
 from mtm_pipeline.sources.sheets import Sheet, Workbook, is_contract_header, read_csv_sheet, read_sheets
 
 REMAINDER_COUNTRY = "Other countries"  # the contract's name of a stated unnamed remainder
@@ -66,6 +66,7 @@ class FoundTable:
     period_columns: dict[int, Period]  # sheet column -> period (period tables)
     body: tuple[int, ...]  # rows of the table (total, values, remainder), top to bottom
     heading_text: str  # text between the previous table (or the top of the sheet) and the header
+    top_row: int = 1  # first row after the previous table: where this table's heading starts
 
 
 @dataclass
@@ -299,7 +300,7 @@ def _read_table_frame(layout, spec, sheet, row, rows, columns, unmatched, previo
                                          "last row of the table"))  # fmt: skip
     heading_rows = range(previous_end + 1, row)
     heading_text = "\n".join(t for r in heading_rows for t in sheet.row_texts(r) if t)
-    return FoundTable(spec, sheet, row, rows, columns, period_columns, tuple(body), heading_text)
+    return FoundTable(spec, sheet, row, rows, columns, period_columns, tuple(body), heading_text, previous_end + 1)
 
 
 def _looks_numeric(text: str) -> bool:
@@ -376,7 +377,7 @@ def _check_sheet_rules(table: FoundTable, problems: list[Problem]) -> None:
     used = [table.columns[table.spec.label_column], *table.period_columns,
             *[table.columns[f.column] for f in table.spec.figures if f.column in table.columns]]  # fmt: skip
     for (row, column), message in sorted(sheet.unreadable.items()):
-        if first <= row <= last and column in used or row < first and row > 0 and column in used:
+        if table.top_row <= row <= last and column in used:  # the table, its heading and title
             problems.append(_problem(sheet, row, column, f"expected a value, found {message}"))
     body_start = table.header_row + table.header_rows
     for min_row, min_col, max_row, max_col in sheet.merged:
@@ -621,7 +622,6 @@ def read_delivery(path: Path, spec: SourceSpec, quarter: str, file_name: str) ->
     except OSError:
         return read_extract(path)  # refused there, with the reason
     if path.suffix == ".xlsx":
-        _check_zip(path, data)
         workbook = read_sheets(path, data)
     else:
         try:  # only the first row, to keep reading contract CSVs as fast as before
