@@ -52,9 +52,7 @@ def _stored(instance: dg.DagsterInstance) -> dict:
     executions = instance.event_log_storage.get_asset_check_execution_history(check, limit=100)
     return {
         "materialized": sorted(instance.get_materialized_partitions(key)),
-        "values": sorted(
-            (r.partition_key, r.asset_materialization.metadata["value"].value) for r in records
-        ),
+        "values": sorted((r.partition_key, r.asset_materialization.metadata["value"].value) for r in records),
         "checks": sorted(
             (instance.get_run_by_id(e.run_id).tags["dagster/partition"], e.status.value) for e in executions
         ),
@@ -129,6 +127,5 @@ def test_processes_writing_at_once_lose_no_event(tmp_path: Path, monkeypatch: py
 def test_without_dagster_home_it_says_what_to_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     home = _home(tmp_path / "home", project_storage=True)
-    with pytest.raises(Exception, match="DAGSTER_HOME is not set"):
-        with _instance(home) as instance:
-            instance.event_log_storage  # noqa: B018  (storage is built on first use)
+    with pytest.raises(Exception, match="DAGSTER_HOME is not set"), _instance(home) as instance:
+        instance.event_log_storage  # noqa: B018  (storage is built on first use)
