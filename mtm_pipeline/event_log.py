@@ -7,14 +7,14 @@ file (the index and the newest few run files) and remembers which tables exist, 
 inserts only. The files, their schema and what is stored in them are Dagster's own: an instance written by
 either storage is read by the other.
 
-`dagster.yaml` selects it (`event_log_storage`). `base_dir` defaults to `$DAGSTER_HOME/history/runs`, where
-Dagster's default storage keeps the same files. Built on Dagster's SqliteEventLogStorage (not public API):
-dagster is pinned, and `mtm_pipeline_tests/test_event_log.py` checks the behaviour relied on.
+`dagster.yaml` selects it (`event_log_storage`). Without a `base_dir` it uses the instance's own folder
+(`<instance home>/history/runs`, where Dagster's default storage keeps the same files), taken from the
+instance when the instance registers it. Built on Dagster's SqliteEventLogStorage (not public API): dagster
+is pinned, and `mtm_pipeline_tests/test_event_log.py` checks the behaviour relied on.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -24,20 +24,10 @@ import dagster as dg
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._core.storage.sqlite_storage import _event_logs_directory
 from sqlalchemy.engine import Connection, Engine
 
 OPEN_DATABASES = 8  # the index and the run files being written or read
-
-
-def default_base_dir() -> str:
-    home = os.environ.get("DAGSTER_HOME", "").strip()
-    if not home:
-        raise dg.DagsterInvariantViolationError(
-            "dagster.yaml selects mtm_pipeline.event_log.PooledSqliteEventLogStorage, which keeps the event log "
-            "in $DAGSTER_HOME/history/runs, but DAGSTER_HOME is not set: set it (make run and make ui do), or "
-            "give the storage a base_dir in dagster.yaml"
-        )
-    return os.path.join(home, "history", "runs")
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
@@ -47,7 +37,14 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
         self._tables_present: set[str] = set()
-        super().__init__(base_dir or default_base_dir(), inst_data)
+        self._pending_inst_data = inst_data
+        if base_dir is not None:
+            super().__init__(base_dir, inst_data)
+
+    def register_instance(self, instance) -> None:
+        if not hasattr(self, "_base_dir"):  # no base_dir configured: the instance's own event log folder
+            super().__init__(_event_logs_directory(instance.root_directory), self._pending_inst_data)
+        super().register_instance(instance)
 
     @classmethod
     def config_type(cls):
@@ -101,4 +98,5 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def dispose(self) -> None:
         self._close_engines()
-        super().dispose()
+        if hasattr(self, "_base_dir"):  # an instance that never registered it has nothing else to close
+            super().dispose()

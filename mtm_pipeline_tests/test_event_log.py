@@ -124,8 +124,17 @@ def test_processes_writing_at_once_lose_no_event(tmp_path: Path, monkeypatch: py
             assert sorted(int(r.partition_key) for r in stored) == list(range(events))
 
 
-def test_without_dagster_home_it_says_what_to_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+def test_an_instance_loaded_from_its_folder_keeps_its_events_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    elsewhere = _home(tmp_path / "elsewhere", project_storage=True)
+    monkeypatch.setenv("DAGSTER_HOME", str(elsewhere))  # another instance: not where this one's events go
     home = _home(tmp_path / "home", project_storage=True)
-    with pytest.raises(Exception, match="DAGSTER_HOME is not set"), _instance(home) as instance:
-        instance.event_log_storage  # noqa: B018  (storage is built on first use)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert type(instance.event_log_storage) is PooledSqliteEventLogStorage
+        _materialize_each_quarter(instance)
+    assert (home / "history" / "runs" / "index.db").exists()
+    assert not (elsewhere / "history").exists()
+    monkeypatch.delenv("DAGSTER_HOME")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert _stored(instance)["materialized"] == QUARTERS
