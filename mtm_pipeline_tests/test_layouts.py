@@ -190,6 +190,40 @@ def test_contract_workbook_keeps_working(tmp_path):
     assert len(extract.rows) == 12 and "emi_2023_isr" in set(extract.rows["obs_id"])
 
 
+def test_a_delivered_workbook_is_parsed_once(tmp_path, monkeypatch):
+    """Recognising the file, reading its sheets and reading it as the contract share one parse; a workbook
+    with formulas is parsed twice (with formulas, and with their saved results), and no more."""
+    import csv
+
+    from mtm_pipeline.sources.contract import COLUMNS
+    from mtm_pipeline_tests.conftest import RAW
+
+    parses = []
+    load_workbook = openpyxl.load_workbook
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: parses.append(k) or load_workbook(*a, **k))
+    paths = DataPaths(tmp_path / "data")
+    contract = openpyxl.Workbook()
+    contract.active.append(list(COLUMNS))
+    with (RAW / "2024-Q1" / "emigration.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            contract.active.append([row[c] for c in COLUMNS])
+    paths.quarter_dir("2024-Q1").mkdir(parents=True)
+    contract.save(paths.quarter_dir("2024-Q1") / "emigration.xlsx")
+    assert len(read_validated_extract(paths, "2024-Q1", SOURCES["emigration"]).rows) == 12
+    assert len(parses) == 1
+    parses.clear()
+    border_workbook(paths.quarter_dir(Q3) / "border_crossings.xlsx")
+    read_validated_extract(paths, Q3, SOURCES["border_crossings"])
+    assert len(parses) == 1
+    workbook = openpyxl.load_workbook(paths.quarter_dir(Q3) / "border_crossings.xlsx")
+    workbook.active["C5"] = "=SUM(C6:C11)"  # no saved result: refused, which takes seeing the formula
+    workbook.save(paths.quarter_dir(Q3) / "border_crossings.xlsx")
+    parses.clear()
+    with pytest.raises(ExtractError, match="cell C5: expected a value, found a formula =SUM"):
+        read_validated_extract(paths, Q3, SOURCES["border_crossings"])
+    assert [k.get("data_only") for k in parses] == [False, True]
+
+
 # --- a new shape is a layout file, no code -------------------------------------------------------------------
 
 NEW_LAYOUT = """

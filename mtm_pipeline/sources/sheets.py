@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from mtm_pipeline.sources.reader import _INVISIBLE, _check_zip, _load_workbooks, _number_text, _read_csv_rows
+from mtm_pipeline.sources.reader import _INVISIBLE, _number_text, _read_csv_rows, load_xlsx
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,11 @@ class Workbook:
     saved: date | None  # when the workbook was last saved (document properties), if recorded
 
 
-def read_sheets(path: Path, data: bytes) -> Workbook:
-    """Every sheet of the workbook (hidden ones too, marked), read twice by openpyxl: with formulas, and
-    with the values Excel saved for them. A zip bomb or an oversized part is refused before parsing."""
-    _check_zip(path, data)
-    formulas, values = _load_workbooks(path, data)
+def read_sheets(path: Path, data: bytes, workbooks=None) -> Workbook:
+    """Every sheet of the workbook (hidden ones too, marked), as openpyxl reads it with formulas and with
+    the values Excel saved for them (`reader.load_xlsx`, or `workbooks` when the caller has loaded it). A
+    zip bomb or an oversized part is refused before parsing."""
+    formulas, values = workbooks or load_xlsx(path, data)
     sheets = []
     for formula_sheet, value_sheet in zip(formulas.worksheets, values.worksheets, strict=True):
         sheet = Sheet(

@@ -43,7 +43,7 @@ from mtm_pipeline.sources.layouts import (
     period_of_header,
     periods_in_text,
 )
-from mtm_pipeline.sources.reader import MAX_FILE_BYTES, RawExtract, read_extract
+from mtm_pipeline.sources.reader import MAX_FILE_BYTES, RawExtract, load_xlsx, read_extract
 from mtm_pipeline.sources.sheets import Sheet, Workbook, is_contract_header, read_csv_sheet, read_sheets
 
 REMAINDER_COUNTRY = "Other countries"  # the contract's name of a stated unnamed remainder
@@ -621,18 +621,20 @@ def read_delivery(path: Path, spec: SourceSpec, quarter: str, file_name: str) ->
         data = path.read_bytes()
     except OSError:
         return read_extract(path)  # refused there, with the reason
+    workbooks = None  # the workbook as parsed once, handed on to the contract reader
     if path.suffix == ".xlsx":
-        workbook = read_sheets(path, data)
+        workbooks = load_xlsx(path, data)
+        workbook = read_sheets(path, data, workbooks)
     else:
         try:  # only the first row, to keep reading contract CSVs as fast as before
             first = next(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")), [])
         except (UnicodeDecodeError, csv.Error):
-            return read_extract(path)  # refused there, naming the cells
+            return read_extract(path, data)  # refused there, naming the cells
         if not any(first) or is_contract_header(first, COLUMNS):
-            return read_extract(path)
+            return read_extract(path, data)
         workbook = read_csv_sheet(path, data)
     sheets = workbook.sheets
     if not any(sheet.cells for sheet in sheets) or any(is_contract_header(s.row_texts(1), COLUMNS) for s in sheets):
-        return read_extract(path)
+        return read_extract(path, data, workbooks)
     frame = read_layout_workbook(workbook, spec, quarter, file_name)
     return RawExtract(path=path, sha256=hashlib.sha256(data).hexdigest(), frame=frame)
