@@ -6,6 +6,7 @@ generator), so the figures it must yield are written in the test.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -19,6 +20,8 @@ from mtm_pipeline.sources.errors import ExtractError
 from mtm_pipeline.sources.layouts import (
     agrees_with_delivery,
     label_matches,
+    label_parts,
+    language_parts,
     load_layouts,
     normalise_label,
     parse_layout,
@@ -68,6 +71,19 @@ def test_labels_match_ignoring_case_spaces_line_breaks_and_languages():
     assert label_matches(["кіру, барлығы", "въезд, всего"], labels)  # a header over two rows
     assert not label_matches("Прибытие, всего", labels)
     assert not label_matches("Въезд, всего / Прибытие", labels)  # every language part must match
+
+
+def test_one_splitter_for_header_labels_and_country_names():
+    from mtm_pipeline.sources.row_labels import country_of
+
+    for separator in ("\n", "\r\n", "\r", "\u2028", " / ", " | "):
+        label = f"Өзбекстан{separator}Узбекистан"
+        assert language_parts(label) == ["Өзбекстан", "Узбекистан"]  # as spelled, for the country look-up
+        assert label_parts(label) == ["өзбекстан", "узбекистан"]
+        assert country_of(label) == ("UZB", "Өзбекстан")
+    assert language_parts(" Ресей  Федерациясы \r\n\r\nРоссия ") == ["Ресей  Федерациясы", "Россия"]
+    assert country_of("Ресей  Федерациясы\nРоссия") == ("RUS", "Ресей Федерациясы")
+    assert country_of("Өзбекстан\rТурция") is None  # parts naming different countries name none
 
 
 def test_every_source_has_a_layout_and_the_files_follow_the_format():
@@ -151,6 +167,36 @@ def test_border_service_workbook_loads_with_figures_and_cell_lineage(border_deli
     assert china_in.agency == "National Border Service of Kazakhstan"
     assert "border_crossings.xlsx" in china_in.publication
     assert set(extract.rows["row_number"]) == {5, 6, 7, 9, 10, 11}
+
+
+def test_country_labels_split_by_carriage_returns_are_read(tmp_path):
+    """Kazakh and Russian names in one cell split by '\\r\\n', as Excel writes it in the sheet's XML
+    ('_x000D_' and a line feed), or by a lone carriage return ('&#13;'): every part names the same country,
+    and the name kept is the first, as spelled."""
+    paths = DataPaths(tmp_path / "data")
+    path = border_workbook(paths.quarter_dir(Q3) / "border_crossings.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    workbook.active["B7"] = "Өзбекстан_x000D_\nУзбекистан"  # openpyxl writes the text as given
+    workbook.active["B9"] = "Түркия\rТурция"
+    workbook.save(path)
+    with zipfile.ZipFile(path) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    sheet_xml = parts["xl/worksheets/sheet1.xml"]
+    assert sheet_xml.count(b"\r") == 1  # written as is by openpyxl: an XML parser would read it as '\n'
+    parts["xl/worksheets/sheet1.xml"] = sheet_xml.replace(b"\r", b"&#13;")
+    with zipfile.ZipFile(path, "w") as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    from mtm_pipeline.sources.sheets import read_sheets
+
+    cells = read_sheets(path, path.read_bytes()).sheets[0]
+    assert (cells.text(7, 2), cells.text(9, 2)) == ("Өзбекстан\nУзбекистан", "Түркия\rТурция")
+    rows = _rows(read_validated_extract(paths, Q3, SOURCES["border_crossings"]))
+    uzbekistan, turkiye = rows["bc_2024q3_in_uzb"], rows["bc_2024q3_in_tur"]
+    assert (uzbekistan.country, uzbekistan.value, uzbekistan.location) == ("Өзбекстан", 1020500, "Лист1!C7")
+    assert uzbekistan.published_text == "Өзбекстан Узбекистан | Въезд, всего | 1\u00a0020 500"
+    assert (turkiye.country, turkiye.value, turkiye.location) == ("Түркия", 77915, "Лист1!C9")
+    assert turkiye.published_text == "Түркия Турция | Въезд, всего | 77 915"
 
 
 def test_renamed_header_is_refused_naming_sheet_and_cell(tmp_path):
