@@ -22,7 +22,6 @@ from mtm_pipeline.periods import parse_quarter_key, previous_quarter, quarter_ra
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 MONTHS_GENITIVE = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
                    "октября", "ноября", "декабря")  # fmt: skip
-NBSP = "\u00a0"
 
 # Countries as an agency would write them: (Russian, Kazakh).
 COUNTRIES = [
@@ -46,10 +45,6 @@ def _rng(quarter: str, shape: str) -> random.Random:
 def _quarter_title(quarter: str) -> str:
     year, q = quarter.split("-Q")
     return f"за {ROMAN[int(q)]} квартал {year} года"
-
-
-def _spaced(number: int, separator: str = " ") -> str:
-    return f"{number:,}".replace(",", separator)
 
 
 def _workbook(quarter: str):
@@ -84,12 +79,11 @@ def save_workbook(workbook, path: Path) -> Path:
     return path
 
 
-def border_crossings(path: Path, quarter: str, *, variant: str = "standard") -> Path:
-    """Shape (a). variant 'alternate': other countries, total row first, a blank row, Kazakh and Russian
-    names, numbers as text with (no-break) space separators, a line break inside a header cell."""
+def border_crossings(path: Path, quarter: str) -> Path:
+    """Shape (a): entries, entries for work and exits by country of citizenship, numeric cells, total last."""
     from openpyxl.styles import Alignment, Font
 
-    rng = _rng(quarter, f"border/{variant}")
+    rng = _rng(quarter, "border/standard")  # the seed of every sample so far: the same figures
     workbook = _workbook(quarter)
     sheet = workbook.active
     sheet.title = "Лист1"
@@ -98,41 +92,24 @@ def border_crossings(path: Path, quarter: str, *, variant: str = "standard") -> 
     sheet["A2"] = _quarter_title(quarter)
     sheet.merge_cells("A1:E1")
     sheet.merge_cells("A2:E2")
-    entries_header = "Въезд,\nвсего" if variant == "alternate" else "Въезд, всего"
     sheet.append([])
-    sheet.append(["№", "Страна гражданства", entries_header, "в том числе с целью трудовой деятельности",
+    sheet.append(["№", "Страна гражданства", "Въезд, всего", "в том числе с целью трудовой деятельности",
                   "Выезд, всего"])  # fmt: skip
     for cell in sheet[4]:
         cell.alignment = Alignment(wrap_text=True)
-    if variant == "alternate":
-        chosen = [COUNTRIES[i] for i in (4, 0, 5, 8, 1, 9)]
-        names = [kk if i % 2 == 0 else ru for i, (ru, kk) in enumerate(chosen)]
-    else:
-        names = [ru for ru, _ in COUNTRIES[:8]]
     rows = []
-    for name in names:
+    for name in [ru for ru, _ in COUNTRIES[:8]]:
         entries = rng.randint(20_000, 1_200_000)
-        rows.append((name, entries, entries * rng.randint(5, 40) // 100, int(entries * rng.uniform(0.85, 1.1))))
+        labour, exits = entries * rng.randint(5, 40) // 100, int(entries * rng.uniform(0.85, 1.1))
+        rows.append((name, entries, labour, exits))
     unlisted = [rng.randint(5_000, 60_000) for _ in range(3)]  # countries the table does not list
     totals = [sum(r[i] for r in rows) + unlisted[i - 1] for i in (1, 2, 3)]
-
-    def figure(number: int, index: int):
-        if variant != "alternate":
-            return number
-        return _spaced(number, NBSP if index % 2 else " ")
-
-    body = [("", "Всего", *(figure(t, 0) for t in totals))] if variant == "alternate" else []
-    for index, (name, *numbers) in enumerate(rows, start=1):
-        body.append((index, name, *(figure(n, index) for n in numbers)))
-        if variant == "alternate" and index == 2:
-            body.append(())  # a blank row inside the table
-    if variant != "alternate":
-        body.append(("", "Всего", *totals))
+    body = [(index, name, *numbers) for index, (name, *numbers) in enumerate(rows, start=1)]
+    body.append(("", "Всего", *totals))
     for row in body:
         sheet.append(list(row))
-        if variant != "alternate" and row:
-            for cell in sheet[sheet.max_row][2:5]:
-                cell.number_format = "#,##0"
+        for cell in sheet[sheet.max_row][2:5]:
+            cell.number_format = "#,##0"
     sheet.append([])
     sheet.append(["Примечание: данные Пограничной службы КНБ РК; пересечения границы, а не число лиц."])
     return save_workbook(workbook, path)

@@ -6,6 +6,7 @@ generator), so the figures it must yield are written in the test.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -19,6 +20,8 @@ from mtm_pipeline.sources.errors import ExtractError
 from mtm_pipeline.sources.layouts import (
     agrees_with_delivery,
     label_matches,
+    label_parts,
+    language_parts,
     load_layouts,
     normalise_label,
     parse_layout,
@@ -68,6 +71,19 @@ def test_labels_match_ignoring_case_spaces_line_breaks_and_languages():
     assert label_matches(["кіру, барлығы", "въезд, всего"], labels)  # a header over two rows
     assert not label_matches("Прибытие, всего", labels)
     assert not label_matches("Въезд, всего / Прибытие", labels)  # every language part must match
+
+
+def test_one_splitter_for_header_labels_and_country_names():
+    from mtm_pipeline.sources.row_labels import country_of
+
+    for separator in ("\n", "\r\n", "\r", "\u2028", " / ", " | "):
+        label = f"Өзбекстан{separator}Узбекистан"
+        assert language_parts(label) == ["Өзбекстан", "Узбекистан"]  # as spelled, for the country look-up
+        assert label_parts(label) == ["өзбекстан", "узбекистан"]
+        assert country_of(label) == ("UZB", "Өзбекстан")
+    assert language_parts(" Ресей  Федерациясы \r\n\r\nРоссия ") == ["Ресей  Федерациясы", "Россия"]
+    assert country_of("Ресей  Федерациясы\nРоссия") == ("RUS", "Ресей Федерациясы")
+    assert country_of("Өзбекстан\rТурция") is None  # parts naming different countries name none
 
 
 def test_every_source_has_a_layout_and_the_files_follow_the_format():
@@ -153,6 +169,36 @@ def test_border_service_workbook_loads_with_figures_and_cell_lineage(border_deli
     assert set(extract.rows["row_number"]) == {5, 6, 7, 9, 10, 11}
 
 
+def test_country_labels_split_by_carriage_returns_are_read(tmp_path):
+    """Kazakh and Russian names in one cell split by '\\r\\n', as Excel writes it in the sheet's XML
+    ('_x000D_' and a line feed), or by a lone carriage return ('&#13;'): every part names the same country,
+    and the name kept is the first, as spelled."""
+    paths = DataPaths(tmp_path / "data")
+    path = border_workbook(paths.quarter_dir(Q3) / "border_crossings.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    workbook.active["B7"] = "Өзбекстан_x000D_\nУзбекистан"  # openpyxl writes the text as given
+    workbook.active["B9"] = "Түркия\rТурция"
+    workbook.save(path)
+    with zipfile.ZipFile(path) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    sheet_xml = parts["xl/worksheets/sheet1.xml"]
+    assert sheet_xml.count(b"\r") == 1  # written as is by openpyxl: an XML parser would read it as '\n'
+    parts["xl/worksheets/sheet1.xml"] = sheet_xml.replace(b"\r", b"&#13;")
+    with zipfile.ZipFile(path, "w") as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    from mtm_pipeline.sources.sheets import read_sheets
+
+    cells = read_sheets(path, path.read_bytes()).sheets[0]
+    assert (cells.text(7, 2), cells.text(9, 2)) == ("Өзбекстан\nУзбекистан", "Түркия\rТурция")
+    rows = _rows(read_validated_extract(paths, Q3, SOURCES["border_crossings"]))
+    uzbekistan, turkiye = rows["bc_2024q3_in_uzb"], rows["bc_2024q3_in_tur"]
+    assert (uzbekistan.country, uzbekistan.value, uzbekistan.location) == ("Өзбекстан", 1020500, "Лист1!C7")
+    assert uzbekistan.published_text == "Өзбекстан Узбекистан | Въезд, всего | 1\u00a0020 500"
+    assert (turkiye.country, turkiye.value, turkiye.location) == ("Түркия", 77915, "Лист1!C9")
+    assert turkiye.published_text == "Түркия Турция | Въезд, всего | 77 915"
+
+
 def test_renamed_header_is_refused_naming_sheet_and_cell(tmp_path):
     paths = DataPaths(tmp_path / "data")
     border_workbook(paths.quarter_dir(Q3) / "border_crossings.xlsx", entries_header="Прибытие, всего")
@@ -188,6 +234,62 @@ def test_contract_workbook_keeps_working(tmp_path):
     workbook.save(paths.quarter_dir("2024-Q1") / "emigration.xlsx")
     extract = read_validated_extract(paths, "2024-Q1", SOURCES["emigration"])
     assert len(extract.rows) == 12 and "emi_2023_isr" in set(extract.rows["obs_id"])
+
+
+@pytest.mark.parametrize(
+    ("sheet_xml", "has_formulas"),
+    [
+        (b'<c r="A1"><f>SUM(B1:B3)</f><v>6</v></c>', True),
+        (b'<c r="A2"><f t="shared" si="0"/></c>', True),  # a cell sharing another cell's formula
+        (b'<x:c r="A1"><x:f>B1*2</x:f></x:c>', True),  # a namespace prefix
+        (b'<c r="A1" t="s"><v>0</v></c><filterColumn colId="0"/>', False),
+    ],
+)
+def test_formulas_are_found_in_any_part_of_the_package(sheet_xml, has_formulas):
+    """A workbook without formulas is parsed once; one with a formula anywhere is parsed with formulas too."""
+    import io
+
+    from mtm_pipeline.sources.reader import _has_formulas
+
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("xl/styles.xml", b"<styleSheet><fonts><font/></fonts><fills/></styleSheet>")
+        archive.writestr("xl/elsewhere/sheet.xml", b"<worksheet><sheetData>" + sheet_xml + b"</sheetData></worksheet>")
+    assert _has_formulas(package.getvalue()) is has_formulas
+
+
+def test_a_delivered_workbook_is_parsed_once(tmp_path, monkeypatch):
+    """Recognising the file, reading its sheets and reading it as the contract share one parse; a workbook
+    with formulas is parsed twice (with formulas, and with their saved results), and no more."""
+    import csv
+
+    from mtm_pipeline.sources.contract import COLUMNS
+    from mtm_pipeline_tests.conftest import RAW
+
+    parses = []
+    load_workbook = openpyxl.load_workbook
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: parses.append(k) or load_workbook(*a, **k))
+    paths = DataPaths(tmp_path / "data")
+    contract = openpyxl.Workbook()
+    contract.active.append(list(COLUMNS))
+    with (RAW / "2024-Q1" / "emigration.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            contract.active.append([row[c] for c in COLUMNS])
+    paths.quarter_dir("2024-Q1").mkdir(parents=True)
+    contract.save(paths.quarter_dir("2024-Q1") / "emigration.xlsx")
+    assert len(read_validated_extract(paths, "2024-Q1", SOURCES["emigration"]).rows) == 12
+    assert len(parses) == 1
+    parses.clear()
+    border_workbook(paths.quarter_dir(Q3) / "border_crossings.xlsx")
+    read_validated_extract(paths, Q3, SOURCES["border_crossings"])
+    assert len(parses) == 1
+    workbook = openpyxl.load_workbook(paths.quarter_dir(Q3) / "border_crossings.xlsx")
+    workbook.active["C5"] = "=SUM(C6:C11)"  # no saved result: refused, which takes seeing the formula
+    workbook.save(paths.quarter_dir(Q3) / "border_crossings.xlsx")
+    parses.clear()
+    with pytest.raises(ExtractError, match="cell C5: expected a value, found a formula =SUM"):
+        read_validated_extract(paths, Q3, SOURCES["border_crossings"])
+    assert [k.get("data_only") for k in parses] == [False, True]
 
 
 # --- a new shape is a layout file, no code -------------------------------------------------------------------

@@ -49,9 +49,15 @@ def normalise_label(text: str) -> str:
     return text.rstrip(":*").strip()
 
 
+def language_parts(text: str) -> list[str]:
+    """The languages of a label written in one cell, as spelled ('Ресей / Россия' -> two parts), split at
+    line breaks (\\n, \\r, U+2028), ' / ' and '|'. Country look-ups need the spelling as delivered."""
+    return [p.strip() for p in _LANGUAGE_SEPARATORS.split(text) if p.strip()]
+
+
 def label_parts(text: str) -> list[str]:
-    """The languages of a label written in one cell ('Барлығы\\nВсего\\nTotal' -> three parts)."""
-    return [normalise_label(p) for p in _LANGUAGE_SEPARATORS.split(text) if normalise_label(p)]
+    """The languages of a label written in one cell, normalised ('Барлығы\\nВсего\\nTotal' -> three parts)."""
+    return [part for part in map(normalise_label, language_parts(text)) if part]
 
 
 def label_matches(text: str | list[str], labels: frozenset[str]) -> bool:

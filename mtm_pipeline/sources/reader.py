@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -242,14 +243,30 @@ def _check_zip(path: Path, data: bytes) -> None:
                 )
 
 
+# A formula element (<f>, <f t="shared" .../>, <x:f>) anywhere in a part of the package.
+_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any part of the package holds a formula element. Every part is searched, whatever its name
+    (a sheet can live anywhere its relationship says); a part that cannot be inflated counts as yes."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(_FORMULA_ELEMENT.search(archive.read(member)) for member in archive.infolist()
+                       if not member.is_dir())  # fmt: skip
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError):
+        return True  # a damaged or encrypted part: openpyxl then refuses the package with its own reason
+
+
 def _load_workbooks(path: Path, data: bytes):
-    """The workbook twice: with formulas (to see them) and with the values Excel saved for them."""
+    """The workbook with formulas (to see them) and with the values Excel saved for them. Without any
+    formula the two are the same, and the workbook is parsed once (both names are that one workbook)."""
     import openpyxl
     from defusedxml import DefusedXmlException
 
     try:
         formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
-        values = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        values = openpyxl.load_workbook(io.BytesIO(data), data_only=True) if _has_formulas(data) else formulas
     except MemoryError:
         raise
     except Exception as exc:  # openpyxl raises many types on broken packages, and wraps some
@@ -311,11 +328,17 @@ def _date_text(value: datetime | date, number_format: str) -> str:
     return f"{day.year:04d}"
 
 
-def _read_xlsx_rows(path: Path, data: bytes) -> list[list[str]]:
+def load_xlsx(path: Path, data: bytes):
+    """The parsed workbook (with formulas, with saved values): refused first if it is no XLSX package or
+    would inflate past the limits. Pass it on, so that a delivery is parsed once however it is read."""
+    _check_zip(path, data)
+    return _load_workbooks(path, data)
+
+
+def _read_xlsx_rows(path: Path, data: bytes, workbooks=None) -> list[list[str]]:
     from openpyxl.utils import get_column_letter
 
-    _check_zip(path, data)
-    formulas, values = _load_workbooks(path, data)
+    formulas, values = workbooks or load_xlsx(path, data)
     with_data = [
         ws.title for ws in formulas.worksheets if ws.max_row > 1 or ws.max_column > 1 or ws["A1"].value
     ]
@@ -445,8 +468,7 @@ def _cell_problems(frame: pd.DataFrame) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
 
 
-def read_extract(path: Path) -> RawExtract:
-    """Read a CSV (UTF-8, BOM allowed) or XLSX (one sheet) extract; the header row names the columns."""
+def _read_file(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -455,14 +477,23 @@ def read_extract(path: Path) -> RawExtract:
                 [Problem(None, None, f"the file has {size:,} bytes (limit {MAX_FILE_BYTES:,})")],
                 hint="An extract holds one quarter's published figures; check that this is the right file.",
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise ExtractError(
             str(path),
             [Problem(None, None, f"cannot read the file ({exc.__class__.__name__}: {exc.strerror or exc})")],
             hint="Check that the file exists, is a regular file and is readable by the pipeline.",
         ) from exc
-    rows = _read_csv_rows(path, data) if path.suffix == ".csv" else _read_xlsx_rows(path, data)
+
+
+def read_extract(path: Path, data: bytes | None = None, workbooks=None) -> RawExtract:
+    """Read a CSV (UTF-8, BOM allowed) or XLSX (one sheet) extract; the header row names the columns.
+
+    A caller that has read the file already passes its bytes (`data`, at most MAX_FILE_BYTES) and, for a
+    workbook, what `load_xlsx` made of them, so the file is read and parsed once."""
+    if data is None:
+        data = _read_file(path)
+    rows = _read_csv_rows(path, data) if path.suffix == ".csv" else _read_xlsx_rows(path, data, workbooks)
     rows = [[_clean_cell(c) for c in row] for row in rows]
     if not rows or not any(rows[0]):
         empty = not any(any(r) for r in rows)

@@ -4,7 +4,8 @@ ranges, hidden rows, columns and sheets, formulas without a saved result and err
 Numeric cells read as the digits their format shows (the contract reader's rule), so '1 234,5' typed
 as text and 1234.5 formatted '0.0' read the same. Merged ranges repeat their first cell's text over the
 range (a merged title or header cell counts for every column it spans); the layout reader decides where
-merged cells are allowed.
+merged cells are allowed. Characters the workbook's XML escapes in text ('_x000D_', a carriage return as
+Excel writes it in a cell) are decoded.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from mtm_pipeline.sources.reader import _INVISIBLE, _check_zip, _load_workbooks, _number_text, _read_csv_rows
+from mtm_pipeline.sources.reader import _INVISIBLE, _number_text, _read_csv_rows, load_xlsx
 
 
 @dataclass(frozen=True)
@@ -77,17 +78,29 @@ def _cell_text(value, number_format: str) -> Cell | None:
     return Cell(text) if text else None
 
 
+# A character the workbook's XML escapes in cell text, '_x000D_' (Excel writes a carriage return in a cell so,
+# and a literal '_x000D_' as '_x005F_x000D_'). openpyxl leaves the escapes as written.
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(value):
+    """A text cell's escaped characters decoded ('Өзбекстан_x000D_\\nУзбекистан' -> 'Өзбекстан\\r\\nУзбекистан')."""
+    if not isinstance(value, str) or "_x" not in value:
+        return value
+    return _OOXML_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)
+
+
 @dataclass(frozen=True)
 class Workbook:
     sheets: list[Sheet]
     saved: date | None  # when the workbook was last saved (document properties), if recorded
 
 
-def read_sheets(path: Path, data: bytes) -> Workbook:
-    """Every sheet of the workbook (hidden ones too, marked), read twice by openpyxl: with formulas, and
-    with the values Excel saved for them. A zip bomb or an oversized part is refused before parsing."""
-    _check_zip(path, data)
-    formulas, values = _load_workbooks(path, data)
+def read_sheets(path: Path, data: bytes, workbooks=None) -> Workbook:
+    """Every sheet of the workbook (hidden ones too, marked), as openpyxl reads it with formulas and with
+    the values Excel saved for them (`reader.load_xlsx`, or `workbooks` when the caller has loaded it). A
+    zip bomb or an oversized part is refused before parsing."""
+    formulas, values = workbooks or load_xlsx(path, data)
     sheets = []
     for formula_sheet, value_sheet in zip(formulas.worksheets, values.worksheets, strict=True):
         sheet = Sheet(
@@ -110,7 +123,7 @@ def read_sheets(path: Path, data: bytes) -> Workbook:
                 if value_cell.data_type == "e":
                     sheet.unreadable[key] = f"the error {value_cell.value}"
                     continue
-                cell = _cell_text(value_cell.value, value_cell.number_format)
+                cell = _cell_text(_unescape(value_cell.value), value_cell.number_format)
                 if cell is not None:
                     sheet.cells[key] = cell
         for merged in formula_sheet.merged_cells.ranges:
