@@ -16,6 +16,7 @@ from mtm_pipeline.checks.suggest.figures import Cell, Stage, notation, parse
         ("value", 1.08e9, 1e7, "1.08 billion"),
         ("value", 2700.0, 100.0, "2.7 thousand"),
         ("change", -10.6, 0.1, "-10.6"),
+        ("change", -201.5e6, 1e5, "-201.5 million"),  # an absolute change is written like a value
         ("share", 7.0, 1.0, "7"),
         ("rank", 3.0, None, "3"),
     ],

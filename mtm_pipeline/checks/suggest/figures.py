@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from mtm_pipeline.numbers import NumberFormatError, parse_published_number
+from mtm_pipeline.numbers import NumberFormatError, parse_published_number, published_notation
 
 # Which fields of the rows a rule compares (the figures a finding of that rule involves).
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -46,18 +46,8 @@ def text(x: Any) -> str | None:
 
 
 def notation(field: str, value: float, precision: float | None) -> str:
-    """A figure written as the extract contract writes it: '2476', '-7.6', '31.7 million', '1.08 billion'."""
-    if field == "rank":
-        return str(int(value))
-    step = precision if precision and not math.isnan(precision) and precision > 0 else 1.0
-    if field == "value":
-        for divisor, word in ((1e9, " billion"), (1e6, " million"), (1e3, " thousand")):
-            if abs(value) >= divisor and step >= max(10.0, divisor / 1000):
-                decimals = max(0, math.ceil(-math.log10(step / divisor) - 1e-9))
-                return f"{value / divisor:.{decimals}f}{word}"
-    decimals = max(0, math.ceil(-math.log10(step) - 1e-9))
-    written = f"{value:.{decimals}f}"
-    return "0" + written[2:] if written.startswith("-0") and float(written) == 0 else written
+    """A figure written as the extract contract writes it: '2476', '-7.6', '31.7 million', a rank '3'."""
+    return str(int(value)) if field == "rank" else published_notation(value, precision)
 
 
 def parse(field: str, written: str) -> tuple[float, float | None] | None:
