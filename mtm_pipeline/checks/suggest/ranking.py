@@ -144,8 +144,8 @@ def suggest_corrections(
     )
     if findings is None:
         findings = evaluate_rules(records, history, severities)
-    result = search(records, history, findings, severities, **bounds)
-    return _rank(result, Stage(records), quarter=quarter, stage=stage)
+    rows = Stage(records)
+    return _rank(search(rows, history, findings, severities, **bounds), rows, quarter=quarter, stage=stage)
 
 
 def _size_of_change(accepted: Accepted) -> float:
@@ -203,7 +203,7 @@ def _groups(result: SearchResult) -> dict[FindingKey, int]:
     return {key: roots.index(find(g)) + 1 for key, g in group_of.items()}
 
 
-def _rank(result: SearchResult, records: Stage, *, quarter: str, stage: str) -> Suggestions:
+def _rank(result: SearchResult, rows: Stage, *, quarter: str, stage: str) -> Suggestions:
     accepted = result.accepted
     explained_otherwise = [set(a.cleared) for a in accepted if a.candidate.kind != "pinned_value"]
     accepted = [
@@ -212,7 +212,7 @@ def _rank(result: SearchResult, records: Stage, *, quarter: str, stage: str) -> 
         if a.candidate.kind != "pinned_value"
         or not any(set(a.cleared) <= other for other in explained_otherwise)
     ]
-    accepted.sort(key=lambda a: _sort_key(records, a))
+    accepted.sort(key=lambda a: _sort_key(rows, a))
     groups = _groups(result)
     prefix = stage[:1].upper()
     suggestions: list[Suggestion] = []
@@ -237,7 +237,7 @@ def _rank(result: SearchResult, records: Stage, *, quarter: str, stage: str) -> 
         )
     cleared_keys = {k for a in accepted for k in a.cleared}
     unexplained = [
-        Unexplained(result.findings[k], _reason(result.findings[k], records, result.stopped_early))
+        Unexplained(result.findings[k], _reason(result.findings[k], rows, result.stopped_early))
         for k in result.failing
         if k not in cleared_keys
     ]

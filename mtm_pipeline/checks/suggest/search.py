@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from mtm_pipeline.checks.findings import Finding
 from mtm_pipeline.checks.rules import evaluate_rules
@@ -115,7 +114,7 @@ def _generate(stage: Stage, finding: Finding, positions: list[int]) -> Iterator[
 
 
 def search(
-    records: Sequence[Mapping[str, Any]],
+    stage: Stage,
     history: Sequence | None,
     findings: Sequence[Finding],
     severities: Mapping[str, str] | None = None,
@@ -123,10 +122,9 @@ def search(
     max_candidates: int = MAX_CANDIDATES,
     max_seconds: float = MAX_SECONDS,
 ) -> SearchResult:
-    """records: one stage of one quarter (a frame's rows); history: other quarters' rows normalised by
-    rules.prepare_history; findings: the rules' evaluation of exactly these records and history."""
+    """stage: the rows of one stage of one quarter; history: other quarters' rows normalised by
+    rules.prepare_history; findings: the rules' evaluation of exactly these rows and history."""
     started = time.perf_counter()
-    stage = Stage(records)
     hist = _History(history, stage)
     baseline = keyed(findings)
     failing = [k for k, f in baseline.items() if not f.passed]
