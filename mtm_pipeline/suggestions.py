@@ -93,9 +93,10 @@ def accept(quarter: str, suggestion_id: str, *, root: Path | None = None) -> tup
     (the header is row 1). Refuses a suggestion whose figure the file already corrects."""
     parse_quarter_key(quarter)
     paths = data_paths() if root is None else _paths_at(root)
-    rows = [r for r in read_suggestions(paths.warehouse, quarter) if r["suggestion_id"] == suggestion_id]
+    stored = read_suggestions(paths.warehouse, quarter)
+    rows = [r for r in stored if r["suggestion_id"] == suggestion_id]
     if not rows:
-        known = sorted({r["suggestion_id"] for r in read_suggestions(paths.warehouse, quarter)})
+        known = sorted({r["suggestion_id"] for r in stored})
         raise SuggestionError(
             f"no suggestion {suggestion_id!r} for {quarter} in quality.suggested_corrections"
             + (f"; the quarter has {', '.join(known)}" if known else "; the quarter has none (run it first)")
@@ -182,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             print(show(args.quarter, args.stage))
             return 0
         path, numbers = accept(args.quarter, args.suggestion_id)
-    except (SuggestionError, ValueError) as error:
+    except ValueError as error:  # a SuggestionError, or a quarter that is not a quarter key
         print(f"error: {error}", file=sys.stderr)
         return 1
     rows = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {numbers[0]}-{numbers[-1]}"
