@@ -18,8 +18,9 @@ from typing import Any
 import pandas as pd
 
 from mtm_pipeline.checks.findings import Finding
+from mtm_pipeline.checks.rules.observations import as_records
 from mtm_pipeline.checks.suggest.candidate import KINDS, PLAUSIBILITY
-from mtm_pipeline.checks.suggest.figures import FieldEdit, Stage, missing, text
+from mtm_pipeline.checks.suggest.figures import FieldEdit, Stage, missing
 from mtm_pipeline.checks.suggest.rounding import rounding_reason
 from mtm_pipeline.checks.suggest.search import Accepted, FindingKey, SearchResult, search
 
@@ -137,14 +138,9 @@ def suggest_corrections(
     rows and history (evaluated here when not given). bounds: max_candidates, max_seconds of the search."""
     from mtm_pipeline.checks.rules import evaluate_rules
 
-    records = (
-        observations.reset_index(drop=True).astype(object).to_dict("records")
-        if isinstance(observations, pd.DataFrame)
-        else list(observations)
-    )
+    rows = Stage(as_records(observations))
     if findings is None:
-        findings = evaluate_rules(records, history, severities)
-    rows = Stage(records)
+        findings = evaluate_rules(rows.normalised, history, severities)
     return _rank(search(rows, history, findings, severities, **bounds), rows, quarter=quarter, stage=stage)
 
 
@@ -157,15 +153,16 @@ def _unusual_notation(stage: Stage, accepted: Accepted) -> int:
     other parts of its breakdown) is written at: '2.9' in a column of whole per cents."""
     count = 0
     for edit in accepted.candidate.edits:
-        row = stage.row(edit.cell)
-        field, total = edit.cell.field, text(row.get("part_of"))
+        me = stage.position[(edit.cell.source, edit.cell.obs_id)]
+        field, total = edit.cell.field, stage.normalised[me].part_of
         if field == "rank" or total is None:
             continue
+        written = f"{field}_precision"  # as delivered: the rules widen a count's precision
         precisions = {
-            round(float(other[f"{field}_precision"]), 9)
-            for other in stage.records
-            if other is not row and other["source"] == row["source"] and text(other.get("part_of")) == total
-            and not missing(other.get(f"{field}_precision"))
+            round(float(stage.records[pos][written]), 9)
+            for pos, other in enumerate(stage.normalised)
+            if pos != me and other.source == edit.cell.source and other.part_of == total
+            and not missing(stage.records[pos].get(written))
         }  # fmt: skip
         if precisions and round(edit.suggested_precision or 0.0, 9) not in precisions:
             count += 1

@@ -18,7 +18,7 @@ from mtm_pipeline.checks.findings import Finding
 from mtm_pipeline.checks.rules import evaluate_rules
 from mtm_pipeline.checks.suggest import pinned_values, share_bases, signs, swaps, typing_errors
 from mtm_pipeline.checks.suggest.candidate import PLAUSIBILITY, Candidate
-from mtm_pipeline.checks.suggest.figures import RULE_FIELDS, Cell, FieldEdit, Stage, apply, missing
+from mtm_pipeline.checks.suggest.figures import RULE_FIELDS, Cell, FieldEdit, Stage, apply
 from mtm_pipeline.checks.suggest.rounding import rounding_reason
 from mtm_pipeline.periods import is_quarter_key, previous_quarter, same_quarter_last_year
 
@@ -97,10 +97,10 @@ class _History:
 def _cells(stage: Stage, finding: Finding, positions: list[int]) -> list[Cell]:
     cells = []
     for pos in positions:
-        row = stage.records[pos]
+        obs = stage.normalised[pos]
         for name in RULE_FIELDS.get(finding.rule, ()):
-            if not missing(row.get(name)):
-                cells.append(Cell(str(row["source"]), str(row["obs_id"]), name))
+            if getattr(obs, name) is not None:
+                cells.append(Cell(obs.source, obs.obs_id, name))
     return cells
 
 
