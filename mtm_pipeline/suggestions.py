@@ -29,33 +29,41 @@ _COLUMNS = (
 
 
 class SuggestionError(ValueError):
-    """A suggestion that does not exist, or cannot be accepted (its figure is already corrected)."""
+    """A suggestion that does not exist, or cannot be accepted (its figure is already corrected), or a
+    warehouse that does not exist yet."""
+
+
+def _read(warehouse: Path, sql: str, parameters: list) -> list[tuple]:
+    from mtm_pipeline.warehouse import connect
+
+    if not Path(warehouse).is_file():
+        raise SuggestionError(
+            f"there is no warehouse at {warehouse} yet: run the quarter first (make run), or point MTM_DATA_DIR "
+            "at the data folder whose warehouse holds its suggestions"
+        )
+    with connect(warehouse, read_only=True) as con:
+        return con.execute(sql, parameters).fetchall()
 
 
 def read_suggestions(warehouse: Path, quarter: str, stage: str | None = None) -> list[dict]:
     """The stored suggestion rows of a quarter (one stage, or both), best first."""
-    from mtm_pipeline.warehouse import connect
-
     sql = (
         f"SELECT {', '.join(_COLUMNS)} FROM quality.suggested_corrections WHERE quarter = ?"
         + (" AND stage = ?" if stage else "")
         + " ORDER BY stage DESC, CAST(substr(suggestion_id, 2) AS INTEGER), obs_id,"
         " list_position(['value', 'share', 'change', 'rank'], field)"
     )
-    with connect(warehouse, read_only=True) as con:
-        rows = con.execute(sql, [quarter, stage] if stage else [quarter]).fetchall()
+    rows = _read(warehouse, sql, [quarter, stage] if stage else [quarter])
     return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
 
 
 def read_unexplained(warehouse: Path, quarter: str, stage: str) -> list[tuple[str, str, str]]:
-    from mtm_pipeline.warehouse import connect
-
-    with connect(warehouse, read_only=True) as con:
-        return con.execute(
-            "SELECT rule, subject, reason FROM quality.unexplained_findings WHERE quarter = ? AND stage = ? "
-            "ORDER BY rule, subject",
-            [quarter, stage],
-        ).fetchall()
+    return _read(
+        warehouse,
+        "SELECT rule, subject, reason FROM quality.unexplained_findings WHERE quarter = ? AND stage = ? "
+        "ORDER BY rule, subject",
+        [quarter, stage],
+    )
 
 
 def correction_rows(quarter: str, suggestion: list[dict]) -> list[dict]:
@@ -96,7 +104,7 @@ def accept(quarter: str, suggestion_id: str, *, root: Path | None = None) -> tup
     stored = read_suggestions(paths.warehouse, quarter)
     rows = [r for r in stored if r["suggestion_id"] == suggestion_id]
     if not rows:
-        known = sorted({r["suggestion_id"] for r in stored})
+        known = list(dict.fromkeys(r["suggestion_id"] for r in stored))  # best first, as stored
         raise SuggestionError(
             f"no suggestion {suggestion_id!r} for {quarter} in quality.suggested_corrections"
             + (f"; the quarter has {', '.join(known)}" if known else "; the quarter has none (run it first)")
