@@ -38,9 +38,9 @@ def candidates(stage: Stage, rule: str, subject: str, positions: list[int]) -> I
     if any(iv is None for iv in figures.values()):
         return
     for pos in figures:
-        row = stage.normalised[pos]
+        obs = stage.normalised[pos]
         others = interval_sum(iv for p, iv in figures.items() if p not in (pos, total))
-        cell = Cell(row.source, row.obs_id, field)
+        cell = Cell(obs.source, obs.obs_id, field)
         published, precision = stage.figure(cell)
         others_txt = notation(field, others.mid, precision)
         if field == "share":
@@ -49,11 +49,11 @@ def candidates(stage: Stage, rule: str, subject: str, positions: list[int]) -> I
             pinned, how = others, f"the sum of its parts ({others_txt})"
         else:
             total_txt = notation(
-                field, figures[total].mid, stage.figure(Cell(cell.source, row.part_of, field))[1]
+                field, figures[total].mid, stage.figure(Cell(cell.source, obs.part_of, field))[1]
             )
             pinned, how = (
                 figures[total] - others,
-                f"{row.part_of} {total_txt} minus its other parts {others_txt}",
+                f"{obs.part_of} {total_txt} minus its other parts {others_txt}",
             )
         parsed = parse(field, notation(field, pinned.mid, precision))
         if parsed is None or parsed[0] == published or parsed[0] < 0:

@@ -39,9 +39,7 @@ def rounding_reason(finding: Finding, stage: Stage) -> str | None:
     share = obs.share
     part = value_of(stage, positions[0])
     total = value_of(stage, stage.position[total_key]) if total_key in stage.position else None
-    if share is None or part is None or total is None:
-        return None
-    if total.low <= 0:
+    if share is None or part is None or total is None or total.low <= 0:
         return None
     ratio = ratio_percent(part, total)
     precision = 1.0 if obs.share_precision is None else obs.share_precision

@@ -40,9 +40,7 @@ def candidates(stage: Stage, cell: Cell) -> Iterator[Candidate]:
         return
     part_value = value_of(stage, stage.position[(cell.source, cell.obs_id)])
     base_value = value_of(stage, stage.position[(cell.source, stated)])
-    if part_value is None or base_value is None:
-        return
-    if base_value.low <= 0:
+    if part_value is None or base_value is None or base_value.low <= 0:
         return
     published, precision = stage.figure(cell)
     for other, how in _other_bases(stage, cell):
