@@ -65,6 +65,14 @@ def test_sign_of_a_change():
     assert candidate.edits[0].suggested_text == "7.6" and "extra minus" in candidate.detail
 
 
+def test_sign_of_an_absolute_change_in_millions_written_as_delivered():
+    """The figures are written as a corrections file must quote them (value and precision)."""
+    stage = Stage([_row("a", change=201.5e6, change_precision=1e5, change_unit="absolute", unit="USD")])
+    (candidate,) = signs.candidates(stage, Cell("s", "a", "change"))
+    edit = candidate.edits[0]
+    assert (edit.published_text, edit.suggested_text) == ("201.5 million", "-201.5 million")
+
+
 def test_swaps_in_a_row_and_a_column():
     rows = [
         _row("t", value=100.0, value_precision=1.0),
