@@ -1,4 +1,5 @@
-"""Parse figures as agencies write them, keeping the precision they were published at.
+"""Parse figures as agencies write them, keeping the precision they were published at, and write them
+back in the extract contract's notation.
 
 The accepted notations are documented in data/raw/README.md ("Accepted number notations"); anything
 else is refused with the reason, never guessed.
@@ -6,6 +7,7 @@ else is refused with the reason, never guessed.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -145,3 +147,19 @@ def parse_published_number(text: str, *, allow_percent_sign: bool = False) -> Pu
     decimals = len(s.split(".")[1]) if "." in s else 0
     precision = Decimal(1).scaleb(-decimals) * scale
     return PublishedNumber(value=sign * magnitude * scale, precision=precision)
+
+
+def published_notation(value: float, precision: float | None) -> str:
+    """A figure written in the extract contract's notation at the precision it was published at, so that
+    parse_published_number reads back the same value and precision: '2476', '-7.6', '2.7 thousand',
+    '31.7 million', '-201.5 million', '1.08 billion'. A scale word is written only for a precision of 10
+    or more (a figure written in full has a precision of at most 1); a figure that rounds to zero is
+    written without a minus sign; no precision (or none above 0) reads as a whole number."""
+    step = precision if precision and not math.isnan(precision) and precision > 0 else 1.0
+    for divisor, word in ((1e9, " billion"), (1e6, " million"), (1e3, " thousand")):
+        if abs(value) >= divisor and step >= max(10.0, divisor / 1000):
+            decimals = max(0, math.ceil(-math.log10(step / divisor) - 1e-9))
+            return f"{value / divisor:.{decimals}f}{word}"
+    decimals = max(0, math.ceil(-math.log10(step) - 1e-9))
+    written = f"{value:.{decimals}f}"
+    return "0" + written[2:] if written.startswith("-0") and float(written) == 0 else written

@@ -29,33 +29,41 @@ _COLUMNS = (
 
 
 class SuggestionError(ValueError):
-    """A suggestion that does not exist, or cannot be accepted (its figure is already corrected)."""
+    """A suggestion that does not exist, or cannot be accepted (its figure is already corrected), or a
+    warehouse that does not exist yet."""
+
+
+def _read(warehouse: Path, sql: str, parameters: list) -> list[tuple]:
+    from mtm_pipeline.warehouse import connect
+
+    if not Path(warehouse).is_file():
+        raise SuggestionError(
+            f"there is no warehouse at {warehouse} yet: run the quarter first (make run), or point MTM_DATA_DIR "
+            "at the data folder whose warehouse holds its suggestions"
+        )
+    with connect(warehouse, read_only=True) as con:
+        return con.execute(sql, parameters).fetchall()
 
 
 def read_suggestions(warehouse: Path, quarter: str, stage: str | None = None) -> list[dict]:
     """The stored suggestion rows of a quarter (one stage, or both), best first."""
-    from mtm_pipeline.warehouse import connect
-
     sql = (
         f"SELECT {', '.join(_COLUMNS)} FROM quality.suggested_corrections WHERE quarter = ?"
         + (" AND stage = ?" if stage else "")
         + " ORDER BY stage DESC, CAST(substr(suggestion_id, 2) AS INTEGER), obs_id,"
         " list_position(['value', 'share', 'change', 'rank'], field)"
     )
-    with connect(warehouse, read_only=True) as con:
-        rows = con.execute(sql, [quarter, stage] if stage else [quarter]).fetchall()
+    rows = _read(warehouse, sql, [quarter, stage] if stage else [quarter])
     return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
 
 
 def read_unexplained(warehouse: Path, quarter: str, stage: str) -> list[tuple[str, str, str]]:
-    from mtm_pipeline.warehouse import connect
-
-    with connect(warehouse, read_only=True) as con:
-        return con.execute(
-            "SELECT rule, subject, reason FROM quality.unexplained_findings WHERE quarter = ? AND stage = ? "
-            "ORDER BY rule, subject",
-            [quarter, stage],
-        ).fetchall()
+    return _read(
+        warehouse,
+        "SELECT rule, subject, reason FROM quality.unexplained_findings WHERE quarter = ? AND stage = ? "
+        "ORDER BY rule, subject",
+        [quarter, stage],
+    )
 
 
 def correction_rows(quarter: str, suggestion: list[dict]) -> list[dict]:
@@ -93,9 +101,10 @@ def accept(quarter: str, suggestion_id: str, *, root: Path | None = None) -> tup
     (the header is row 1). Refuses a suggestion whose figure the file already corrects."""
     parse_quarter_key(quarter)
     paths = data_paths() if root is None else _paths_at(root)
-    rows = [r for r in read_suggestions(paths.warehouse, quarter) if r["suggestion_id"] == suggestion_id]
+    stored = read_suggestions(paths.warehouse, quarter)
+    rows = [r for r in stored if r["suggestion_id"] == suggestion_id]
     if not rows:
-        known = sorted({r["suggestion_id"] for r in read_suggestions(paths.warehouse, quarter)})
+        known = list(dict.fromkeys(r["suggestion_id"] for r in stored))  # best first, as stored
         raise SuggestionError(
             f"no suggestion {suggestion_id!r} for {quarter} in quality.suggested_corrections"
             + (f"; the quarter has {', '.join(known)}" if known else "; the quarter has none (run it first)")
@@ -182,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             print(show(args.quarter, args.stage))
             return 0
         path, numbers = accept(args.quarter, args.suggestion_id)
-    except (SuggestionError, ValueError) as error:
+    except ValueError as error:  # a SuggestionError, or a quarter that is not a quarter key
         print(f"error: {error}", file=sys.stderr)
         return 1
     rows = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {numbers[0]}-{numbers[-1]}"

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from mtm_pipeline.numbers import NumberFormatError, parse_published_number
+from mtm_pipeline.numbers import NumberFormatError, parse_published_number, published_notation
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,21 @@ def test_percent_sign_only_where_allowed():
 def test_non_numbers_are_refused(text):
     with pytest.raises(NumberFormatError):
         parse_published_number(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2476", "-7.6", "0.5", "80", "2.7 thousand", "14 thousand", "31.7 million", "80 million", "-201.5 million",
+     "1.08 billion"],
+)  # fmt: skip
+def test_published_notation_reads_back_as_the_same_figure(text):
+    number = parse_published_number(text)
+    assert published_notation(float(number.value), float(number.precision)) == text
+
+
+def test_published_notation_of_a_figure_without_precision_or_rounding_to_zero():
+    assert published_notation(2476.0, None) == "2476"
+    assert published_notation(2476.0, float("nan")) == "2476"
+    assert published_notation(-0.0, 0.1) == "0.0"
+    assert published_notation(-0.04, 0.1) == "0.0"
+    assert published_notation(-0.06, 0.1) == "-0.1"

@@ -17,7 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mtm_pipeline.numbers import NumberFormatError, PublishedNumber, parse_published_number
+from mtm_pipeline.numbers import (
+    NumberFormatError,
+    PublishedNumber,
+    parse_published_number,
+    published_notation,
+)
 from mtm_pipeline.periods import PeriodError, parse_period, parse_quarter_key
 from mtm_pipeline.sources import SOURCES
 from mtm_pipeline.sources.contract import CATEGORIES, CHANGE_UNITS
@@ -182,17 +187,6 @@ def _missing(x: object) -> bool:
     return isinstance(x, float) and math.isnan(x)
 
 
-def _notation(value: float, precision: float | None) -> str:
-    """A delivered number written back in the contract's notation ('31.7 million', '2476', '-7.6')."""
-    step = precision if precision and not math.isnan(precision) and precision > 0 else 1.0
-    for divisor, word in ((1e9, " billion"), (1e6, " million")):
-        if abs(value) >= divisor and step >= divisor / 1000:
-            decimals = max(0, math.ceil(-math.log10(step / divisor) - 1e-9))
-            return f"{value / divisor:.{decimals}f}{word}"
-    decimals = max(0, math.ceil(-math.log10(step) - 1e-9))
-    return f"{value:.{decimals}f}"
-
-
 def _same_number(published: PublishedNumber, value: object, precision: object) -> bool:
     if _missing(value):
         return False
@@ -257,7 +251,9 @@ def apply_corrections(delivered: pd.DataFrame, corrections: pd.DataFrame) -> pd.
                 published = parse_published_number(c["published_value"], allow_percent_sign=percent)
                 matches_published = _same_number(published, delivered_cell, delivered_precision)
             delivered_text = (
-                "" if _missing(delivered_cell) else _notation(float(delivered_cell), delivered_precision)
+                ""
+                if _missing(delivered_cell)
+                else published_notation(float(delivered_cell), delivered_precision)
             )
         else:
             delivered_text = _as_text(field, delivered_cell)

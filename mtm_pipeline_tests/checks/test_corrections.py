@@ -174,6 +174,20 @@ def test_published_value_compared_as_a_number_with_its_precision(tmp_path, deliv
         apply_corrections(delivered, _load(tmp_path, [coarser]))
 
 
+def test_the_delivered_figure_is_named_in_the_notation_it_was_delivered_in(tmp_path, delivered):
+    redelivered = delivered.copy()
+    at = redelivered.obs_id == "prp_2024q1_cis_rus"
+    redelivered.loc[at, "value"], redelivered.loc[at, "value_precision"] = 2500.0, 100.0  # "2.5 thousand"
+    stale = correction(
+        source="residence_permits",
+        obs_id="prp_2024q1_cis_rus",
+        published_value="2476",
+        corrected_value="2276",
+    )
+    with pytest.raises(CorrectionError, match="'2476' no longer matches the delivered value '2.5 thousand'"):
+        apply_corrections(redelivered, _load(tmp_path, [stale]))
+
+
 def _load(tmp_path: Path, rows: list[dict]) -> pd.DataFrame:
     write(tmp_path, rows)
     return load_corrections(tmp_path, "2024-Q1")

@@ -16,6 +16,7 @@ from mtm_pipeline.checks.suggest.figures import Cell, Stage, notation, parse
         ("value", 1.08e9, 1e7, "1.08 billion"),
         ("value", 2700.0, 100.0, "2.7 thousand"),
         ("change", -10.6, 0.1, "-10.6"),
+        ("change", -201.5e6, 1e5, "-201.5 million"),  # an absolute change is written like a value
         ("share", 7.0, 1.0, "7"),
         ("rank", 3.0, None, "3"),
     ],
@@ -62,6 +63,14 @@ def test_sign_of_a_change():
     stage = Stage([_row("a", change=-7.6, change_precision=0.1)])
     (candidate,) = signs.candidates(stage, Cell("s", "a", "change"))
     assert candidate.edits[0].suggested_text == "7.6" and "extra minus" in candidate.detail
+
+
+def test_sign_of_an_absolute_change_in_millions_written_as_delivered():
+    """The figures are written as a corrections file must quote them (value and precision)."""
+    stage = Stage([_row("a", change=201.5e6, change_precision=1e5, change_unit="absolute", unit="USD")])
+    (candidate,) = signs.candidates(stage, Cell("s", "a", "change"))
+    edit = candidate.edits[0]
+    assert (edit.published_text, edit.suggested_text) == ("201.5 million", "-201.5 million")
 
 
 def test_swaps_in_a_row_and_a_column():

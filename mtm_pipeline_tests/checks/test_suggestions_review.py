@@ -83,13 +83,24 @@ def test_accept_appends_rows_that_apply_only_once_reviewed(root, delivered):
         load_corrections(path.parent, Q)  # an unreviewed row never applies
     with pytest.raises(SuggestionError, match="already corrects rem_in_2022_kgz value"):
         accept(Q, "D18", root=root)  # the value-only swap of the same figures
-    with pytest.raises(SuggestionError, match="no suggestion 'D99'"):
+    with pytest.raises(SuggestionError, match="no suggestion 'D99' .*; the quarter has D1, D2, D3, D4, D5,"):
         accept(Q, "D99", root=root)
     reviewed = path.read_text(encoding="utf-8").replace(",,\n", ",Reviewer,2026-11-28\n")
     path.write_text(reviewed, encoding="utf-8")
     corrected = apply_corrections(delivered, load_corrections(path.parent, Q))
     failing = {f.subject.split(":")[0] for f in evaluate_rules(corrected) if not f.passed}
     assert not {"rem_in_2022_kgz", "rem_in_2023_kgz"} & failing
+
+
+def test_no_warehouse_yet_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    from mtm_pipeline.suggestions import main
+
+    with pytest.raises(SuggestionError, match="there is no warehouse at .* yet: run the quarter first"):
+        accept(Q, "D1", root=tmp_path)
+    monkeypatch.setenv("MTM_DATA_DIR", str(tmp_path))
+    assert main(["show", Q]) == 1
+    assert "error: there is no warehouse at" in capsys.readouterr().err
+    assert not (DataPaths(tmp_path).warehouse).exists()
 
 
 def test_annex_lines_next_to_each_finding(findings, suggestions):

@@ -1,5 +1,9 @@
 """Published figures as the search sees them: one cell (obs_id, field) of a stage, its notation, and the
-edits a candidate makes to copies of the stage's rows (pure, no Dagster)."""
+edits a candidate makes to copies of the stage's rows (pure, no Dagster).
+
+A stage holds its rows twice: as delivered (the records: a figure and the precision it was written at, which
+the suggestions write back) and as the rules read them (`Obs`: empty cells are None, figures are intervals,
+the natural key); what the rules already read is taken from the `Obs`."""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from mtm_pipeline.numbers import NumberFormatError, parse_published_number
+from mtm_pipeline.checks.intervals import Interval
+from mtm_pipeline.checks.rules.observations import Obs, prepare_rows
+from mtm_pipeline.numbers import NumberFormatError, parse_published_number, published_notation
 
 # Which fields of the rows a rule compares (the figures a finding of that rule involves).
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -25,39 +31,16 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "rank_matches_values": ("value", "rank"),
     "plausible_change": ("value",),
 }
-_KEY_DIMS = ("direction", "purpose", "category", "sector", "education", "age_group")
 
 
 def missing(x: Any) -> bool:
+    """An empty cell of a delivered row."""
     return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
 
 
-def flag(x: Any) -> bool:
-    """A yes/no column read as the rules read it (True only for a true value)."""
-    if missing(x):
-        return False
-    if isinstance(x, str):
-        return x.strip().lower() in ("yes", "true")
-    return bool(x)
-
-
-def text(x: Any) -> str | None:
-    return None if missing(x) or (isinstance(x, str) and not x.strip()) else str(x)
-
-
 def notation(field: str, value: float, precision: float | None) -> str:
-    """A figure written as the extract contract writes it: '2476', '-7.6', '31.7 million', '1.08 billion'."""
-    if field == "rank":
-        return str(int(value))
-    step = precision if precision and not math.isnan(precision) and precision > 0 else 1.0
-    if field == "value":
-        for divisor, word in ((1e9, " billion"), (1e6, " million"), (1e3, " thousand")):
-            if abs(value) >= divisor and step >= max(10.0, divisor / 1000):
-                decimals = max(0, math.ceil(-math.log10(step / divisor) - 1e-9))
-                return f"{value / divisor:.{decimals}f}{word}"
-    decimals = max(0, math.ceil(-math.log10(step) - 1e-9))
-    written = f"{value:.{decimals}f}"
-    return "0" + written[2:] if written.startswith("-0") and float(written) == 0 else written
+    """A figure written as the extract contract writes it: '2476', '-7.6', '31.7 million', a rank '3'."""
+    return str(int(value)) if field == "rank" else published_notation(value, precision)
 
 
 def parse(field: str, written: str) -> tuple[float, float | None] | None:
@@ -112,27 +95,23 @@ class Stage:
 
     def __init__(self, records: Sequence[Mapping[str, Any]]) -> None:
         self.records = [dict(r) for r in records]
+        self.normalised: list[Obs] = prepare_rows(self.records)  # the rows as the rules read them
         self.position = {(str(r["source"]), str(r["obs_id"])): i for i, r in enumerate(self.records)}
         self.by_obs_id: dict[str, list[int]] = {}
         for i, r in enumerate(self.records):
             self.by_obs_id.setdefault(str(r["obs_id"]), []).append(i)
         self.component = self._components()
-        self._normalised: list | None = None
-
-    @property
-    def normalised(self) -> list:
-        """The rows as the rules normalise them, computed once."""
-        if self._normalised is None:
-            from mtm_pipeline.checks.rules import prepare_rows
-
-            self._normalised = prepare_rows(self.records)
-        return self._normalised
 
     def row(self, cell_or_key) -> dict:
         key = (cell_or_key.source, cell_or_key.obs_id) if isinstance(cell_or_key, Cell) else cell_or_key
         return self.records[self.position[key]]
 
+    def obs(self, cell: Cell) -> Obs:
+        """The cell's row as the rules read it."""
+        return self.normalised[self.position[(cell.source, cell.obs_id)]]
+
     def figure(self, cell: Cell) -> tuple[float, float | None] | None:
+        """The figure as delivered and the precision it was written at (the rules widen a count's)."""
         row = self.records[self.position[(cell.source, cell.obs_id)]]
         value = row.get(cell.field)
         if missing(value):
@@ -141,12 +120,6 @@ class Stage:
             return float(value), None
         precision = row.get(f"{cell.field}_precision")
         return float(value), None if missing(precision) else float(precision)
-
-    def natural_key(self, row: Mapping[str, Any]) -> tuple:
-        """The row's natural key without the period (as the rules match rows across periods)."""
-        country = text(row.get("country_iso3")) or text(row.get("country"))
-        group = None if country else text(row.get("country_group"))
-        return (row.get("measure"), country, group, *(text(row.get(d)) for d in _KEY_DIMS))
 
     def _components(self) -> list[int]:
         """Rows a rule may compare with each other: the same source and measure, linked through part_of."""
@@ -162,15 +135,14 @@ class Stage:
             parent[find(i)] = find(j)
 
         first_of_measure: dict[tuple, int] = {}
-        for i, r in enumerate(self.records):
-            key = (r["source"], r["measure"])
+        for i, obs in enumerate(self.normalised):
+            key = (obs.source, obs.measure)
             if key in first_of_measure:
                 union(i, first_of_measure[key])
             else:
                 first_of_measure[key] = i
-            total = text(r.get("part_of"))
-            if total and (r["source"], total) in self.position:
-                union(i, self.position[(r["source"], total)])
+            if obs.part_of and (obs.source, obs.part_of) in self.position:
+                union(i, self.position[(obs.source, obs.part_of)])
         return [find(i) for i in range(len(self.records))]
 
     def slice_positions(self, keys: Sequence[tuple[str, str]]) -> list[int]:
@@ -181,8 +153,8 @@ class Stage:
         """The positions and those of the totals their rows are parts of (a rule needs the total)."""
         out = list(positions)
         for pos in positions:
-            row = self.records[pos]
-            key = (row["source"], text(row.get("part_of")))
+            obs = self.normalised[pos]
+            key = (obs.source, obs.part_of)
             if key in self.position and self.position[key] not in out:
                 out.append(self.position[key])
         return out
@@ -215,31 +187,17 @@ def apply(stage: Stage, positions: Sequence[int], edits: Sequence[FieldEdit]) ->
     return [by_position.get(p, stage.normalised[p]) for p in positions]
 
 
-def interval_of(row: Mapping[str, Any], field: str):
-    """The interval a published field stands for, as the rules read it (a count written in full is exact)."""
-    from mtm_pipeline.checks.intervals import Interval
-
-    value = row.get(field)
-    if missing(value):
-        return None
-    precision = row.get(f"{field}_precision")
-    precision = 0.0 if missing(precision) else float(precision)
-    if field == "value" and precision <= 1 and text(row.get("unit")) != "percent":
-        precision = 0.0
-    return Interval.around(float(value), precision)
-
-
-def value_row(stage: Stage, pos: int) -> dict | None:
-    """The row itself when it has a value, else the row of the same natural key and period that has one."""
-    row = stage.records[pos]
-    if not missing(row.get("value")):
-        return row
-    key = stage.natural_key(row)
-    for other in stage.records:
-        if (
-            other["period"] == row["period"]
-            and not missing(other.get("value"))
-            and stage.natural_key(other) == key
-        ):
-            return other
-    return None
+def value_of(stage: Stage, pos: int) -> Interval | None:
+    """The row's value as the rules read it, else that of the row of the same natural key and period that
+    has one (a share row and the count it is a share of)."""
+    obs = stage.normalised[pos]
+    if obs.value is not None:
+        return obs.value
+    return next(
+        (
+            o.value
+            for o in stage.normalised
+            if o.period == obs.period and o.value is not None and o.key == obs.key
+        ),
+        None,
+    )

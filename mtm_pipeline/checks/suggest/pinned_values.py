@@ -8,16 +8,7 @@ from collections.abc import Iterator
 
 from mtm_pipeline.checks.intervals import interval_sum
 from mtm_pipeline.checks.suggest.candidate import Candidate
-from mtm_pipeline.checks.suggest.figures import (
-    Cell,
-    FieldEdit,
-    Stage,
-    flag,
-    interval_of,
-    notation,
-    parse,
-    text,
-)
+from mtm_pipeline.checks.suggest.figures import Cell, FieldEdit, Stage, notation, parse
 
 PINNING_RULES = ("parts_sum_to_total", "group_totals_add_up", "shares_sum_to_100")
 
@@ -25,9 +16,7 @@ PINNING_RULES = ("parts_sum_to_total", "group_totals_add_up", "shares_sum_to_100
 def _breakdown(stage: Stage, positions: list[int]) -> tuple[int, list[int]] | None:
     best = None
     for total in positions:
-        parts = [
-            p for p in positions if text(stage.records[p].get("part_of")) == stage.records[total]["obs_id"]
-        ]
+        parts = [p for p in positions if stage.normalised[p].part_of == stage.normalised[total].obs_id]
         if parts and (best is None or len(parts) > len(best[1])):
             best = (total, parts)
     return best
@@ -40,18 +29,18 @@ def candidates(stage: Stage, rule: str, subject: str, positions: list[int]) -> I
     if found is None:
         return
     total, parts = found
-    if not all(flag(stage.records[p].get("parts_complete")) for p in parts):
+    if not all(stage.normalised[p].parts_complete for p in parts):
         return
     field = "share" if rule == "shares_sum_to_100" or subject.startswith("shares of") else "value"
     figures = {
-        p: interval_of(stage.records[p], field) for p in ([total, *parts] if field == "value" else parts)
+        p: getattr(stage.normalised[p], field) for p in ([total, *parts] if field == "value" else parts)
     }
     if any(iv is None for iv in figures.values()):
         return
     for pos in figures:
-        row = stage.records[pos]
+        obs = stage.normalised[pos]
         others = interval_sum(iv for p, iv in figures.items() if p not in (pos, total))
-        cell = Cell(str(row["source"]), str(row["obs_id"]), field)
+        cell = Cell(obs.source, obs.obs_id, field)
         published, precision = stage.figure(cell)
         others_txt = notation(field, others.mid, precision)
         if field == "share":
@@ -60,11 +49,11 @@ def candidates(stage: Stage, rule: str, subject: str, positions: list[int]) -> I
             pinned, how = others, f"the sum of its parts ({others_txt})"
         else:
             total_txt = notation(
-                field, figures[total].mid, stage.figure(Cell(cell.source, row["part_of"], field))[1]
+                field, figures[total].mid, stage.figure(Cell(cell.source, obs.part_of, field))[1]
             )
             pinned, how = (
                 figures[total] - others,
-                f"{row['part_of']} {total_txt} minus its other parts {others_txt}",
+                f"{obs.part_of} {total_txt} minus its other parts {others_txt}",
             )
         parsed = parse(field, notation(field, pinned.mid, precision))
         if parsed is None or parsed[0] == published or parsed[0] < 0:

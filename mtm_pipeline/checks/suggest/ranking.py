@@ -18,8 +18,9 @@ from typing import Any
 import pandas as pd
 
 from mtm_pipeline.checks.findings import Finding
+from mtm_pipeline.checks.rules.observations import as_records
 from mtm_pipeline.checks.suggest.candidate import KINDS, PLAUSIBILITY
-from mtm_pipeline.checks.suggest.figures import FieldEdit, Stage, missing, text
+from mtm_pipeline.checks.suggest.figures import FieldEdit, Stage, missing
 from mtm_pipeline.checks.suggest.rounding import rounding_reason
 from mtm_pipeline.checks.suggest.search import Accepted, FindingKey, SearchResult, search
 
@@ -137,15 +138,10 @@ def suggest_corrections(
     rows and history (evaluated here when not given). bounds: max_candidates, max_seconds of the search."""
     from mtm_pipeline.checks.rules import evaluate_rules
 
-    records = (
-        observations.reset_index(drop=True).astype(object).to_dict("records")
-        if isinstance(observations, pd.DataFrame)
-        else list(observations)
-    )
+    rows = Stage(as_records(observations))
     if findings is None:
-        findings = evaluate_rules(records, history, severities)
-    result = search(records, history, findings, severities, **bounds)
-    return _rank(result, Stage(records), quarter=quarter, stage=stage)
+        findings = evaluate_rules(rows.normalised, history, severities)
+    return _rank(search(rows, history, findings, severities, **bounds), rows, quarter=quarter, stage=stage)
 
 
 def _size_of_change(accepted: Accepted) -> float:
@@ -157,15 +153,16 @@ def _unusual_notation(stage: Stage, accepted: Accepted) -> int:
     other parts of its breakdown) is written at: '2.9' in a column of whole per cents."""
     count = 0
     for edit in accepted.candidate.edits:
-        row = stage.row(edit.cell)
-        field, total = edit.cell.field, text(row.get("part_of"))
+        me = stage.position[(edit.cell.source, edit.cell.obs_id)]
+        field, total = edit.cell.field, stage.normalised[me].part_of
         if field == "rank" or total is None:
             continue
+        written = f"{field}_precision"  # as delivered: the rules widen a count's precision
         precisions = {
-            round(float(other[f"{field}_precision"]), 9)
-            for other in stage.records
-            if other is not row and other["source"] == row["source"] and text(other.get("part_of")) == total
-            and not missing(other.get(f"{field}_precision"))
+            round(float(stage.records[pos][written]), 9)
+            for pos, other in enumerate(stage.normalised)
+            if pos != me and other.source == edit.cell.source and other.part_of == total
+            and not missing(stage.records[pos].get(written))
         }  # fmt: skip
         if precisions and round(edit.suggested_precision or 0.0, 9) not in precisions:
             count += 1
@@ -203,7 +200,7 @@ def _groups(result: SearchResult) -> dict[FindingKey, int]:
     return {key: roots.index(find(g)) + 1 for key, g in group_of.items()}
 
 
-def _rank(result: SearchResult, records: Stage, *, quarter: str, stage: str) -> Suggestions:
+def _rank(result: SearchResult, rows: Stage, *, quarter: str, stage: str) -> Suggestions:
     accepted = result.accepted
     explained_otherwise = [set(a.cleared) for a in accepted if a.candidate.kind != "pinned_value"]
     accepted = [
@@ -212,7 +209,7 @@ def _rank(result: SearchResult, records: Stage, *, quarter: str, stage: str) -> 
         if a.candidate.kind != "pinned_value"
         or not any(set(a.cleared) <= other for other in explained_otherwise)
     ]
-    accepted.sort(key=lambda a: _sort_key(records, a))
+    accepted.sort(key=lambda a: _sort_key(rows, a))
     groups = _groups(result)
     prefix = stage[:1].upper()
     suggestions: list[Suggestion] = []
@@ -237,7 +234,7 @@ def _rank(result: SearchResult, records: Stage, *, quarter: str, stage: str) -> 
         )
     cleared_keys = {k for a in accepted for k in a.cleared}
     unexplained = [
-        Unexplained(result.findings[k], _reason(result.findings[k], records, result.stopped_early))
+        Unexplained(result.findings[k], _reason(result.findings[k], rows, result.stopped_early))
         for k in result.failing
         if k not in cleared_keys
     ]

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from mtm_pipeline.checks.findings import Finding
 from mtm_pipeline.checks.intervals import Interval, ratio_percent
-from mtm_pipeline.checks.suggest.figures import Stage, interval_of, missing, value_row
+from mtm_pipeline.checks.suggest.figures import Stage, value_of
 
 
 def _round_half_up(x: Decimal, decimals: int) -> Decimal:
@@ -34,18 +34,15 @@ def rounding_reason(finding: Finding, stage: Stage) -> str | None:
     positions = stage.rows_of(finding.obs_ids[:1], finding.source)
     if not positions:
         return None
-    row = stage.records[positions[0]]
-    total_key = (row["source"], row.get("part_of"))
-    share = interval_of(row, "share")
-    part = value_row(stage, positions[0])
-    total = value_row(stage, stage.position[total_key]) if total_key in stage.position else None
-    if share is None or part is None or total is None:
+    obs = stage.normalised[positions[0]]
+    total_key = (obs.source, obs.part_of)
+    share = obs.share
+    part = value_of(stage, positions[0])
+    total = value_of(stage, stage.position[total_key]) if total_key in stage.position else None
+    if share is None or part is None or total is None or total.low <= 0:
         return None
-    total_value = interval_of(total, "value")
-    if total_value.low <= 0:
-        return None
-    ratio = ratio_percent(interval_of(part, "value"), total_value)
-    precision = 1.0 if missing(row.get("share_precision")) else float(row["share_precision"])
+    ratio = ratio_percent(part, total)
+    precision = 1.0 if obs.share_precision is None else obs.share_precision
     decimals = max(0, -Decimal(repr(precision)).normalize().as_tuple().exponent)
     published = _round_half_up(Decimal(repr(share.mid)), decimals)
     shown = f"{ratio.low:.{decimals + 2}f}" + (

@@ -13,13 +13,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from mtm_pipeline.checks.findings import Finding
 from mtm_pipeline.checks.rules import evaluate_rules
 from mtm_pipeline.checks.suggest import pinned_values, share_bases, signs, swaps, typing_errors
 from mtm_pipeline.checks.suggest.candidate import PLAUSIBILITY, Candidate
-from mtm_pipeline.checks.suggest.figures import RULE_FIELDS, Cell, FieldEdit, Stage, apply, missing
+from mtm_pipeline.checks.suggest.figures import RULE_FIELDS, Cell, FieldEdit, Stage, apply
 from mtm_pipeline.checks.suggest.rounding import rounding_reason
 from mtm_pipeline.periods import is_quarter_key, previous_quarter, same_quarter_last_year
 
@@ -98,10 +97,10 @@ class _History:
 def _cells(stage: Stage, finding: Finding, positions: list[int]) -> list[Cell]:
     cells = []
     for pos in positions:
-        row = stage.records[pos]
+        obs = stage.normalised[pos]
         for name in RULE_FIELDS.get(finding.rule, ()):
-            if not missing(row.get(name)):
-                cells.append(Cell(str(row["source"]), str(row["obs_id"]), name))
+            if getattr(obs, name) is not None:
+                cells.append(Cell(obs.source, obs.obs_id, name))
     return cells
 
 
@@ -115,7 +114,7 @@ def _generate(stage: Stage, finding: Finding, positions: list[int]) -> Iterator[
 
 
 def search(
-    records: Sequence[Mapping[str, Any]],
+    stage: Stage,
     history: Sequence | None,
     findings: Sequence[Finding],
     severities: Mapping[str, str] | None = None,
@@ -123,10 +122,9 @@ def search(
     max_candidates: int = MAX_CANDIDATES,
     max_seconds: float = MAX_SECONDS,
 ) -> SearchResult:
-    """records: one stage of one quarter (a frame's rows); history: other quarters' rows normalised by
-    rules.prepare_history; findings: the rules' evaluation of exactly these records and history."""
+    """stage: the rows of one stage of one quarter; history: other quarters' rows normalised by
+    rules.prepare_history; findings: the rules' evaluation of exactly these rows and history."""
     started = time.perf_counter()
-    stage = Stage(records)
     hist = _History(history, stage)
     baseline = keyed(findings)
     failing = [k for k, f in baseline.items() if not f.passed]

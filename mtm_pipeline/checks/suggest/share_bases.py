@@ -8,61 +8,45 @@ from collections.abc import Iterator
 
 from mtm_pipeline.checks.intervals import ratio_percent
 from mtm_pipeline.checks.suggest.candidate import Candidate
-from mtm_pipeline.checks.suggest.figures import (
-    Cell,
-    FieldEdit,
-    Stage,
-    interval_of,
-    notation,
-    parse,
-    text,
-    value_row,
-)
+from mtm_pipeline.checks.suggest.figures import Cell, FieldEdit, Stage, notation, parse, value_of
 
 
-def _other_bases(stage: Stage, row: dict) -> Iterator[tuple[dict, str]]:
-    source, stated = row["source"], text(row.get("part_of"))
-    base = stage.records[stage.position[(source, stated)]]
-    above = text(base.get("part_of"))
+def _other_bases(stage: Stage, cell: Cell) -> Iterator[tuple[int, str]]:
+    """Positions of the other rows the share could have been computed on, and how."""
+    me = stage.position[(cell.source, cell.obs_id)]
+    mine = stage.normalised[me]
+    source, stated = mine.source, mine.part_of
+    above = stage.normalised[stage.position[(source, stated)]].part_of
     if above and (source, above) in stage.position:
-        yield (
-            stage.records[stage.position[(source, above)]],
-            f"the total {above} instead of its group {stated}",
-        )
-    group = text(row.get("country_group"))
-    if group and (text(row.get("country_iso3")) or text(row.get("country"))):
+        yield stage.position[(source, above)], f"the total {above} instead of its group {stated}"
+    if mine.country_group and mine.country_key:
         for pos in stage.slice_positions([(source, stated)]):
-            other = stage.records[pos]
+            other = stage.normalised[pos]
             if (
-                text(other.get("part_of")) == stated
-                and other is not row
-                and text(other.get("country_group")) == group
-                and not (text(other.get("country_iso3")) or text(other.get("country")))
+                other.part_of == stated
+                and pos != me
+                and other.country_group == mine.country_group
+                and not other.country_key
             ):
-                yield other, f"its group {other['obs_id']} instead of the total {stated}"
+                yield pos, f"its group {other.obs_id} instead of the total {stated}"
 
 
 def candidates(stage: Stage, cell: Cell) -> Iterator[Candidate]:
     if cell.field != "share":
         return
-    row = stage.row(cell)
-    stated = text(row.get("part_of"))
-    share = interval_of(row, "share")
+    mine = stage.obs(cell)
+    stated, share = mine.part_of, mine.share
     if stated is None or share is None or (cell.source, stated) not in stage.position:
         return
-    part = value_row(stage, stage.position[(cell.source, cell.obs_id)])
-    base = value_row(stage, stage.position[(cell.source, stated)])
-    if part is None or base is None:
-        return
-    part_value, base_value = interval_of(part, "value"), interval_of(base, "value")
-    if base_value.low <= 0:
+    part_value = value_of(stage, stage.position[(cell.source, cell.obs_id)])
+    base_value = value_of(stage, stage.position[(cell.source, stated)])
+    if part_value is None or base_value is None or base_value.low <= 0:
         return
     published, precision = stage.figure(cell)
-    for other, how in _other_bases(stage, row):
-        other_row = value_row(stage, stage.position[(other["source"], other["obs_id"])])
-        if other_row is None:
+    for other, how in _other_bases(stage, cell):
+        other_value = value_of(stage, other)
+        if other_value is None:
             continue
-        other_value = interval_of(other_row, "value")
         if other_value.low <= 0 or not share.intersects(ratio_percent(part_value, other_value)):
             continue
         recomputed = ratio_percent(part_value, base_value).mid

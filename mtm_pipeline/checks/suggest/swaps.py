@@ -7,38 +7,37 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtm_pipeline.checks.suggest.candidate import Candidate
-from mtm_pipeline.checks.suggest.figures import Cell, FieldEdit, Stage, missing, text
+from mtm_pipeline.checks.suggest.figures import Cell, FieldEdit, Stage
 
 
 def _partners(stage: Stage, cell: Cell) -> Iterator[tuple[int, str]]:
-    row = stage.row(cell)
     me = stage.position[(cell.source, cell.obs_id)]
-    key, period, total = stage.natural_key(row), row["period"], text(row.get("part_of"))
+    mine = stage.normalised[me]
     for pos in stage.slice_positions([(cell.source, cell.obs_id)]):
-        other = stage.records[pos]
-        if pos == me or other["source"] != cell.source or missing(other.get(cell.field)):
+        other = stage.normalised[pos]
+        if pos == me or other.source != cell.source or getattr(other, cell.field) is None:
             continue
-        if stage.natural_key(other) == key and other["period"] != period:
-            yield pos, f"{row['period']} and {other['period']}"
+        if other.key == mine.key and other.period != mine.period:
+            yield pos, f"{mine.period} and {other.period}"
         elif (
-            other["period"] == period
-            and other["measure"] == row["measure"]
+            other.period == mine.period
+            and other.measure == mine.measure
             and (
-                (total is not None and text(other.get("part_of")) == total)
-                or (cell.field == "rank" and text(other.get("direction")) == text(row.get("direction")))
+                (mine.part_of is not None and other.part_of == mine.part_of)
+                or (cell.field == "rank" and other.direction == mine.direction)
             )
         ):
             yield pos, "two rows of one breakdown"
 
 
 def candidates(stage: Stage, cell: Cell) -> Iterator[Candidate]:
-    row = stage.row(cell)
+    mine = stage.obs(cell)
     for pos, where in _partners(stage, cell):
-        other = stage.records[pos]
-        partner = (str(other["source"]), str(other["obs_id"]))
+        other = stage.normalised[pos]
+        partner = (other.source, other.obs_id)
         field_sets = [(cell.field,)]
         if cell.field in ("value", "share") and all(
-            not missing(r.get(f)) for r in (row, other) for f in ("value", "share")
+            getattr(obs, f) is not None for obs in (mine, other) for f in ("value", "share")
         ):
             field_sets.append(("value", "share"))
         for fields in field_sets:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtm_pipeline.checks.suggest.candidate import Candidate
-from mtm_pipeline.checks.suggest.figures import Cell, FieldEdit, Stage, notation, parse, text
+from mtm_pipeline.checks.suggest.figures import Cell, FieldEdit, Stage, notation, parse
 
 _SCALES = ("", " thousand", " million", " billion")
 
@@ -59,7 +59,7 @@ def _variants(number: str) -> Iterator[tuple[str, str, str]]:
 def _is_rounded(stage: Stage, cell: Cell, precision: float | None) -> bool:
     if cell.field in ("share", "change"):
         return True
-    unit = text(stage.row(cell).get("unit"))
+    unit = stage.obs(cell).unit
     return unit == "USD" or (precision is not None and precision > 1)
 
 
@@ -73,7 +73,7 @@ def candidates(stage: Stage, cell: Cell) -> Iterator[Candidate]:
     written = notation(cell.field, published, precision)
     sign, number, word = _split(written)
     rounded = _is_rounded(stage, cell, precision)
-    count = cell.field == "value" and text(stage.row(cell).get("unit")) not in ("USD", "percent")
+    count = cell.field == "value" and stage.obs(cell).unit not in ("USD", "percent")
     seen = {written}
     options = [(kind, sign + n + word, slip) for kind, n, slip in _variants(number) if _valid(n)]
     if cell.field == "value" and word:
