@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from mtm_pipeline.cells import missing_as_none
 from mtm_pipeline.checks.intervals import Interval
 
 # Columns of published.derived_figures, in table order (warehouse/schema.sql).
@@ -44,17 +45,8 @@ RANK_UNCERTAIN = "rank_uncertain"  # the inputs' intervals allow another order
 CIS, NON_CIS = "CIS", "non-CIS"
 
 
-def clean(x: Any) -> Any:
-    """None for every kind of missing cell (None, NaN, pd.NA, NaT)."""
-    if x is None or x is pd.NA or x is pd.NaT:
-        return None
-    if isinstance(x, float) and math.isnan(x):
-        return None
-    return x
-
-
 def _float(x: Any) -> float | None:
-    x = clean(x)
+    x = missing_as_none(x)
     return None if x is None else float(x)
 
 
@@ -66,7 +58,7 @@ class Figure:
     own_quarter: str  # the delivery quarter being derived (lineage names other quarters' rows in full)
 
     def get(self, column: str) -> Any:
-        return clean(self.record.get(column))
+        return missing_as_none(self.record.get(column))
 
     @property
     def obs_id(self) -> str:

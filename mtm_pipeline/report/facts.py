@@ -21,9 +21,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 import pandas as pd
 
+from mtm_pipeline.cells import missing_as_none
 from mtm_pipeline.periods import Period, parse_period
 
 DIMENSIONS: tuple[str, ...] = (
@@ -44,20 +46,8 @@ ANY = _Marker("ANY")  # a dimension may hold anything, empty included
 SET = _Marker("SET")  # a dimension must be filled
 
 
-def clean(x):
-    """None for NaN/NA/empty text, else the value (numpy scalars as Python scalars)."""
-    if x is None:
-        return None
-    try:
-        if pd.isna(x):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if isinstance(x, str):
-        return x if x.strip() else None
-    if hasattr(x, "item"):
-        return x.item()
-    return x
+# A report cell: missing as in every layer, and blank text too; numpy scalars as Python scalars.
+clean = partial(missing_as_none, blank_text=True, python_scalars=True)
 
 
 @dataclass(frozen=True)
