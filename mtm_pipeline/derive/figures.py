@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from mtm_pipeline.cells import missing_as_none
-from mtm_pipeline.checks.intervals import Interval
+from mtm_pipeline.checks.intervals import REL_EPS, Interval, float_slack
 
 # Columns of published.derived_figures, in table order (warehouse/schema.sql).
 DERIVED_COLUMNS: tuple[str, ...] = (
@@ -198,7 +198,7 @@ def percent_precision(interval: Interval) -> float:
     """The finest step (0.1, 1, 10 or 100 percentage points) at least as wide as the interval: a share or
     change printed at that step is within one step of every value the inputs allow."""
     width = interval.high - interval.low
-    return next((step for step in PERCENT_STEPS if width <= step * (1 + 1e-9)), PERCENT_STEPS[-1])
+    return next((step for step in PERCENT_STEPS if width <= step * (1 + REL_EPS)), PERCENT_STEPS[-1])
 
 
 def value_precision(interval: Interval, input_precisions: Iterable[float | None]) -> float:
@@ -206,7 +206,7 @@ def value_precision(interval: Interval, input_precisions: Iterable[float | None]
     supports the smallest power of ten not below w."""
     width = interval.high - interval.low
     given = [p for p in input_precisions if p is not None and not math.isnan(p)]
-    if width <= 1e-9 * max(1.0, abs(interval.high)):
+    if width <= float_slack(interval.high):
         return max(given) if given else 1.0
     return 10.0 ** math.ceil(math.log10(width) - 1e-12)
 
