@@ -17,17 +17,18 @@ def missing_as_none(x: Any, *, blank_text: bool = False, python_scalars: bool = 
     if x is None or x is pd.NA or x is pd.NaT:
         return None
     kind = type(x)  # the common cells first, without pd.isna: derivations read thousands of them
+    if kind is str:
+        return None if blank_text and not x.strip() else x
     if kind is float:
         return None if math.isnan(x) else x
     if kind is int or kind is bool:
         return x
-    if kind is not str:
-        try:
-            if pd.isna(x):
-                return None
-        except (TypeError, ValueError):  # a list or array: not one missing cell
-            pass
-    if isinstance(x, str):
+    try:
+        if pd.isna(x):
+            return None
+    except (TypeError, ValueError):  # a list or array: not one missing cell
+        pass
+    if isinstance(x, str):  # numpy.str_ and other kinds of text
         return None if blank_text and not x.strip() else x
     if python_scalars and hasattr(x, "item"):
         return x.item()
