@@ -52,7 +52,11 @@ def _float(x: Any) -> float | None:
 
 @dataclass(frozen=True)
 class Figure:
-    """One published observation (a row of the corrected stage), normalised."""
+    """One published observation (a row of the corrected stage), normalised.
+
+    The normalised attributes are cached on first use: most earlier deliveries' figures are read for only a
+    few of them, and computing all of them at construction measured no faster (derive_quarter of the last of
+    40 synthetic quarters)."""
 
     record: Mapping[str, Any]
     own_quarter: str  # the delivery quarter being derived (lineage names other quarters' rows in full)
