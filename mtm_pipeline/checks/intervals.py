@@ -16,7 +16,8 @@ from dataclasses import dataclass
 REL_EPS = 1e-9
 
 
-def _slack(*values: float) -> float:
+def float_slack(*values: float) -> float:
+    """The float noise allowed when comparing these values: REL_EPS of the largest (at least of 1)."""
     return REL_EPS * max(1.0, *(abs(v) for v in values))
 
 
@@ -53,7 +54,7 @@ class Interval:
 
     @property
     def is_point(self) -> bool:
-        return self.high - self.low <= _slack(self.low, self.high)
+        return self.high - self.low <= float_slack(self.low, self.high)
 
     def _coerce(self, other: Interval | float) -> Interval:
         return other if isinstance(other, Interval) else Interval.point(float(other))
@@ -90,11 +91,11 @@ class Interval:
         return self._coerce(other) / self
 
     def contains(self, x: float) -> bool:
-        slack = _slack(self.low, self.high, x)
+        slack = float_slack(self.low, self.high, x)
         return self.low - slack <= x <= self.high + slack
 
     def intersects(self, other: Interval) -> bool:
-        slack = _slack(self.low, self.high, other.low, other.high)
+        slack = float_slack(self.low, self.high, other.low, other.high)
         return self.low <= other.high + slack and other.low <= self.high + slack
 
     def intersection(self, other: Interval) -> Interval | None:
@@ -120,7 +121,7 @@ def interval_sum(intervals: Iterable[Interval]) -> Interval:
 
 def at_most(lower: Interval, upper: Interval) -> bool:
     """Some value of `lower` is <= some value of `upper` (lower.low <= upper.high)."""
-    return lower.low <= upper.high + _slack(lower.low, upper.high)
+    return lower.low <= upper.high + float_slack(lower.low, upper.high)
 
 
 def percent_change(value: Interval, base: Interval) -> Interval:

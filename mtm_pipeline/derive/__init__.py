@@ -95,9 +95,10 @@ def derive_quarter(
     book = FigureBook(quarter, corrected, history)
     groups = group_totals(book)
     exact = [g for g in groups if g.derivation == "group_total" and g.fields["qualifier"] is None]
-    exact_groups = {g.identity: g for g in _not_published(exact, book.published)}
     loaded_at = loaded_at or datetime.now(UTC).replace(tzinfo=None)
-    own_groups = [Figure(d.row(quarter, loaded_at), quarter) for d in exact_groups.values()]
+    own_groups = {
+        g.identity: Figure(g.row(quarter, loaded_at), quarter) for g in _not_published(exact, book.published)
+    }
     earlier_bases = []
     if derived_history is not None and not derived_history.empty:
         usable = derived_history[
@@ -106,15 +107,15 @@ def derive_quarter(
             & derived_history["qualifier"].isna()
         ].sort_values("delivery_quarter", ascending=False)
         earlier_bases = figures_of(usable, quarter)
-    years = year_sums(book, own_groups, earlier_bases)
+    years = year_sums(book, list(own_groups.values()), earlier_bases)
     own_bases = [
-        *own_groups,
+        *own_groups.values(),
         *(Figure(d.row(quarter, loaded_at), quarter) for d in _not_published(years, book.published)),
     ]
     derived = [
         *shares_of_totals(book),
         *groups,
-        *shares_within_groups(book, exact_groups),
+        *shares_within_groups(book, own_groups),
         *rankings(book),
         *remainders(book),
         *years,

@@ -22,6 +22,16 @@ def varying_dimensions(part: Figure, total: Figure) -> tuple[int, ...]:
     return tuple(i for i, (a, b) in enumerate(zip(part.dims, total.dims, strict=True)) if a != b)
 
 
+def stated_complete(parts: list[Figure]) -> bool:
+    """The source says the parts cover their total (parts_complete yes on every part)."""
+    return all(bool(p.get("parts_complete")) for p in parts)
+
+
+def stated_incomplete(parts: list[Figure]) -> bool:
+    """The source says the parts do not cover their total (parts_complete no on every part)."""
+    return all(p.get("parts_complete") is not None and not p.get("parts_complete") for p in parts)
+
+
 class FigureBook:
     """The figures of one delivery quarter and of the deliveries before it.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mtm_pipeline.checks.intervals import interval_sum, ratio_percent
-from mtm_pipeline.derive.book import FigureBook
+from mtm_pipeline.derive.book import FigureBook, stated_complete
 from mtm_pipeline.derive.figures import (
     CIS,
     NAMED_COUNTRIES_ONLY,
@@ -38,7 +38,7 @@ class CountryBreakdown:
     @property
     def complete(self) -> bool:
         """Every part has a value and a known group, and the source says the parts cover the total."""
-        return all(bool(p.get("parts_complete")) for p in self.parts) and all(
+        return stated_complete(self.parts) and all(
             p.value is not None and p.membership is not None for p in self.parts
         )
 

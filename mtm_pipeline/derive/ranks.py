@@ -10,8 +10,8 @@ for breakdowns by sector, category or education).
 
 from __future__ import annotations
 
-from mtm_pipeline.checks.intervals import Interval
-from mtm_pipeline.derive.book import FigureBook
+from mtm_pipeline.checks.intervals import Interval, float_slack
+from mtm_pipeline.derive.book import FigureBook, stated_complete
 from mtm_pipeline.derive.figures import (
     NAMED_COUNTRIES_ONLY,
     RANK_UNCERTAIN,
@@ -21,7 +21,6 @@ from mtm_pipeline.derive.figures import (
 from mtm_pipeline.derive.groups import GROUP_SLUGS
 
 LISTED_PARTS_ONLY = "listed_parts_only"
-_SLACK = 1e-9
 
 
 def rank_positions(intervals: list[Interval]) -> list[tuple[int, bool]]:
@@ -29,8 +28,8 @@ def rank_positions(intervals: list[Interval]) -> list[tuple[int, bool]]:
     out = []
     for i, this in enumerate(intervals):
         others = [other for j, other in enumerate(intervals) if j != i]
-        above = sum(1 for o in others if o.low > this.high + _SLACK * max(1.0, abs(this.high)))
-        maybe_above = sum(1 for o in others if o.high > this.low + _SLACK * max(1.0, abs(this.low)))
+        above = sum(1 for o in others if o.low > this.high + float_slack(this.high))
+        maybe_above = sum(1 for o in others if o.high > this.low + float_slack(this.low))
         out.append((1 + above, above == maybe_above))
     return out
 
@@ -75,7 +74,7 @@ def rankings(book: FigureBook) -> list[DerivedFigure]:
     country, also within each CIS / non-CIS group."""
     out: list[DerivedFigure] = []
     for total, parts in book.breakdowns():
-        complete = all(bool(p.get("parts_complete")) for p in parts)
+        complete = stated_complete(parts)
         out += _ranked("drv_rank", parts, total.identity, complete, {"part_of": total.obs_id})
         all_countries = total.country_key is None and total.get("country_group") is None
         if not all_countries or not all(p.country_key is not None for p in parts):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from mtm_pipeline.checks.intervals import Interval, interval_sum, ratio_percent
 from mtm_pipeline.countries import REMAINDER_ISO3
-from mtm_pipeline.derive.book import FigureBook, varying_dimensions
+from mtm_pipeline.derive.book import FigureBook, stated_incomplete, varying_dimensions
 from mtm_pipeline.derive.figures import (
     DerivedFigure,
     Figure,
@@ -90,10 +90,7 @@ def remainders(book: FigureBook) -> list[DerivedFigure]:
     no remainder row, the part of the total not itemised."""
     out = []
     for total, parts in book.breakdowns():
-        stated_incomplete = all(
-            p.get("parts_complete") is not None and not p.get("parts_complete") for p in parts
-        )
-        if any(p.is_remainder for p in parts) or not stated_incomplete:
+        if any(p.is_remainder for p in parts) or not stated_incomplete(parts):
             continue
         dimension = _dimension(total, parts)
         if dimension is None:

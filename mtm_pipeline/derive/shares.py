@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from mtm_pipeline.checks.intervals import Interval, ratio_percent
+from mtm_pipeline.checks.intervals import ratio_percent
 from mtm_pipeline.derive.book import FigureBook
 from mtm_pipeline.derive.figures import DerivedFigure, Figure, interval_fields, percent_precision
 
 
-def _share(part: Figure, total: Interval, total_point: float) -> dict:
-    share = ratio_percent(part.value, total)
-    return interval_fields("share", share, 100 * part.point / total_point, percent_precision(share))
+def _share(part: Figure, total: Figure) -> dict:
+    share = ratio_percent(part.value, total.value)
+    return interval_fields("share", share, 100 * part.point / total.point, percent_precision(share))
 
 
 def shares_of_totals(book: FigureBook) -> list[DerivedFigure]:
@@ -28,42 +28,25 @@ def shares_of_totals(book: FigureBook) -> list[DerivedFigure]:
                 identity=part.identity,
                 facet=("share", total.identity),
                 inputs=[part.lineage, total.lineage],
-                fields={**fields, **_share(part, total.value, total.point)},
+                fields={**fields, **_share(part, total)},
             )
         )
     return out
 
 
-def shares_within_groups(book: FigureBook, exact_groups: dict[tuple, DerivedFigure]) -> list[DerivedFigure]:
+def shares_within_groups(book: FigureBook, exact_groups: dict[tuple, Figure]) -> list[DerivedFigure]:
     """share_within_group: a country's share of its group's total, where that total is known: published in
-    this delivery, or derived exactly (`exact_groups`, by the group's identity)."""
+    this delivery, or derived exactly (`exact_groups`: the group totals of this delivery, by identity)."""
     out = []
     for part in book.own:
         group = part.membership
         if part.value is None or part.is_remainder or group is None:
             continue
         identity = part.group_identity(group)
-        published, derived = book.own_value_figure(identity), exact_groups.get(identity)
-        if published is not None:
-            denominator, interval, point, inputs = (
-                published.obs_id,
-                published.value,
-                published.point,
-                [published.lineage],
-            )
-        elif derived is not None:
-            low, high = derived.fields["value_low"], derived.fields["value_high"]
-            denominator, interval, point, inputs = (
-                derived.obs_id,
-                Interval(low, high),
-                derived.fields["value"],
-                derived.inputs,
-            )
-        else:
+        total = book.own_value_figure(identity) or exact_groups.get(identity)
+        if total is None or total.value.low <= 0:
             continue
-        if interval.low <= 0:
-            continue
-        fields = {"country_group": group, "part_of": denominator, "parts_complete": None}
+        fields = {"country_group": group, "part_of": total.obs_id, "parts_complete": None}
         out.append(
             DerivedFigure(
                 derivation="share_within_group",
@@ -71,8 +54,8 @@ def shares_within_groups(book: FigureBook, exact_groups: dict[tuple, DerivedFigu
                 template=part,
                 identity=part.identity,
                 facet=("share", identity),
-                inputs=[part.lineage, *inputs],
-                fields={**fields, **_share(part, interval, point)},
+                inputs=[part.lineage, *total.lineage_ids()],
+                fields={**fields, **_share(part, total)},
             )
         )
     return out

@@ -9,6 +9,7 @@ import pandas as pd
 from mtm_pipeline.checks.intervals import interval_sum
 from mtm_pipeline.derive.book import FigureBook
 from mtm_pipeline.derive.figures import DerivedFigure, Figure, interval_fields, value_precision
+from mtm_pipeline.periods import parse_period
 
 
 def year_sums(
@@ -35,9 +36,10 @@ def year_sums(
             continue
         ordered = [parts[q] for q in sorted(parts)]
         interval = interval_sum(p.value for p in ordered)
+        period = parse_period(year)
         fields = {
-            "period": year, "period_kind": "year",
-            "period_start": pd.Timestamp(int(year), 1, 1), "period_end": pd.Timestamp(int(year), 12, 31),
+            "period": year, "period_kind": period.kind,
+            "period_start": pd.Timestamp(period.start), "period_end": pd.Timestamp(period.end),
             **interval_fields("value", interval, sum(p.point for p in ordered),
                               value_precision(interval, [p.value_precision for p in ordered])),
         }  # fmt: skip

@@ -21,9 +21,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 import pandas as pd
 
+from mtm_pipeline.cells import missing_as_none
 from mtm_pipeline.periods import Period, parse_period
 
 DIMENSIONS: tuple[str, ...] = (
@@ -44,20 +46,8 @@ ANY = _Marker("ANY")  # a dimension may hold anything, empty included
 SET = _Marker("SET")  # a dimension must be filled
 
 
-def clean(x):
-    """None for NaN/NA/empty text, else the value (numpy scalars as Python scalars)."""
-    if x is None:
-        return None
-    try:
-        if pd.isna(x):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if isinstance(x, str):
-        return x if x.strip() else None
-    if hasattr(x, "item"):
-        return x.item()
-    return x
+# A report cell: missing as in every layer, and blank text too; numpy scalars as Python scalars.
+clean = partial(missing_as_none, blank_text=True, python_scalars=True)
 
 
 @dataclass(frozen=True)
@@ -499,16 +489,20 @@ def available_at(label: str, cutoff: date) -> bool:
     return p.start <= cutoff
 
 
-def _prov(row: dict) -> Provenance:
+def _prov(row: dict, cited: dict | None = None, **computed) -> Provenance:
+    """Where a facet comes from: the row's figure, cited by the publication of `cited` (default: the row's
+    own). `computed`: derivation, inputs, qualifier and interval of a computed facet."""
+    publication = row if cited is None else cited
     return Provenance(
         obs_id=row["obs_id"],
         delivery_quarter=row.get("delivery_quarter") or "",
         source=row.get("source") or "",
-        agency=row.get("agency") or "",
-        publication=row.get("publication") or "",
-        publication_date=str(row.get("publication_date") or ""),
-        location=row.get("location") or "",
+        agency=publication.get("agency") or "",
+        publication=publication.get("publication") or "",
+        publication_date=str(publication.get("publication_date") or ""),
+        location=publication.get("location") or "",
         published_text=row.get("published_text"),
+        **computed,
     )
 
 
@@ -636,6 +630,7 @@ def _add_derived(builders: dict, obs_key: dict, derived: pd.DataFrame | None, pu
 
 
 def _derived_prov(row: dict, published: dict, column: str) -> Provenance:
+    """A computed facet, cited by the first of the figures it was computed from that the report has."""
     ids = row["input_obs_ids"]
     first = None
     for lineage in ids:
@@ -643,15 +638,9 @@ def _derived_prov(row: dict, published: dict, column: str) -> Provenance:
         first = published.get((quarter or row.get("delivery_quarter"), obs_id)) or published.get((None, obs_id))
         if first is not None:
             break
-    cited = first or {}
-    return Provenance(
-        obs_id=row["obs_id"],
-        delivery_quarter=row.get("delivery_quarter") or "",
-        source=row.get("source") or "",
-        agency=cited.get("agency") or "",
-        publication=cited.get("publication") or "",
-        publication_date=str(cited.get("publication_date") or ""),
-        location=cited.get("location") or "",
+    return _prov(
+        row,
+        first or {},
         derivation=row.get("derivation") or "derived",
         inputs=ids,
         qualifier=row.get("qualifier"),
