@@ -217,14 +217,13 @@ def test_title_period_that_disagrees_with_the_folder_is_refused(tmp_path):
         read_validated_extract(paths, Q3, SOURCES["border_crossings"])
 
 
-def test_contract_workbook_keeps_working(tmp_path):
-    """An .xlsx in the observation contract is read as before, not by a layout."""
+def contract_workbook(paths: DataPaths) -> None:
+    """2024-Q1's emigration extract as an .xlsx in the observation contract (a header row, then the rows)."""
     import csv
 
     from mtm_pipeline.sources.contract import COLUMNS
     from mtm_pipeline_tests.conftest import RAW
 
-    paths = DataPaths(tmp_path / "data")
     workbook = openpyxl.Workbook()
     workbook.active.append(list(COLUMNS))
     with (RAW / "2024-Q1" / "emigration.csv").open(encoding="utf-8") as handle:
@@ -232,6 +231,12 @@ def test_contract_workbook_keeps_working(tmp_path):
             workbook.active.append([row[c] for c in COLUMNS])
     paths.quarter_dir("2024-Q1").mkdir(parents=True)
     workbook.save(paths.quarter_dir("2024-Q1") / "emigration.xlsx")
+
+
+def test_contract_workbook_keeps_working(tmp_path):
+    """An .xlsx in the observation contract is read as before, not by a layout."""
+    paths = DataPaths(tmp_path / "data")
+    contract_workbook(paths)
     extract = read_validated_extract(paths, "2024-Q1", SOURCES["emigration"])
     assert len(extract.rows) == 12 and "emi_2023_isr" in set(extract.rows["obs_id"])
 
@@ -261,22 +266,11 @@ def test_formulas_are_found_in_any_part_of_the_package(sheet_xml, has_formulas):
 def test_a_delivered_workbook_is_parsed_once(tmp_path, monkeypatch):
     """Recognising the file, reading its sheets and reading it as the contract share one parse; a workbook
     with formulas is parsed twice (with formulas, and with their saved results), and no more."""
-    import csv
-
-    from mtm_pipeline.sources.contract import COLUMNS
-    from mtm_pipeline_tests.conftest import RAW
-
+    paths = DataPaths(tmp_path / "data")
+    contract_workbook(paths)
     parses = []
     load_workbook = openpyxl.load_workbook
     monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: parses.append(k) or load_workbook(*a, **k))
-    paths = DataPaths(tmp_path / "data")
-    contract = openpyxl.Workbook()
-    contract.active.append(list(COLUMNS))
-    with (RAW / "2024-Q1" / "emigration.csv").open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            contract.active.append([row[c] for c in COLUMNS])
-    paths.quarter_dir("2024-Q1").mkdir(parents=True)
-    contract.save(paths.quarter_dir("2024-Q1") / "emigration.xlsx")
     assert len(read_validated_extract(paths, "2024-Q1", SOURCES["emigration"]).rows) == 12
     assert len(parses) == 1
     parses.clear()
