@@ -241,6 +241,24 @@ def test_contract_workbook_keeps_working(tmp_path):
     assert len(extract.rows) == 12 and "emi_2023_isr" in set(extract.rows["obs_id"])
 
 
+def test_contract_workbook_text_with_excels_carriage_return_is_decoded(tmp_path):
+    """Excel saves a carriage return typed in a cell as '_x000D_': the contract reader reads the character,
+    as the layout reader does, and a literal '_x000D_' (saved as '_x005F_x000D_') stays as written."""
+    from mtm_pipeline.sources.contract import COLUMNS
+
+    paths = DataPaths(tmp_path / "data")
+    contract_workbook(paths)
+    path = paths.quarter_dir("2024-Q1") / "emigration.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    text_column = list(COLUMNS).index("published_text") + 1
+    workbook.active.cell(2, text_column, "First line_x000D_\nsecond line")
+    workbook.active.cell(3, text_column, "A literal _x005F_x000D_ in the text")
+    workbook.save(path)
+    texts = read_validated_extract(paths, "2024-Q1", SOURCES["emigration"]).rows["published_text"].tolist()
+    assert texts[0] == "First line\r\nsecond line"
+    assert texts[1] == "A literal _x000D_ in the text"
+
+
 @pytest.mark.parametrize(
     ("sheet_xml", "has_formulas"),
     [

@@ -119,6 +119,18 @@ def _clean_text(value: str) -> str:
     return unicodedata.normalize("NFC", value).strip().strip(_INVISIBLE).strip()
 
 
+# A character the workbook's XML escapes in cell text, '_x000D_' (Excel writes a carriage return in a cell so,
+# and a literal '_x000D_' as '_x005F_x000D_'). openpyxl leaves the escapes as written.
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape_xlsx_text(value):
+    """A text cell's escaped characters decoded ('Өзбекстан_x000D_\\nУзбекистан' -> 'Өзбекстан\\r\\nУзбекистан')."""
+    if not isinstance(value, str) or "_x" not in value:
+        return value
+    return _OOXML_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)
+
+
 def _clean_cell(value: object) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
@@ -394,7 +406,7 @@ def _read_xlsx_rows(path: Path, data: bytes, workbooks=None) -> list[list[str]]:
             elif isinstance(value, time):
                 cells.append(value.isoformat())
             else:
-                cells.append(_clean_cell(value))
+                cells.append(_clean_cell(unescape_xlsx_text(value)))
         rows.append(cells)
     if problems:
         raise ExtractError(

@@ -17,7 +17,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from mtm_pipeline.sources.reader import _INVISIBLE, _number_text, _read_csv_rows, load_xlsx
+from mtm_pipeline.sources.reader import (
+    _INVISIBLE,
+    _number_text,
+    _read_csv_rows,
+    load_xlsx,
+    unescape_xlsx_text,
+)
 
 
 @dataclass(frozen=True)
@@ -78,18 +84,6 @@ def _cell_text(value, number_format: str) -> Cell | None:
     return Cell(text) if text else None
 
 
-# A character the workbook's XML escapes in cell text, '_x000D_' (Excel writes a carriage return in a cell so,
-# and a literal '_x000D_' as '_x005F_x000D_'). openpyxl leaves the escapes as written.
-_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
-
-def _unescape(value):
-    """A text cell's escaped characters decoded ('Өзбекстан_x000D_\\nУзбекистан' -> 'Өзбекстан\\r\\nУзбекистан')."""
-    if not isinstance(value, str) or "_x" not in value:
-        return value
-    return _OOXML_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)
-
-
 @dataclass(frozen=True)
 class Workbook:
     sheets: list[Sheet]
@@ -123,7 +117,7 @@ def read_sheets(path: Path, data: bytes, workbooks=None) -> Workbook:
                 if value_cell.data_type == "e":
                     sheet.unreadable[key] = f"the error {value_cell.value}"
                     continue
-                cell = _cell_text(_unescape(value_cell.value), value_cell.number_format)
+                cell = _cell_text(unescape_xlsx_text(value_cell.value), value_cell.number_format)
                 if cell is not None:
                     sheet.cells[key] = cell
         for merged in formula_sheet.merged_cells.ranges:
