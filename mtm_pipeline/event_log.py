@@ -15,7 +15,6 @@ is pinned, and `mtm_pipeline_tests/test_event_log.py` checks the behaviour relie
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,8 +33,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     """SqliteEventLogStorage that reuses one engine per database file and caches which tables exist."""
 
     def __init__(self, base_dir: str | None = None, inst_data=None):
-        self._engines: OrderedDict[str, Engine] = OrderedDict()
-        self._engines_lock = threading.Lock()
+        self._engines: OrderedDict[str, Engine] = OrderedDict()  # used and changed under Dagster's _db_lock
         self._tables_present: set[str] = set()
         self._pending_inst_data = inst_data
         if base_dir is not None:
@@ -55,17 +53,16 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> Engine:
-        with self._engines_lock:
-            engine = self._engines.pop(shard, None)
-            if engine is None:
-                engine = create_engine(
-                    self.conn_string_for_shard(shard), connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
-                )
-            self._engines[shard] = engine  # most recently used last
-            while len(self._engines) > OPEN_DATABASES:
-                _, oldest = self._engines.popitem(last=False)
-                oldest.dispose()
-            return engine
+        engine = self._engines.pop(shard, None)
+        if engine is None:
+            engine = create_engine(
+                self.conn_string_for_shard(shard), connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+            )
+        self._engines[shard] = engine  # most recently used last
+        while len(self._engines) > OPEN_DATABASES:
+            _, oldest = self._engines.popitem(last=False)
+            oldest.dispose()
+        return engine
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
@@ -87,7 +84,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return present
 
     def _close_engines(self) -> None:
-        with self._engines_lock:
+        with self._db_lock:
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
@@ -97,6 +94,6 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         super().wipe()
 
     def dispose(self) -> None:
-        self._close_engines()
-        if hasattr(self, "_base_dir"):  # an instance that never registered it has nothing else to close
+        if hasattr(self, "_base_dir"):  # never registered with an instance: nothing was opened
+            self._close_engines()
             super().dispose()
