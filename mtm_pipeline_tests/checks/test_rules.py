@@ -8,39 +8,7 @@ import pandas as pd
 import pytest
 
 from mtm_pipeline.checks.rules import RULES, check_plausible_change, evaluate_rules, resolve_severities
-from mtm_pipeline.numbers import parse_published_number
-from mtm_pipeline.periods import parse_period
-
-_TEXT = (
-    "source", "obs_id", "measure", "period", "direction", "country", "country_group", "purpose", "category",
-    "sector", "education", "age_group", "unit", "part_of", "change_unit", "change_base_period", "country_iso3",
-)  # fmt: skip
-
-
-def row(obs_id: str, **cells) -> dict:
-    """One conformed row; value/share/change in the contract's notation ('2.7 million', '58.2', '-12.6')."""
-    out = {c: None for c in _TEXT}
-    out.update(
-        delivery_quarter=cells.pop("delivery_quarter", "2030-Q1"),
-        source="src",
-        obs_id=obs_id,
-        measure="m",
-        period="2030-Q1",
-        unit="persons",
-    )
-    for number in ("value", "share", "change"):
-        text = cells.pop(number, None)
-        parsed = parse_published_number(text, allow_percent_sign=number != "value") if text else None
-        out[number] = float(parsed.value) if parsed else None
-        out[f"{number}_precision"] = float(parsed.precision) if parsed else None
-    complete = cells.pop("parts_complete", None)
-    out["parts_complete"] = None if complete is None else complete == "yes"
-    out["rank"] = cells.pop("rank", None)
-    out["cis_member"] = cells.pop("cis_member", None)
-    out.update(cells)
-    period = parse_period(out["period"])
-    out["period_kind"], out["period_end"] = period.kind, pd.Timestamp(period.end)
-    return out
+from mtm_pipeline_tests.rows import conformed_row as row
 
 
 def frame(*rows: dict) -> pd.DataFrame:

@@ -9,35 +9,7 @@ from mtm_pipeline.checks.intervals import Interval
 from mtm_pipeline.derive import derive_quarter
 from mtm_pipeline.derive.figures import percent_precision, value_precision
 from mtm_pipeline.derive.ranks import rank_positions
-from mtm_pipeline.numbers import parse_published_number
-from mtm_pipeline.periods import parse_period
-
-_TEXT = (
-    "source", "obs_id", "measure", "period", "direction", "country", "country_group", "purpose", "category",
-    "sector", "education", "age_group", "unit", "part_of", "change_unit", "change_base_period", "country_iso3",
-)  # fmt: skip
-
-
-def row(obs_id: str, delivery_quarter: str = "2030-Q1", **cells) -> dict:
-    """One conformed row; numbers in the contract's notation ('2.7 million', '58.2', '-12.6')."""
-    out = {c: None for c in _TEXT}
-    out.update(delivery_quarter=delivery_quarter, source="src", obs_id=obs_id, measure="m", period="2030-Q1",
-               unit="persons")  # fmt: skip
-    for number in ("value", "share", "change"):
-        text = cells.pop(number, None)
-        parsed = parse_published_number(text, allow_percent_sign=number != "value") if text else None
-        out[number] = float(parsed.value) if parsed else None
-        out[f"{number}_precision"] = float(parsed.precision) if parsed else None
-    complete = cells.pop("parts_complete", None)
-    out["parts_complete"] = None if complete is None else complete == "yes"
-    out["rank"] = cells.pop("rank", None)
-    out["cis_member"] = cells.pop("cis_member", None)
-    out.update(cells)
-    period = parse_period(out["period"])
-    out.update(
-        period_kind=period.kind, period_start=pd.Timestamp(period.start), period_end=pd.Timestamp(period.end)
-    )
-    return out
+from mtm_pipeline_tests.rows import conformed_row as row
 
 
 def frame(*rows: dict) -> pd.DataFrame:
