@@ -23,11 +23,13 @@ from mtm_pipeline.report.format import (
 from mtm_pipeline.report.narrative import (
     Writer,
     agency_phrase,
+    availability_sentence,
     comparison_parts,
     joined_comparisons,
     missing_comparisons_sentence,
     more_fewer,
     ranking_sentence,
+    words,
 )
 
 FLOW = "border_crossings"
@@ -118,14 +120,25 @@ class ReportContext:
             self.used.extend(r.facts)
             self.para(ranking_sentence(r, v, lambda f: self.w.mark(f, "rank")))
 
+    def open_measure(self, heading: str, measure: str, what: str) -> tuple[MeasureView, dict]:
+        """A section on one measure: its heading, and the note of which periods were delivered for `what`."""
+        self.h(2, heading)
+        v = self.views[(measure, None)]
+        self.track(v)
+        self.note(availability_sentence(v, what))
+        return v, words(measure, None)
+
+    def compared_paragraph(self, v: MeasureView, wd: dict, statement: str) -> None:
+        """The statement of the headline figure, followed by its comparisons (', which is ... than in ...')."""
+        clauses, missing = comparison_parts(self.w, v, wd["people"])
+        self.para(f"{statement}{joined_comparisons(clauses)}.", missing_comparisons_sentence(missing))
+
     def headline_paragraph(self, v: MeasureView, wd: dict, verb: str) -> None:
         """'<Agency> reported a total of N <noun> in <period>, which is ... than in ... (...).'"""
         h = v.headline
-        clauses, missing = comparison_parts(self.w, v, wd["people"]) if h else ([], [])
         if h is not None and h.value is not None:
-            text = (f"{capitalise(agency_phrase(v.agency))} {verb} {self.w.value(h)} {wd['noun']} {in_period(v.period)}"
-                    f"{joined_comparisons(clauses)}.")  # fmt: skip
-            self.para(text, missing_comparisons_sentence(missing))
+            self.compared_paragraph(v, wd, f"{capitalise(agency_phrase(v.agency))} {verb} {self.w.value(h)} "
+                                           f"{wd['noun']} {in_period(v.period)}")  # fmt: skip
             return
         self.direction_only_paragraph(v, wd)
 

@@ -10,29 +10,18 @@ from mtm_pipeline.report.format import capitalise, country_phrase, in_period, jo
 from mtm_pipeline.report.narrative import (
     CATEGORY_WORDS,
     agency_phrase,
-    availability_sentence,
-    comparison_parts,
-    joined_comparisons,
-    missing_comparisons_sentence,
     missing_sentence,
-    words,
 )
 from mtm_pipeline.report.sections.context import EMPLOYERS, QUOTA, QUOTA_SHARE, WORKERS
 
 
 def labour(ctx) -> None:
-    ctx.h(2, "5. Labour Migration")
-    v = ctx.views[(WORKERS, None)]
-    wd = words(WORKERS, None)
-    ctx.track(v)
-    ctx.note(availability_sentence(v, "foreign workers"))
+    v, wd = ctx.open_measure("5. Labour Migration", WORKERS, "foreign workers")
     if v.period:
         h = v.headline
         if h is not None and h.value is not None:
-            clauses, missing = comparison_parts(ctx.w, v, wd["people"])
-            text = (f"{capitalise(agency_phrase(v.agency))} reported that {ctx.w.value(h)} migrant workers were "
-                    f"working in Kazakhstan {in_period(v.period)}{joined_comparisons(clauses)}.")  # fmt: skip
-            ctx.para(text, missing_comparisons_sentence(missing))
+            ctx.compared_paragraph(v, wd, f"{capitalise(agency_phrase(v.agency))} reported that {ctx.w.value(h)} "
+                                          f"migrant workers were working in Kazakhstan {in_period(v.period)}")  # fmt: skip
         cats = list(v.subsets.get("category", ()))
         if cats and all(bool(f.parts_complete) for f in cats):
             ctx.add(Paragraph("The permits for foreign labour force include the following categories:", "narrative"))

@@ -16,13 +16,9 @@ from mtm_pipeline.report.format import (
 )
 from mtm_pipeline.report.narrative import (
     agency_phrase,
-    availability_sentence,
-    comparison_parts,
     country_item,
     group_phrase,
     group_short,
-    joined_comparisons,
-    missing_comparisons_sentence,
     missing_sentence,
     words,
 )
@@ -30,18 +26,12 @@ from mtm_pipeline.report.sections.context import PRP, TRP_HOLDERS, TRP_ISSUED
 
 
 def trp(ctx) -> None:
-    ctx.h(2, "3. Temporary Residence Permits")
-    v = ctx.views[(TRP_HOLDERS, None)]
-    wd = words(TRP_HOLDERS, None)
-    ctx.track(v)
-    ctx.note(availability_sentence(v, "temporary residence permits"))
+    v, wd = ctx.open_measure("3. Temporary Residence Permits", TRP_HOLDERS, "temporary residence permits")
     if v.period:
         h = v.headline
         if h is not None and h.value is not None:
-            clauses, missing = comparison_parts(ctx.w, v, wd["people"])
-            text = (f"{capitalise(in_period(v.period))}, {agency_phrase(v.agency)} registered {ctx.w.value(h)} "
-                    f"{wd['noun']}{joined_comparisons(clauses)}.")  # fmt: skip
-            ctx.para(text, missing_comparisons_sentence(missing))
+            ctx.compared_paragraph(v, wd, f"{capitalise(in_period(v.period))}, {agency_phrase(v.agency)} registered "
+                                          f"{ctx.w.value(h)} {wd['noun']}")  # fmt: skip
         else:
             ctx.direction_only_paragraph(v, wd)
         for f in v.subsets.get("purpose", ()):
@@ -87,18 +77,13 @@ def trp_issued(ctx, show_figure: bool) -> None:
 
 
 def prp(ctx) -> None:
-    ctx.h(2, "4. Permanent Residence Permits")
-    v = ctx.views[(PRP, None)]
-    wd = words(PRP, None)
-    ctx.track(v)
-    ctx.note(availability_sentence(v, "permanent residence permits"))
+    v, wd = ctx.open_measure("4. Permanent Residence Permits", PRP, "permanent residence permits")
     if not v.period:
         return
     h = v.headline
     if h is not None and h.value is not None:
-        clauses, missing = comparison_parts(ctx.w, v, wd["people"])
-        ctx.para(f"{capitalise(in_period(v.period))}, {ctx.w.value(h)} migrants received permanent residence "
-                  f"permits{joined_comparisons(clauses)}.", missing_comparisons_sentence(missing))  # fmt: skip
+        ctx.compared_paragraph(v, wd, f"{capitalise(in_period(v.period))}, {ctx.w.value(h)} migrants received "
+                                      "permanent residence permits")  # fmt: skip
     else:
         ctx.direction_only_paragraph(v, wd, passive="issued")
     prp_periods = set(ctx.sel.periods(PRP))
