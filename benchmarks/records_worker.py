@@ -152,8 +152,17 @@ def main() -> None:
         digests.append(summary_digest(rows))
         del rows
     assert digests[0] == digests[1]
-    print(json.dumps({"method": args.method, "import_s": import_s, "first_s": timings[0], "second_s": timings[1],
-                      "digest": digests[0]}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "method": args.method,
+                "import_s": import_s,
+                "first_s": timings[0],
+                "second_s": timings[1],
+                "digest": digests[0],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

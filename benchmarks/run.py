@@ -146,8 +146,17 @@ def machine() -> dict:
 
 
 def bench_quarter(args, work: Path) -> dict:
-    cli = [str(BIN / "dagster"), "asset", "materialize", "-m", "mtm_pipeline.definitions", "--select", "*",
-           "--partition", QUARTER]  # fmt: skip
+    cli = [
+        str(BIN / "dagster"),
+        "asset",
+        "materialize",
+        "-m",
+        "mtm_pipeline.definitions",
+        "--select",
+        "*",
+        "--partition",
+        QUARTER,
+    ]
     floor_cmd = [PYTHON, "-c", f"import {FLOOR_IMPORTS}"]
     runs, floors = [], []
     for i in range(args.runs + 1):  # the first of each is a warm-up (file cache, .pyc), not counted
@@ -158,8 +167,10 @@ def bench_quarter(args, work: Path) -> dict:
             shutil.copytree(REPO / "data" / "corrections", data / "corrections")
         home = fresh_instance(root)
         env = base_env(MTM_DATA_DIR=str(data), DAGSTER_HOME=str(home))
-        add = ("import dagster as dg; from mtm_pipeline.partitions import QUARTERS_NAME; "
-               f"dg.DagsterInstance.get().add_dynamic_partitions(QUARTERS_NAME, ['{QUARTER}'])")  # fmt: skip
+        add = (
+            "import dagster as dg; from mtm_pipeline.partitions import QUARTERS_NAME; "
+            f"dg.DagsterInstance.get().add_dynamic_partitions(QUARTERS_NAME, ['{QUARTER}'])"
+        )
         subprocess.run([PYTHON, "-c", add], cwd=REPO, env=env, check=True)
         result = run_reaped(cli, env, args)
         stats = instance_runs(home, args)
@@ -191,15 +202,48 @@ def bench_quarter(args, work: Path) -> dict:
 def bench_backfill(args, work: Path) -> dict:
     history = work / "synthetic"
     subprocess.run(
-        [PYTHON, "-m", "mtm_pipeline.synthetic", "--out", str(history), "--first", FIRST, "--last", LAST,
-         "--seed", str(SEED)], cwd=REPO, env=base_env(), check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            PYTHON,
+            "-m",
+            "mtm_pipeline.synthetic",
+            "--out",
+            str(history),
+            "--first",
+            FIRST,
+            "--last",
+            LAST,
+            "--seed",
+            str(SEED),
+        ],
+        cwd=REPO,
+        env=base_env(),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     keys = subprocess.run(
-        [PYTHON, "-c", ("from mtm_pipeline.definitions import quarter_assets; "
-                        "print(','.join(a.key.to_user_string() for a in quarter_assets))")],
-        cwd=REPO, env=base_env(), check=True, capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
-    materialize = [str(BIN / "dagster"), "asset", "materialize", "-m", "mtm_pipeline.definitions", "--select", keys]
+        [
+            PYTHON,
+            "-c",
+            (
+                "from mtm_pipeline.definitions import quarter_assets; "
+                "print(','.join(a.key.to_user_string() for a in quarter_assets))"
+            ),
+        ],
+        cwd=REPO,
+        env=base_env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    materialize = [
+        str(BIN / "dagster"),
+        "asset",
+        "materialize",
+        "-m",
+        "mtm_pipeline.definitions",
+        "--select",
+        keys,
+    ]
     variants = {
         "single": [*materialize, "--partition-range", f"{FIRST}...{LAST}"],
         "single_first_quarter": [*materialize, "--partition", FIRST],
@@ -232,8 +276,10 @@ def bench_backfill(args, work: Path) -> dict:
             del result["stdout"], result["stderr"]
             results.append(result)
             shutil.rmtree(root, ignore_errors=True)
-            print(f"  backfill {name} {i}: {result['wall_s']:.1f} s, {len(runs)} runs, failed {result['failed_runs']}",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"  backfill {name} {i}: {result['wall_s']:.1f} s, {len(runs)} runs, failed {result['failed_runs']}",
+                file=sys.stderr,
+            )
         out[name] = results
     return out
 
@@ -244,10 +290,26 @@ def bench_backfill(args, work: Path) -> dict:
 def bench_records(args, work: Path) -> dict:
     parquet_root = work / "records"
     subprocess.run(
-        [PYTHON, "-m", "mtm_pipeline.synthetic", "--out", str(parquet_root), "--first", "2024-Q4", "--last",
-         "2024-Q4", "--seed", str(SEED), "--record-level-rows", str(args.rows)],
-        cwd=REPO, env=base_env(), check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            PYTHON,
+            "-m",
+            "mtm_pipeline.synthetic",
+            "--out",
+            str(parquet_root),
+            "--first",
+            "2024-Q4",
+            "--last",
+            "2024-Q4",
+            "--seed",
+            str(SEED),
+            "--record-level-rows",
+            str(args.rows),
+        ],
+        cwd=REPO,
+        env=base_env(),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     parquet = parquet_root / "raw" / "2024-Q4" / "border_crossing_records.parquet"
     csv = work / "records-csv" / "2024-Q4" / "border_crossing_records.csv"
     csv.parent.mkdir(parents=True)
@@ -274,8 +336,11 @@ def bench_records(args, work: Path) -> dict:
                 result.update(json.loads(result.pop("stdout").strip().splitlines()[-1]))
                 del result["stderr"]
                 runs.append(result)
-                print(f"  records {fmt} {method} {i}: first {result['first_s']:.2f} s, second {result['second_s']:.2f} s, "
-                      f"rss {result['max_rss_mb']:.0f} MB", file=sys.stderr)  # fmt: skip
+                print(
+                    f"  records {fmt} {method} {i}: first {result['first_s']:.2f} s, second {result['second_s']:.2f} s, "
+                    f"rss {result['max_rss_mb']:.0f} MB",
+                    file=sys.stderr,
+                )
             out["files"][fmt]["methods"][method] = runs
         digests = {r["digest"] for m in out["files"][fmt]["methods"].values() for r in m}
         assert len(digests) == 1, f"the methods disagree on {fmt}: {digests}"
@@ -365,7 +430,9 @@ def details(results: dict) -> str:
             runs = results["backfill"].get(name) or []
             if name.startswith("single") and runs and all(len(r["run_steps_s"]) == 1 for r in runs):
                 keys = sorted({k for r in runs for k in r["run_steps_s"][0]})
-                shown = ", ".join(f"{k} {median(r['run_steps_s'][0].get(k) or 0 for r in runs):.2f}" for k in keys)
+                shown = ", ".join(
+                    f"{k} {median(r['run_steps_s'][0].get(k) or 0 for r in runs):.2f}" for k in keys
+                )
                 lines.append(f"Backfill ({name}), median seconds per step: {shown}")
             per = [r["per_quarter_s"] for r in runs if r.get("per_quarter_s")]
             if per:
@@ -377,7 +444,9 @@ def details(results: dict) -> str:
                 )
             if runs:
                 busy = [r["busy_before"] for r in runs]
-                lines.append(f"Backfill ({name}): other load before the runs {min(busy):.0%}..{max(busy):.0%}")
+                lines.append(
+                    f"Backfill ({name}): other load before the runs {min(busy):.0%}..{max(busy):.0%}"
+                )
     if "records" in results:
         for fmt, f in results["records"]["files"].items():
             for method, runs in f["methods"].items():
@@ -413,8 +482,11 @@ def main() -> int:
     parser.add_argument(
         "--table-from", type=Path, default=None, help="print the table of a --json file and exit"
     )
-    parser.add_argument("--backfill-variants", default="single,single_first_quarter,separate",
-                        help="which of b's variants to run (comma-separated)")
+    parser.add_argument(
+        "--backfill-variants",
+        default="single,single_first_quarter,separate",
+        help="which of b's variants to run (comma-separated)",
+    )
     parser.add_argument("--idle-busy", type=float, default=0.25, help="max fraction of CPU busy before a run")
     parser.add_argument("--idle-wait", type=float, default=300, help="max seconds to wait for that")
     args = parser.parse_args()

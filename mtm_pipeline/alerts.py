@@ -97,7 +97,9 @@ def alerts_from_findings(
             message=str(f.message),
             asset_key=asset_key,
             tolerance=None if getattr(f, "tolerance", None) is None else str(f.tolerance),
-            suggestion=None if suggestions is None else suggestion_line(suggestions, str(f.rule), str(f.subject)),
+            suggestion=None
+            if suggestions is None
+            else suggestion_line(suggestions, str(f.rule), str(f.subject)),
         )
         for f in findings
         if not bool(f.passed)

@@ -9,9 +9,20 @@ from datetime import UTC, datetime
 import pandas as pd
 
 CHECK_RESULT_COLUMNS = (
-    "quarter", "stage", "source", "rule", "severity", "passed", "subject", "expected", "observed",
-    "tolerance", "message", "evaluated_at", "obs_ids",
-)  # fmt: skip
+    "quarter",
+    "stage",
+    "source",
+    "rule",
+    "severity",
+    "passed",
+    "subject",
+    "expected",
+    "observed",
+    "tolerance",
+    "message",
+    "evaluated_at",
+    "obs_ids",
+)
 
 
 def findings_to_rows(findings: Iterable, *, quarter: str, stage: str) -> pd.DataFrame | None:
@@ -19,9 +30,18 @@ def findings_to_rows(findings: Iterable, *, quarter: str, stage: str) -> pd.Data
     evaluated_at = datetime.now(UTC).replace(tzinfo=None)
     rows = [
         {
-            "quarter": quarter, "stage": stage, "source": f.source, "rule": f.rule, "severity": f.severity,
-            "passed": bool(f.passed), "subject": f.subject, "expected": f.expected, "observed": f.observed,
-            "tolerance": f.tolerance, "message": f.message, "evaluated_at": evaluated_at,
+            "quarter": quarter,
+            "stage": stage,
+            "source": f.source,
+            "rule": f.rule,
+            "severity": f.severity,
+            "passed": bool(f.passed),
+            "subject": f.subject,
+            "expected": f.expected,
+            "observed": f.observed,
+            "tolerance": f.tolerance,
+            "message": f.message,
+            "evaluated_at": evaluated_at,
             "obs_ids": ",".join(f.obs_ids) or None,
         }
         for f in findings
@@ -41,13 +61,17 @@ class RuleSummary:
         return not self.failed
 
 
-def summarise_by_rule(findings: list, rules: Iterable[str], default_severity: dict[str, str]) -> list[RuleSummary]:
+def summarise_by_rule(
+    findings: list, rules: Iterable[str], default_severity: dict[str, str]
+) -> list[RuleSummary]:
     """One summary per rule, rules with no evaluation included (evaluated=0)."""
     summaries = []
     for rule in rules:
         mine = [f for f in findings if f.rule == rule]
         failed = [f for f in mine if not f.passed]
-        severity = "ERROR" if any(f.severity == "ERROR" for f in failed) else default_severity.get(rule, "WARN")
+        severity = (
+            "ERROR" if any(f.severity == "ERROR" for f in failed) else default_severity.get(rule, "WARN")
+        )
         summaries.append(RuleSummary(rule, len(mine), failed, severity))
     return summaries
 

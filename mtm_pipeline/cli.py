@@ -85,17 +85,25 @@ def run(quarters: list[str] | None = None, *, separate: bool = False, warehouse:
     ranges = [(q, q) for q in sorted(quarters)] if separate else consecutive_ranges(ordered, quarters)
     for first, last in ranges:
         result = dg.materialize(
-            quarter_assets, instance=instance, resources=resources, raise_on_error=False, run_config=QUIET,
+            quarter_assets,
+            instance=instance,
+            resources=resources,
+            raise_on_error=False,
+            run_config=QUIET,
             **_partition_selection(first, last),
-        )  # fmt: skip
+        )
         in_range = ordered[ordered.index(first) : ordered.index(last) + 1]
         failed_steps = []
         for event in result.all_events:
             if event.is_step_failure:
-                failed_steps.append(f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}")
+                failed_steps.append(
+                    f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}"
+                )
         for evaluation in result.get_asset_check_evaluations():
             if not evaluation.passed:
-                failed_checks.append((evaluation.partition, evaluation.asset_key.to_user_string(), evaluation.check_name))
+                failed_checks.append(
+                    (evaluation.partition, evaluation.asset_key.to_user_string(), evaluation.check_name)
+                )
         failed_quarters = failed_quarters_of_run(instance, result.run_id)
         reported = {
             event.partition
@@ -104,14 +112,18 @@ def run(quarters: list[str] | None = None, *, separate: bool = False, warehouse:
         }
         for quarter in in_range:
             if quarter in failed_quarters:
-                why_not[quarter] = [f"{asset} failed: {why}" for asset, why in failed_quarters[quarter].items()]
+                why_not[quarter] = [
+                    f"{asset} failed: {why}" for asset, why in failed_quarters[quarter].items()
+                ]
             elif quarter in reported:
                 published.add(quarter)
             else:
                 why_not[quarter] = failed_steps or ["the run ended before its report was built"]
     not_published = [q for q in quarters if q not in published]
     if published:
-        dg.materialize([trend_report], instance=instance, resources=resources, run_config=QUIET, raise_on_error=False)
+        dg.materialize(
+            [trend_report], instance=instance, resources=resources, run_config=QUIET, raise_on_error=False
+        )
     with connect(warehouse_file, read_only=True) as con:
         counts = table_row_counts(con)
         findings = con.execute(
@@ -127,9 +139,13 @@ def run(quarters: list[str] | None = None, *, separate: bool = False, warehouse:
     print(f"\nQuarters loaded: {', '.join(q for q in quarters if q in published) or 'none'}")
     for quarter in quarters:
         if quarter in published:
-            print(f"Quarter {quarter}: published (extracts staged, delivered and corrected stages checked and published, report built)")
+            print(
+                f"Quarter {quarter}: published (extracts staged, delivered and corrected stages checked and published, report built)"
+            )
     for quarter in not_published:
-        reasons = "\n".join("  " + line for reason in why_not.get(quarter, []) for line in reason.splitlines())
+        reasons = "\n".join(
+            "  " + line for reason in why_not.get(quarter, []) for line in reason.splitlines()
+        )
         print(
             f"Quarter {quarter}: NOT published; its published stages and report are as they were before this "
             f"run. Why:\n{reasons}"
@@ -141,16 +157,24 @@ def run(quarters: list[str] | None = None, *, separate: bool = False, warehouse:
     for quarter, asset, check in failed_checks:
         print(f"  {quarter} {asset}: {check}")
     for quarter, stage, count in findings:
-        print(f"Findings in {quarter} {stage}: {count} (SELECT * FROM quality.check_results WHERE NOT passed)")
+        print(
+            f"Findings in {quarter} {stage}: {count} (SELECT * FROM quality.check_results WHERE NOT passed)"
+        )
         if stage in ("delivered", "corrected"):  # a refused extract has findings but no figures to edit
             total, best = suggested.get((quarter, stage), (0, 0))
-            print(f"  suggested corrections: {total} ({best} ranked first; "
-                  f"python -m mtm_pipeline.suggestions show {quarter} --stage {stage})")  # fmt: skip
+            print(
+                f"  suggested corrections: {total} ({best} ranked first; "
+                f"python -m mtm_pipeline.suggestions show {quarter} --stage {stage})"
+            )
     print(f"Warehouse: {warehouse_file}")
-    print(f"Reports:   {paths.reports}/<quarter>/report.html|.pdf|.md, annex.xlsx; trends in {paths.reports}/trends/")
+    print(
+        f"Reports:   {paths.reports}/<quarter>/report.html|.pdf|.md, annex.xlsx; trends in {paths.reports}/trends/"
+    )
     print(f"Alerts:    {paths.alerts}/alerts.jsonl   Data Docs: {paths.root}/gx/data_docs/index.html")
     if not_published:
-        print(f"\nFAILED: {len(not_published)} of {len(quarters)} quarter(s) not published: {', '.join(not_published)}")
+        print(
+            f"\nFAILED: {len(not_published)} of {len(quarters)} quarter(s) not published: {', '.join(not_published)}"
+        )
     return 1 if not_published else 0
 
 

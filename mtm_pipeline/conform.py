@@ -19,15 +19,32 @@ from mtm_pipeline.sources.errors import ExtractError, Problem
 _NUMERIC = {"value": False, "share": True, "change": True}
 
 STAGED_COLUMNS: tuple[str, ...] = (
-    "delivery_quarter", "source", *[c for c in COLUMNS if c not in _NUMERIC and c != "rank"],
-    "value", "value_precision", "share", "share_precision", "change", "change_precision", "rank",
-    "file_name", "file_sha256", "row_number", "loaded_at",
-)  # fmt: skip
+    "delivery_quarter",
+    "source",
+    *[c for c in COLUMNS if c not in _NUMERIC and c != "rank"],
+    "value",
+    "value_precision",
+    "share",
+    "share_precision",
+    "change",
+    "change_precision",
+    "rank",
+    "file_name",
+    "file_sha256",
+    "row_number",
+    "loaded_at",
+)
 
 CONFORMED_COLUMNS: tuple[str, ...] = (
-    *STAGED_COLUMNS[:-1], "period_kind", "period_start", "period_end", "country_iso3", "country_name",
-    "cis_member", "loaded_at",
-)  # fmt: skip
+    *STAGED_COLUMNS[:-1],
+    "period_kind",
+    "period_start",
+    "period_end",
+    "country_iso3",
+    "country_name",
+    "cis_member",
+    "loaded_at",
+)
 
 
 def _split_number(cells: pd.Series, percent: bool) -> tuple[pd.Series, pd.Series]:

@@ -31,16 +31,31 @@ SITE_NAME = "mtm_local_site"
 RESULTS_SUBDIR = "_results"  # validation results (JSON) inside the docs dir, unless results_dir is given
 
 REQUIRED_COLUMNS = (
-    "delivery_quarter", "stage", "source", "obs_id", "measure", "period", "agency", "file_sha256", "row_number",
-)  # fmt: skip
+    "delivery_quarter",
+    "stage",
+    "source",
+    "obs_id",
+    "measure",
+    "period",
+    "agency",
+    "file_sha256",
+    "row_number",
+)
 STAGES = ("delivered", "corrected")
 PERIOD_KINDS = ("quarter", "year", "date")  # mtm_pipeline.periods.Period.kind
 UNITS = ("crossings", "persons", "permits", "employers", "USD", "percent")
 KEY_COLUMNS = ("delivery_quarter", "stage", "source", "obs_id")
 ISO3_PATTERN = r"^[A-Z]{3}$"
 NUMERIC_COLUMNS = (
-    "value", "value_precision", "share", "share_precision", "change", "change_precision", "rank", "row_number",
-)  # fmt: skip
+    "value",
+    "value_precision",
+    "share",
+    "share_precision",
+    "change",
+    "change_precision",
+    "rank",
+    "row_number",
+)
 CHECK_RESULTS_REQUIRED = ("quarter", "stage", "source", "rule", "severity", "passed", "subject", "message")
 SEVERITIES = ("ERROR", "WARN")
 
@@ -200,7 +215,9 @@ def validate_quarter(
 ) -> GxOutcome:
     """Validate one quarter's published observations (suite "mtm_observations") and, when given, its
     quality.check_results rows (suite "mtm_check_results"); build Data Docs into `docs_dir`."""
-    outcomes = validate_quarters({quarter: (observations, check_results)}, docs_dir=docs_dir, results_dir=results_dir)
+    outcomes = validate_quarters(
+        {quarter: (observations, check_results)}, docs_dir=docs_dir, results_dir=results_dir
+    )
     return outcomes[quarter]
 
 

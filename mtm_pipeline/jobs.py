@@ -6,7 +6,8 @@ from mtm_pipeline.partitions import quarter_partitions
 
 quarter_job = dg.define_asset_job(
     name="quarter_job",
-    selection=dg.AssetSelection.groups("extracts", "warehouse") | dg.AssetSelection.assets("quarterly_report"),
+    selection=dg.AssetSelection.groups("extracts", "warehouse")
+    | dg.AssetSelection.assets("quarterly_report"),
     partitions_def=quarter_partitions,
     description="Load, check, correct and report one delivery quarter.",
 )

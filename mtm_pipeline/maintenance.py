@@ -128,9 +128,12 @@ def cmd_restore(name: str) -> int:
         if paths.warehouse.exists():
             try:  # keep what is replaced; no pruning, so the backup being restored stays
                 safety = backup_warehouse(
-                    paths.warehouse, paths.backups, keep=len(list_backups(paths.backups)) + 1,
-                    label="before-restore", wait_seconds=0,
-                )  # fmt: skip
+                    paths.warehouse,
+                    paths.backups,
+                    keep=len(list_backups(paths.backups)) + 1,
+                    label="before-restore",
+                    wait_seconds=0,
+                )
             except duckdb.Error as error:
                 if "lock" in str(error).lower():
                     raise WarehouseBusy(
@@ -175,9 +178,12 @@ def cmd_rebuild() -> int:
             print(f"released stale run {run_id}")
     try:
         before = backup_warehouse(
-            paths.warehouse, paths.backups, keep=max(5, len(list_backups(paths.backups)) + 1),
-            label="before-rebuild", wait_seconds=0,
-        )  # fmt: skip
+            paths.warehouse,
+            paths.backups,
+            keep=max(5, len(list_backups(paths.backups)) + 1),
+            label="before-rebuild",
+            wait_seconds=0,
+        )
     except duckdb.Error as error:
         print(f"refused: the warehouse {paths.warehouse} cannot be copied ({error})", file=sys.stderr)
         return 2
@@ -226,8 +232,11 @@ def cmd_release_stale_runs() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mtm_pipeline.maintenance", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m mtm_pipeline.maintenance",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     backup = sub.add_parser("backup", help="snapshot the warehouse into backups/")
     backup.add_argument("--keep", type=int, default=5, help="backups to keep (default 5)")

@@ -119,9 +119,16 @@ def find_records(quarter_dir: Path) -> Path | None:
     if len(found) > 1:
         raise RecordsError(
             str(quarter_dir),
-            [RecordProblem("one file per quarter: .parquet or .csv, not both", "ERROR", None, 0,
-                           detail=", ".join(p.name for p in found))],
-        )  # fmt: skip
+            [
+                RecordProblem(
+                    "one file per quarter: .parquet or .csv, not both",
+                    "ERROR",
+                    None,
+                    0,
+                    detail=", ".join(p.name for p in found),
+                )
+            ],
+        )
     return found[0] if found else None
 
 
@@ -177,19 +184,50 @@ def _date_sql(dtype: str) -> str:
 # Conditions of the rules on one row (SQL); {date} is crossing_date as a DATE (NULL when not a date).
 _ROW_RULES: dict[str, tuple[str, str, str, str]] = {
     # key: (column, severity, rule, SQL condition that is TRUE for a failing row)
-    "date_missing": ("crossing_date", "ERROR", "present",
-                     "crossing_date IS NULL OR trim(CAST(crossing_date AS VARCHAR)) = ''"),
-    "date_invalid": ("crossing_date", "ERROR", "a date (YYYY-MM-DD)",
-                     "crossing_date IS NOT NULL AND trim(CAST(crossing_date AS VARCHAR)) <> '' AND {date} IS NULL"),
-    "date_outside": ("crossing_date", "ERROR", "inside the delivery quarter", "{date} NOT BETWEEN $start AND $end"),
-    "direction": ("direction", "ERROR", "'in' or 'out'", "direction IS NULL OR direction NOT IN ('in', 'out')"),
-    "citizenship_empty": ("citizenship", "ERROR", "not empty", "citizenship IS NULL OR trim(citizenship) = ''"),
-    "citizenship_unknown": ("citizenship", "ERROR", "a country name known to the reference data",
-                            "list_contains($unknown, citizenship)"),
-    "purpose": ("purpose", "ERROR", f"one of {', '.join(PURPOSES)}",
-                f"purpose IS NULL OR purpose NOT IN ({', '.join(_literal(p) for p in PURPOSES)})"),
+    "date_missing": (
+        "crossing_date",
+        "ERROR",
+        "present",
+        "crossing_date IS NULL OR trim(CAST(crossing_date AS VARCHAR)) = ''",
+    ),
+    "date_invalid": (
+        "crossing_date",
+        "ERROR",
+        "a date (YYYY-MM-DD)",
+        "crossing_date IS NOT NULL AND trim(CAST(crossing_date AS VARCHAR)) <> '' AND {date} IS NULL",
+    ),
+    "date_outside": (
+        "crossing_date",
+        "ERROR",
+        "inside the delivery quarter",
+        "{date} NOT BETWEEN $start AND $end",
+    ),
+    "direction": (
+        "direction",
+        "ERROR",
+        "'in' or 'out'",
+        "direction IS NULL OR direction NOT IN ('in', 'out')",
+    ),
+    "citizenship_empty": (
+        "citizenship",
+        "ERROR",
+        "not empty",
+        "citizenship IS NULL OR trim(citizenship) = ''",
+    ),
+    "citizenship_unknown": (
+        "citizenship",
+        "ERROR",
+        "a country name known to the reference data",
+        "list_contains($unknown, citizenship)",
+    ),
+    "purpose": (
+        "purpose",
+        "ERROR",
+        f"one of {', '.join(PURPOSES)}",
+        f"purpose IS NULL OR purpose NOT IN ({', '.join(_literal(p) for p in PURPOSES)})",
+    ),
     "checkpoint_empty": ("checkpoint", "WARN", "not empty", "checkpoint IS NULL OR trim(checkpoint) = ''"),
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -423,10 +461,17 @@ def aggregate_records(con: duckdb.DuckDBPyConnection, path: Path, quarter: str |
         row = dict.fromkeys(COLUMNS, "")
         row.update(cells_)
         row.update(
-            obs_id=obs_id, measure=MEASURE, period=quarter, unit="crossings", agency=AGENCY,
-            publication=publication, publication_date=str(end.year), location=f"raw/{quarter}/{path.name}",
-            published_text=text, note="Aggregated from record-level crossings by mtm_pipeline.record_level.",
-        )  # fmt: skip
+            obs_id=obs_id,
+            measure=MEASURE,
+            period=quarter,
+            unit="crossings",
+            agency=AGENCY,
+            publication=publication,
+            publication_date=str(end.year),
+            location=f"raw/{quarter}/{path.name}",
+            published_text=text,
+            note="Aggregated from record-level crossings by mtm_pipeline.record_level.",
+        )
         rows.append(row)
 
     for direction, prefix in (("in", "arr"), ("out", "dep")):
@@ -437,8 +482,15 @@ def aggregate_records(con: duckdb.DuckDBPyConnection, path: Path, quarter: str |
         total_id = f"rec_{prefix}_{qk}_total"
         add(total_id, f"{total} records with direction '{direction}'", direction=direction, value=str(total))
         labour = int(mine.loc[mine["purpose"] == "labour", "n"].sum())
-        add(f"rec_{prefix}_{qk}_labour", f"{labour} records with purpose 'labour'", direction=direction,
-            purpose="labour", value=str(labour), part_of=total_id, parts_complete="no")  # fmt: skip
+        add(
+            f"rec_{prefix}_{qk}_labour",
+            f"{labour} records with purpose 'labour'",
+            direction=direction,
+            purpose="labour",
+            value=str(labour),
+            part_of=total_id,
+            parts_complete="no",
+        )
         by_country = mine.groupby("citizenship")["n"].sum()
         groups: dict[str, list[tuple[str, str, int]]] = {"CIS": [], "non-CIS": []}
         for citizenship, n in by_country.items():
@@ -448,17 +500,32 @@ def aggregate_records(con: duckdb.DuckDBPyConnection, path: Path, quarter: str |
             members = sorted(groups[group], key=lambda m: (-m[2], m[0]))
             group_total = sum(m[2] for m in members)
             group_id = f"rec_{prefix}_{qk}_{slug}"
-            add(group_id, f"{group_total} records from {group} countries", direction=direction,
-                country_group=group, value=str(group_total), share=_share(group_total, total), part_of=total_id,
-                parts_complete="yes")  # fmt: skip
+            add(
+                group_id,
+                f"{group_total} records from {group} countries",
+                direction=direction,
+                country_group=group,
+                value=str(group_total),
+                share=_share(group_total, total),
+                part_of=total_id,
+                parts_complete="yes",
+            )
             used: dict[str, int] = {}
             for citizenship, iso3, n in members:
                 suffix = iso3.lower()
                 used[suffix] = used.get(suffix, 0) + 1
                 obs_id = f"{group_id}_{suffix}" + (f"_{used[suffix]}" if used[suffix] > 1 else "")
-                add(obs_id, f"{n} records with citizenship '{citizenship}'", direction=direction,
-                    country=citizenship, country_group=group, value=str(n), share=_share(n, group_total),
-                    part_of=group_id, parts_complete="yes")  # fmt: skip
+                add(
+                    obs_id,
+                    f"{n} records with citizenship '{citizenship}'",
+                    direction=direction,
+                    country=citizenship,
+                    country_group=group,
+                    value=str(n),
+                    share=_share(n, group_total),
+                    part_of=group_id,
+                    parts_complete="yes",
+                )
     frame = pd.DataFrame(
         rows, columns=list(COLUMNS), index=pd.RangeIndex(2, 2 + len(rows), name="row_number")
     )
@@ -530,9 +597,19 @@ def _figures(frame: pd.DataFrame, to_iso3: Callable[[str], str | None]) -> list[
         if text["country"] and iso3 is None:
             key = (text["direction"], f"unmapped:{text['country']}", None, text["purpose"])
         figures.append(
-            _Figure(str(row["obs_id"]), str(row["period"]), key, value, value_precision, share, share_precision,
-                    rank, None if _blank(row.get("part_of")) else str(row["part_of"]), text["country_group"])
-        )  # fmt: skip
+            _Figure(
+                str(row["obs_id"]),
+                str(row["period"]),
+                key,
+                value,
+                value_precision,
+                share,
+                share_precision,
+                rank,
+                None if _blank(row.get("part_of")) else str(row["part_of"]),
+                text["country_group"],
+            )
+        )
     return figures
 
 
@@ -576,38 +653,54 @@ def reconcile(aggregates: pd.DataFrame, published_rows: pd.DataFrame) -> list[Di
         if f.value is not None:
             half = (f.value_precision or 0.0) / 2 if (f.value_precision or 0.0) > 1 else 0.0
             if abs(records - f.value) > half + 1e-9:
-                differences.append(Difference(
-                    f.obs_id, label(f.key), f"{f.value:,.0f}" + (f" (+/- {half:,.0f})" if half else ""),
-                    f"{records:,.0f}",
-                    f"{f.obs_id}: published {f.value:,.0f} for {label(f.key)}, the records count {records:,.0f}.",
-                ))  # fmt: skip
+                differences.append(
+                    Difference(
+                        f.obs_id,
+                        label(f.key),
+                        f"{f.value:,.0f}" + (f" (+/- {half:,.0f})" if half else ""),
+                        f"{records:,.0f}",
+                        f"{f.obs_id}: published {f.value:,.0f} for {label(f.key)}, the records count {records:,.0f}.",
+                    )
+                )
         if f.share is not None and f.part_of in by_id:
             whole = counts.get(by_id[f.part_of].key, 0.0)
             half = (f.share_precision or 0.1) / 2
             ratio = 100.0 * records / whole if whole else None
             if ratio is None or abs(ratio - f.share) > half + 1e-9:
                 shown = "no records" if ratio is None else f"{ratio:.2f} per cent"
-                differences.append(Difference(
-                    f.obs_id, f"share of {label(f.key)} in {f.part_of}", f"{f.share:g} per cent (+/- {half:g})", shown,
-                    f"{f.obs_id}: published share {f.share:g} per cent of {f.part_of}, the records give {shown} "
-                    f"({records:,.0f} of {whole:,.0f}).",
-                ))  # fmt: skip
+                differences.append(
+                    Difference(
+                        f.obs_id,
+                        f"share of {label(f.key)} in {f.part_of}",
+                        f"{f.share:g} per cent (+/- {half:g})",
+                        shown,
+                        f"{f.obs_id}: published share {f.share:g} per cent of {f.part_of}, the records give {shown} "
+                        f"({records:,.0f} of {whole:,.0f}).",
+                    )
+                )
         if f.rank is not None and f.key[1] is not None:
             direction, iso3, _, purpose = f.key
             scope = {
-                k[1]: n for k, n in counts.items()
-                if k[0] == direction and k[1] is not None and k[3] == purpose
+                k[1]: n
+                for k, n in counts.items()
+                if k[0] == direction
+                and k[1] is not None
+                and k[3] == purpose
                 and (f.country_group is None or _group_of(agg, k) == f.country_group)
-            }  # fmt: skip
+            }
             mine = scope.get(iso3, 0.0)
             better = sum(1 for n in scope.values() if n > mine)
             ties = sum(1 for n in scope.values() if n == mine)
             if not better + 1 <= f.rank <= better + max(ties, 1):
-                differences.append(Difference(
-                    f.obs_id, f"rank of {label(f.key)}" + (f" among {f.country_group}" if f.country_group else ""),
-                    str(f.rank), str(better + 1),
-                    f"{f.obs_id}: published rank {f.rank}, the records rank it {better + 1} ({mine:,.0f} crossings).",
-                ))  # fmt: skip
+                differences.append(
+                    Difference(
+                        f.obs_id,
+                        f"rank of {label(f.key)}" + (f" among {f.country_group}" if f.country_group else ""),
+                        str(f.rank),
+                        str(better + 1),
+                        f"{f.obs_id}: published rank {f.rank}, the records rank it {better + 1} ({mine:,.0f} crossings).",
+                    )
+                )
     return differences
 
 

@@ -20,8 +20,20 @@ from pathlib import Path
 from mtm_pipeline.periods import parse_quarter_key, previous_quarter, quarter_range
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-MONTHS_GENITIVE = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-                   "октября", "ноября", "декабря")  # fmt: skip
+MONTHS_GENITIVE = (
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+)
 
 # Countries as an agency would write them: (Russian, Kazakh).
 COUNTRIES = [
@@ -93,8 +105,15 @@ def border_crossings(path: Path, quarter: str) -> Path:
     sheet.merge_cells("A1:E1")
     sheet.merge_cells("A2:E2")
     sheet.append([])
-    sheet.append(["№", "Страна гражданства", "Въезд, всего", "в том числе с целью трудовой деятельности",
-                  "Выезд, всего"])  # fmt: skip
+    sheet.append(
+        [
+            "№",
+            "Страна гражданства",
+            "Въезд, всего",
+            "в том числе с целью трудовой деятельности",
+            "Выезд, всего",
+        ]
+    )
     for cell in sheet[4]:
         cell.alignment = Alignment(wrap_text=True)
     rows = []
@@ -157,9 +176,11 @@ def _back(quarter: str, steps: int) -> str:
 
 def _quarter_label(quarter: str, style: str) -> str:
     year, q = quarter.split("-Q")
-    return {"roman": f"{ROMAN[int(q)]} кв. {year}", "q": f"{year} Q{q}", "kazakh": f"{year} ж. {ROMAN[int(q)]} тоқсан"}[
-        style
-    ]
+    return {
+        "roman": f"{ROMAN[int(q)]} кв. {year}",
+        "q": f"{year} Q{q}",
+        "kazakh": f"{year} ж. {ROMAN[int(q)]} тоқсан",
+    }[style]
 
 
 def _remittance(delivery: str, quarter: str, country: str, direction: str) -> float:
@@ -202,12 +223,21 @@ def emigration(path: Path, quarter: str, *, one_cell_headers: bool = False) -> P
     for row in [total, *rows, other]:
         sheet.append(row)
     sheet.append([])
-    sheet.append([("Білімі бойынша, 15 жастан асқандар / по образованию, в возрасте 15 лет и старше / "
-                   "by education, aged 15 and over")])  # fmt: skip
+    sheet.append(
+        [
+            (
+                "Білімі бойынша, 15 жастан асқандар / по образованию, в возрасте 15 лет и старше / "
+                "by education, aged 15 and over"
+            )
+        ]
+    )
     header(("Білімі", "Образование", "Education"))
-    levels = [("Жоғары", "Высшее", "Higher"), ("Техникалық және кәсіптік", "Техническое и профессиональное",
-              "Technical and vocational"), ("Жалпы орта", "Общее среднее", "General secondary"),
-              ("Негізгі орта", "Основное среднее", "Basic secondary")]  # fmt: skip
+    levels = [
+        ("Жоғары", "Высшее", "Higher"),
+        ("Техникалық және кәсіптік", "Техническое и профессиональное", "Technical and vocational"),
+        ("Жалпы орта", "Общее среднее", "General secondary"),
+        ("Негізгі орта", "Основное среднее", "Basic secondary"),
+    ]
     level_rows = [[" / ".join(level), *(rng.randint(100, 4_000) for _ in years)] for level in levels]
     sheet.append(["Барлығы / Всего / Total", *(sum(r[i] for r in level_rows) for i in (1, 2))])
     for row in level_rows:
@@ -223,15 +253,32 @@ def residence_permits(path: Path, quarter: str) -> Path:
     workbook = _workbook(quarter)
     sheet = workbook.active
     sheet.title = "РВП и ПМЖ"
-    sheet["A1"] = ("Выдача разрешений на постоянное проживание и количество иностранцев, имеющих разрешение на "
-                   "временное проживание, по гражданству")  # fmt: skip
+    sheet["A1"] = (
+        "Выдача разрешений на постоянное проживание и количество иностранцев, имеющих разрешение на "
+        "временное проживание, по гражданству"
+    )
     sheet["A2"] = _quarter_title(quarter)
     sheet.append([])
-    sheet.append(["№", "Гражданство", "Выдано разрешений на постоянное проживание",
-                  "Количество лиц, имеющих разрешение на временное проживание"])  # fmt: skip
-    names = ["Республика Узбекистан", "Российская Федерация", "Кыргызская Республика", "Таджикистан",
-             "Китайская Народная Республика", "Монголия", "Туркменистан"]  # fmt: skip
-    rows = [[i, name, rng.randint(30, 2_500), rng.randint(800, 60_000)] for i, name in enumerate(names, start=1)]
+    sheet.append(
+        [
+            "№",
+            "Гражданство",
+            "Выдано разрешений на постоянное проживание",
+            "Количество лиц, имеющих разрешение на временное проживание",
+        ]
+    )
+    names = [
+        "Республика Узбекистан",
+        "Российская Федерация",
+        "Кыргызская Республика",
+        "Таджикистан",
+        "Китайская Народная Республика",
+        "Монголия",
+        "Туркменистан",
+    ]
+    rows = [
+        [i, name, rng.randint(30, 2_500), rng.randint(800, 60_000)] for i, name in enumerate(names, start=1)
+    ]
     other = ["", "Прочие страны", rng.randint(50, 300), rng.randint(1_000, 5_000)]
     total = ["", "Итого", *(sum(r[i] for r in rows) + other[i] for i in (2, 3))]
     for row in [*rows, other, total]:
@@ -251,23 +298,43 @@ def labour_migration(path: Path, quarter: str) -> Path:
     sheet.title = "ИРС"
     sheet["A1"] = "Численность иностранных работников, привлечённых работодателями по разрешениям"
     sheet["A2"] = f"по состоянию на {as_of.day} {MONTHS_GENITIVE[as_of.month - 1]} {as_of.year} года"
-    categories = ["Первая категория (руководители и их заместители)",
-                  "Вторая категория (руководители структурных подразделений)", "Третья категория (специалисты)",
-                  "Четвёртая категория (квалифицированные рабочие)", "Сезонные работы",
-                  "Внутрикорпоративный перевод"]  # fmt: skip
+    categories = [
+        "Первая категория (руководители и их заместители)",
+        "Вторая категория (руководители структурных подразделений)",
+        "Третья категория (специалисты)",
+        "Четвёртая категория (квалифицированные рабочие)",
+        "Сезонные работы",
+        "Внутрикорпоративный перевод",
+    ]
     by_category = [rng.randint(200, 5_000) for _ in categories]
     total = sum(by_category)
-    sectors = ["Строительство", "Обрабатывающая промышленность",
-               "Горнодобывающая промышленность и разработка карьеров", "Сельское, лесное и рыбное хозяйство",
-               "Деятельность в области административного и вспомогательного обслуживания"]  # fmt: skip
+    sectors = [
+        "Строительство",
+        "Обрабатывающая промышленность",
+        "Горнодобывающая промышленность и разработка карьеров",
+        "Сельское, лесное и рыбное хозяйство",
+        "Деятельность в области административного и вспомогательного обслуживания",
+    ]
     by_sector = _split(rng, total, len(sectors) + 1)
     countries = ["Китай", "Узбекистан", "Турция", "Индия"]
     by_country = _split(rng, total, len(countries) + 1)
-    blocks = [("1. По категориям разрешений", "Категория", categories, by_category, None),
-              ("2. По видам экономической деятельности", "Вид экономической деятельности", sectors,
-               by_sector[:-1], ("Прочие виды деятельности", by_sector[-1])),
-              ("3. По странам происхождения", "Страна", countries, by_country[:-1],
-               ("Другие страны", by_country[-1]))]  # fmt: skip
+    blocks = [
+        ("1. По категориям разрешений", "Категория", categories, by_category, None),
+        (
+            "2. По видам экономической деятельности",
+            "Вид экономической деятельности",
+            sectors,
+            by_sector[:-1],
+            ("Прочие виды деятельности", by_sector[-1]),
+        ),
+        (
+            "3. По странам происхождения",
+            "Страна",
+            countries,
+            by_country[:-1],
+            ("Другие страны", by_country[-1]),
+        ),
+    ]
     for heading, label, names, numbers, remainder in blocks:
         sheet.append([])
         sheet.append([heading])
@@ -304,12 +371,16 @@ def write_samples(out: Path, quarter: str) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", required=True, type=Path, help="folder to write <quarter>/<source>.xlsx into")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="folder to write <quarter>/<source>.xlsx into"
+    )
     parser.add_argument("--quarter", required=True, help="delivery quarter, e.g. 2024-Q3")
     args = parser.parse_args(argv)
     repository_raw = Path(__file__).resolve().parents[1] / "data" / "raw"
     if args.out.resolve() == repository_raw or repository_raw in args.out.resolve().parents:
-        parser.error(f"{args.out} is the repository's data/raw/: sample figures are synthetic, never deliveries")
+        parser.error(
+            f"{args.out} is the repository's data/raw/: sample figures are synthetic, never deliveries"
+        )
     for path in write_samples(args.out, args.quarter):
         print(path)
 

@@ -23,9 +23,20 @@ from mtm_pipeline.periods import parse_quarter_key
 from mtm_pipeline.settings import data_paths
 
 _COLUMNS = (
-    "suggestion_id", "rank", "group_id", "stage", "source", "obs_id", "field", "published", "suggested", "kind",
-    "findings_cleared", "findings", "evidence",
-)  # fmt: skip
+    "suggestion_id",
+    "rank",
+    "group_id",
+    "stage",
+    "source",
+    "obs_id",
+    "field",
+    "published",
+    "suggested",
+    "kind",
+    "findings_cleared",
+    "findings",
+    "evidence",
+)
 
 
 class SuggestionError(ValueError):

@@ -58,7 +58,10 @@ def _executor() -> ProcessPoolExecutor | None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(list(PRELOADED))
             pool = ProcessPoolExecutor(
-                max_workers=worker_count(), mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+                max_workers=worker_count(),
+                mp_context=context,
+                initializer=_exit_with,
+                initargs=(os.getpid(),),
             )
             pool.submit(int)  # starts the forkserver and the first worker: returns once the imports are done
             _pool = pool

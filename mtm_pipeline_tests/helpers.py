@@ -17,7 +17,10 @@ def materialize_quarters(warehouse: WarehouseResource, quarters, instance: dg.Da
     results = {}
     for quarter in quarters:  # in order, repeats allowed (a re-run)
         results[quarter] = dg.materialize(
-            quarter_assets, partition_key=quarter, instance=instance,
-            resources={"warehouse": warehouse}, raise_on_error=False,
-        )  # fmt: skip
+            quarter_assets,
+            partition_key=quarter,
+            instance=instance,
+            resources={"warehouse": warehouse},
+            raise_on_error=False,
+        )
     return results

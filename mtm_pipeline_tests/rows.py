@@ -9,16 +9,37 @@ from mtm_pipeline.numbers import parse_published_number
 from mtm_pipeline.periods import parse_period
 
 TEXT_COLUMNS = (
-    "source", "obs_id", "measure", "period", "direction", "country", "country_group", "purpose", "category",
-    "sector", "education", "age_group", "unit", "part_of", "change_unit", "change_base_period", "country_iso3",
-)  # fmt: skip
+    "source",
+    "obs_id",
+    "measure",
+    "period",
+    "direction",
+    "country",
+    "country_group",
+    "purpose",
+    "category",
+    "sector",
+    "education",
+    "age_group",
+    "unit",
+    "part_of",
+    "change_unit",
+    "change_base_period",
+    "country_iso3",
+)
 
 
 def conformed_row(obs_id: str, delivery_quarter: str = "2030-Q1", **cells) -> dict:
     """One conformed row; value, share and change in the contract's notation ('2.7 million', '58.2', '-12.6')."""
     out = dict.fromkeys(TEXT_COLUMNS)
-    out.update(delivery_quarter=delivery_quarter, source="src", obs_id=obs_id, measure="m", period="2030-Q1",
-               unit="persons")  # fmt: skip
+    out.update(
+        delivery_quarter=delivery_quarter,
+        source="src",
+        obs_id=obs_id,
+        measure="m",
+        period="2030-Q1",
+        unit="persons",
+    )
     for number in ("value", "share", "change"):
         text = cells.pop(number, None)
         parsed = parse_published_number(text, allow_percent_sign=number != "value") if text else None

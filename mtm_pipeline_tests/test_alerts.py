@@ -44,18 +44,42 @@ class Finding:
 
 FINDINGS = [
     Finding(
-        "shares_sum_to_100", "labour_migration", "sector shares 2024-Q1", ("LM-10", "LM-11"), False,
-        "WARN", "100", "97.4", "±0.5", "sector shares sum to 97.4, expected 100 ± 0.5",
+        "shares_sum_to_100",
+        "labour_migration",
+        "sector shares 2024-Q1",
+        ("LM-10", "LM-11"),
+        False,
+        "WARN",
+        "100",
+        "97.4",
+        "±0.5",
+        "sector shares sum to 97.4, expected 100 ± 0.5",
     ),
     Finding(
-        "total_equals_parts", "border_crossings", "arrivals 2024-Q1 by country", ("BC-1",), False,
-        "ERROR", "1 250 000", "1 249 000", "0", "parts sum to 1 249 000, total is 1 250 000",
+        "total_equals_parts",
+        "border_crossings",
+        "arrivals 2024-Q1 by country",
+        ("BC-1",),
+        False,
+        "ERROR",
+        "1 250 000",
+        "1 249 000",
+        "0",
+        "parts sum to 1 249 000, total is 1 250 000",
     ),
     Finding(
-        "value_non_negative", "emigration", "emigrants 2024", ("EM-3",), True,
-        "ERROR", ">= 0", "12", None, "ok",
+        "value_non_negative",
+        "emigration",
+        "emigrants 2024",
+        ("EM-3",),
+        True,
+        "ERROR",
+        ">= 0",
+        "12",
+        None,
+        "ok",
     ),
-]  # fmt: skip
+]
 
 
 @pytest.fixture(autouse=True)
@@ -82,8 +106,11 @@ def test_alerts_from_findings_keeps_failed_only_errors_first():
     assert [a.rule for a in alerts] == ["total_equals_parts", "shares_sum_to_100"]
     first = alerts[0]
     assert (first.quarter, first.stage, first.source, first.severity) == (
-        "2024-Q1", "corrected", "border_crossings", "ERROR",
-    )  # fmt: skip
+        "2024-Q1",
+        "corrected",
+        "border_crossings",
+        "ERROR",
+    )
     assert (first.expected, first.observed, first.tolerance) == ("1 250 000", "1 249 000", "0")
     assert first.asset_url == "http://localhost:3000/assets/corrected_observations?partition=2024-Q1"
 
@@ -101,8 +128,11 @@ def test_asset_url_uses_dagster_url_and_quotes(monkeypatch: pytest.MonkeyPatch):
 def test_alert_for_missing_sources():
     alert = alert_for_missing_sources("2024-Q2", ["remittances", "emigration"])
     assert (alert.rule, alert.source, alert.severity, alert.quarter) == (
-        "expected_sources_delivered", "all", "WARN", "2024-Q2",
-    )  # fmt: skip
+        "expected_sources_delivered",
+        "all",
+        "WARN",
+        "2024-Q2",
+    )
     assert "emigration, remittances" in alert.message
     assert "emigration, remittances" in alert.subject
     assert "emigration, remittances" in (alert.observed or "")
@@ -119,9 +149,19 @@ def test_alerts_are_appended_to_jsonl_log(tmp_path: Path):
     assert first["quarter"] == "2024-Q1" and first["rule"] == "total_equals_parts"
     assert first["asset_url"] == "http://localhost:3000/assets/corrected_observations?partition=2024-Q1"
     assert set(first) >= {
-        "quarter", "stage", "source", "rule", "severity", "subject", "expected", "observed", "message",
-        "asset_key", "asset_url", "delivered_at",
-    }  # fmt: skip
+        "quarter",
+        "stage",
+        "source",
+        "rule",
+        "severity",
+        "subject",
+        "expected",
+        "observed",
+        "message",
+        "asset_key",
+        "asset_url",
+        "delivered_at",
+    }
     assert datetime.fromisoformat(first["delivered_at"]).utcoffset().total_seconds() == 0
 
 
@@ -159,10 +199,14 @@ def test_webhook_receives_slack_json(tmp_path: Path):
     assert len(sections) == 2
     text = sections[0]
     for needle in (
-        "2024-Q1", "border_crossings", "total_equals_parts", "arrivals 2024-Q1 by country",
-        "1 250 000", "1 249 000",
+        "2024-Q1",
+        "border_crossings",
+        "total_equals_parts",
+        "arrivals 2024-Q1 by country",
+        "1 250 000",
+        "1 249 000",
         "<http://dagster.internal:3000/assets/corrected_observations?partition=2024-Q1|",
-    ):  # fmt: skip
+    ):
         assert needle in text, (needle, text)
     assert "labour_migration" in sections[1] and "97.4" in sections[1]
     # The JSONL log holds the same asset URL (from the env's MTM_DAGSTER_URL).
@@ -229,10 +273,16 @@ def test_email_is_delivered_to_smtp_server(tmp_path: Path):
     assert message["To"] == "analyst@iom.example, lead@iom.example"
     body = message.get_content()
     for needle in (
-        "total_equals_parts", "border_crossings", "arrivals 2024-Q1 by country", "1 250 000", "1 249 000",
-        "shares_sum_to_100", "labour_migration", "97.4",
+        "total_equals_parts",
+        "border_crossings",
+        "arrivals 2024-Q1 by country",
+        "1 250 000",
+        "1 249 000",
+        "shares_sum_to_100",
+        "labour_migration",
+        "97.4",
         "http://localhost:3000/assets/corrected_observations?partition=2024-Q1",
-    ):  # fmt: skip
+    ):
         assert needle in body, needle
 
 
@@ -266,9 +316,17 @@ def test_secrets_never_leak(tmp_path: Path, caplog: pytest.LogCaptureFixture):
         webhook_url = f"{hook.url}{WEBHOOK_PATH}?{WEBHOOK_QUERY}"
         env = _smtp_env(smtp, MTM_ALERT_WEBHOOK_URL=webhook_url)
         leaky = Alert(
-            "2024-Q1", "delivered", "all", "config", "WARN", f"hook {webhook_url}", WEBHOOK_PATH,
-            SMTP_PASSWORD, f"login with {SMTP_PASSWORD} at {webhook_url}", "delivered_observations",
-        )  # fmt: skip
+            "2024-Q1",
+            "delivered",
+            "all",
+            "config",
+            "WARN",
+            f"hook {webhook_url}",
+            WEBHOOK_PATH,
+            SMTP_PASSWORD,
+            f"login with {SMTP_PASSWORD} at {webhook_url}",
+            "delivered_observations",
+        )
         with caplog.at_level(logging.DEBUG):
             report = deliver_alerts([*_alerts(), leaky], log_dir=tmp_path, env=env)
     assert not report.channels["webhook"].ok and "HTTP 404" in report.channels["webhook"].error

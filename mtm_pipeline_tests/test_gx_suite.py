@@ -25,14 +25,32 @@ SHA = "0123456789abcdef" * 4
 
 def _observation(obs_id: str, **overrides) -> dict:
     row = {
-        "delivery_quarter": QUARTER, "stage": "delivered", "source": "border_crossings", "obs_id": obs_id,
-        "measure": "border_crossings", "period": "2024-Q1", "direction": "arrival", "country": "Россия",
-        "unit": "crossings", "agency": "KNB", "publication": "Border statistics", "publication_date": "2024-04-20",
-        "location": "table 1", "value": 1250.5, "share": 41.2, "file_name": "border_crossings.csv",
-        "file_sha256": SHA, "row_number": 2, "period_kind": "quarter", "period_start": "2024-01-01",
-        "period_end": "2024-03-31", "country_iso3": "RUS", "country_name": "Russia", "cis_member": True,
+        "delivery_quarter": QUARTER,
+        "stage": "delivered",
+        "source": "border_crossings",
+        "obs_id": obs_id,
+        "measure": "border_crossings",
+        "period": "2024-Q1",
+        "direction": "arrival",
+        "country": "Россия",
+        "unit": "crossings",
+        "agency": "KNB",
+        "publication": "Border statistics",
+        "publication_date": "2024-04-20",
+        "location": "table 1",
+        "value": 1250.5,
+        "share": 41.2,
+        "file_name": "border_crossings.csv",
+        "file_sha256": SHA,
+        "row_number": 2,
+        "period_kind": "quarter",
+        "period_start": "2024-01-01",
+        "period_end": "2024-03-31",
+        "country_iso3": "RUS",
+        "country_name": "Russia",
+        "cis_member": True,
         "loaded_at": "2024-04-21 10:00:00",
-    }  # fmt: skip
+    }
     row.update(overrides)
     return row
 
@@ -157,9 +175,14 @@ def test_bad_codes_and_missing_column_are_named(tmp_path: Path, warehouse, valid
     outcome = validate_quarter(observations, None, quarter="2024-Q2", docs_dir=tmp_path / "docs")
     text = "\n".join(outcome.failed)
     for label in (
-        "delivery_quarter is 2024-Q2", "stage in {delivered, corrected}", "share between 0 and 100",
-        "country_iso3 matches", "period_kind in", "unit in", "file_sha256 has 64 characters",
-    ):  # fmt: skip
+        "delivery_quarter is 2024-Q2",
+        "stage in {delivered, corrected}",
+        "share between 0 and 100",
+        "country_iso3 matches",
+        "period_kind in",
+        "unit in",
+        "file_sha256 has 64 characters",
+    ):
         assert label in text, (label, text)
     assert "could not be evaluated" in next(f for f in outcome.failed if "period_kind" in f)
     assert outcome.docs_index.is_file()
@@ -188,8 +211,14 @@ def test_several_quarters_are_validated_together_and_failures_attributed(tmp_pat
 @gx
 def test_a_failure_gx_cannot_attribute_to_rows_fails_every_quarter(tmp_path: Path, warehouse):
     first = _read(warehouse, "published.observations", "delivery_quarter")
-    second = first.assign(delivery_quarter="2024-Q2", value="n/a")  # the value column cannot be compared at all
-    outcomes = validate_quarters({"2024-Q1": (first, None), "2024-Q2": (second, None)}, docs_dir=tmp_path / "docs")
+    second = first.assign(
+        delivery_quarter="2024-Q2", value="n/a"
+    )  # the value column cannot be compared at all
+    outcomes = validate_quarters(
+        {"2024-Q1": (first, None), "2024-Q2": (second, None)}, docs_dir=tmp_path / "docs"
+    )
     for outcome in outcomes.values():
         assert not outcome.success
-        assert any("value >= 0" in f and "could not be evaluated" in f for f in outcome.failed), outcome.failed
+        assert any("value >= 0" in f and "could not be evaluated" in f for f in outcome.failed), (
+            outcome.failed
+        )

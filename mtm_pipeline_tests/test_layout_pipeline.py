@@ -51,8 +51,12 @@ def test_every_figure_equals_the_workbook_cell_its_lineage_names(loaded):
             "SELECT delivery_quarter, source, obs_id, value, file_name, location FROM published.observations "
             "WHERE stage = 'corrected' AND delivery_quarter IN ('2024-Q3', '2024-Q4')"
         ).fetchall()
-        sources = {r[0] for r in con.execute(
-            "SELECT DISTINCT source FROM published.observations WHERE delivery_quarter = '2024-Q3'").fetchall()}  # fmt: skip
+        sources = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT source FROM published.observations WHERE delivery_quarter = '2024-Q3'"
+            ).fetchall()
+        }
     assert sources == set(sample_workbooks.WRITERS)
     assert len(rows) > 300
     books: dict[str, openpyxl.Workbook] = {}
@@ -70,33 +74,46 @@ def test_every_figure_equals_the_workbook_cell_its_lineage_names(loaded):
 def test_shapes_give_the_contract_rows(loaded):
     warehouse, _, _ = loaded
     with duckdb.connect(warehouse.path, read_only=True) as con:
+
         def one(sql, params=()):
             return con.execute(sql, list(params)).fetchall()
 
         # (e) three tables, one total; categories complete; as-of date from the title
-        assert one("SELECT period, count(*) FROM published.observations WHERE stage = 'corrected' AND "
-                   "delivery_quarter = '2024-Q3' AND measure = 'foreign_workers' AND part_of IS NULL "
-                   "GROUP BY period") == [("2024-10-01", 1)]  # fmt: skip
-        assert one("SELECT count(*), bool_and(parts_complete) FROM published.observations WHERE stage = "
-                   "'corrected' AND delivery_quarter = '2024-Q3' AND category IS NOT NULL") == [(6, True)]  # fmt: skip
+        assert one(
+            "SELECT period, count(*) FROM published.observations WHERE stage = 'corrected' AND "
+            "delivery_quarter = '2024-Q3' AND measure = 'foreign_workers' AND part_of IS NULL "
+            "GROUP BY period"
+        ) == [("2024-10-01", 1)]
+        assert one(
+            "SELECT count(*), bool_and(parts_complete) FROM published.observations WHERE stage = "
+            "'corrected' AND delivery_quarter = '2024-Q3' AND category IS NOT NULL"
+        ) == [(6, True)]
         # (d) the remainder row closes the breakdown, as 'Other countries'
-        assert one("SELECT country, country_iso3, parts_complete FROM published.observations WHERE stage = "
-                   "'corrected' AND delivery_quarter = '2024-Q3' AND obs_id = 'prp_2024q3_other'") == [
-            ("Other countries", "ZZZ", True)]  # fmt: skip
+        assert one(
+            "SELECT country, country_iso3, parts_complete FROM published.observations WHERE stage = "
+            "'corrected' AND delivery_quarter = '2024-Q3' AND obs_id = 'prp_2024q3_other'"
+        ) == [("Other countries", "ZZZ", True)]
         # (c) education levels of emigrants aged 15+, periods from the trilingual column headers
-        assert one("SELECT DISTINCT period FROM published.observations WHERE stage = 'corrected' AND "
-                   "delivery_quarter = '2024-Q3' AND education IS NOT NULL AND age_group = '15+' ORDER BY 1") == [
-            ("2022",), ("2023",)]  # fmt: skip
+        assert one(
+            "SELECT DISTINCT period FROM published.observations WHERE stage = 'corrected' AND "
+            "delivery_quarter = '2024-Q3' AND education IS NOT NULL AND age_group = '15+' ORDER BY 1"
+        ) == [("2022",), ("2023",)]
         # (b) six quarters in each direction, million USD kept at the precision written
-        assert one("SELECT direction, count(DISTINCT period), min(value_precision) FROM published.observations "
-                   "WHERE stage = 'corrected' AND delivery_quarter = '2024-Q3' AND source = 'remittances' "
-                   "GROUP BY direction ORDER BY 1") == [("in", 6, 100000), ("out", 6, 100000)]  # fmt: skip
+        assert one(
+            "SELECT direction, count(DISTINCT period), min(value_precision) FROM published.observations "
+            "WHERE stage = 'corrected' AND delivery_quarter = '2024-Q3' AND source = 'remittances' "
+            "GROUP BY direction ORDER BY 1"
+        ) == [("in", 6, 100000), ("out", 6, 100000)]
         # (a) labour-purpose entries are a subset of all entries
-        assert one("SELECT part_of, parts_complete FROM published.observations WHERE stage = 'corrected' AND "
-                   "obs_id = 'bc_2024q3_in_labour_total'") == [("bc_2024q3_in_total", False)]  # fmt: skip
+        assert one(
+            "SELECT part_of, parts_complete FROM published.observations WHERE stage = 'corrected' AND "
+            "obs_id = 'bc_2024q3_in_labour_total'"
+        ) == [("bc_2024q3_in_total", False)]
         # no consistency check finds an error in the sample figures
-        assert one("SELECT count(*) FROM quality.check_results WHERE quarter IN ('2024-Q3', '2024-Q4') "
-                   "AND NOT passed AND severity = 'ERROR'") == [(0,)]  # fmt: skip
+        assert one(
+            "SELECT count(*) FROM quality.check_results WHERE quarter IN ('2024-Q3', '2024-Q4') "
+            "AND NOT passed AND severity = 'ERROR'"
+        ) == [(0,)]
 
 
 def test_repeated_quarters_become_vintages_and_revisions(loaded):

@@ -56,7 +56,9 @@ def test_period_agreement_with_the_delivery_folder():
     q3 = "2024-Q3"
     assert agrees_with_delivery(parse_period("2024-Q3"), q3, "delivery_quarter")
     assert not agrees_with_delivery(parse_period("2024-Q2"), q3, "delivery_quarter")
-    assert agrees_with_delivery(parse_period("2024-10-01"), q3, "delivery_quarter")  # stock at the quarter's end
+    assert agrees_with_delivery(
+        parse_period("2024-10-01"), q3, "delivery_quarter"
+    )  # stock at the quarter's end
     assert not agrees_with_delivery(parse_period("2024-07-01"), q3, "delivery_quarter")
     assert agrees_with_delivery(parse_period("2023-Q1"), q3, "not_after_delivery_quarter")
     assert not agrees_with_delivery(parse_period("2024-Q4"), q3, "not_after_delivery_quarter")
@@ -94,11 +96,23 @@ def test_every_source_has_a_layout_and_the_files_follow_the_format():
 
 def test_a_layout_that_breaks_the_format_is_named():
     with pytest.raises(ValueError, match="rows.dimension must be one of"):
-        parse_layout("broken", {"source": "x", "obs_id_prefix": "x", "unit": "persons",
-                                "period": {"from": "title"},
-                                "tables": [{"name": "t", "columns": [{"key": "c", "labels": ["C"]}],
-                                            "rows": {"column": "c", "dimension": "planet"},
-                                            "figures": [{"column": "c", "measure": "m"}]}]})  # fmt: skip
+        parse_layout(
+            "broken",
+            {
+                "source": "x",
+                "obs_id_prefix": "x",
+                "unit": "persons",
+                "period": {"from": "title"},
+                "tables": [
+                    {
+                        "name": "t",
+                        "columns": [{"key": "c", "labels": ["C"]}],
+                        "rows": {"column": "c", "dimension": "planet"},
+                        "figures": [{"column": "c", "measure": "m"}],
+                    }
+                ],
+            },
+        )
 
 
 # --- the Border Service case --------------------------------------------------------------------------------
@@ -116,7 +130,9 @@ BORDER_ROWS = [
 ]
 
 
-def border_workbook(path: Path, *, entries_header: str = "Въезд,\nвсего", title: str = "за III квартал 2024 года"):
+def border_workbook(
+    path: Path, *, entries_header: str = "Въезд,\nвсего", title: str = "за III квартал 2024 года"
+):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Лист1"
@@ -124,8 +140,15 @@ def border_workbook(path: Path, *, entries_header: str = "Въезд,\nвсег�
     sheet["A2"] = title
     sheet.merge_cells("A1:E1")
     sheet.append([])
-    sheet.append(["№", "Страна гражданства", entries_header, "в том числе с целью трудовой деятельности",
-                  "Выезд, всего"])  # fmt: skip
+    sheet.append(
+        [
+            "№",
+            "Страна гражданства",
+            entries_header,
+            "в том числе с целью трудовой деятельности",
+            "Выезд, всего",
+        ]
+    )
     for row in BORDER_ROWS:
         sheet.append(list(row))
     sheet.append([])
@@ -159,7 +182,11 @@ def test_border_service_workbook_loads_with_figures_and_cell_lineage(border_deli
     assert rows["bc_2024q3_in_rus"].country == "Ресей Федерациясы"
     labour = rows["bc_2024q3_in_labour_total"]
     assert (labour.value, labour.purpose, labour.part_of, labour.location) == (
-        612300, "labour", "bc_2024q3_in_total", "Лист1!D5")
+        612300,
+        "labour",
+        "bc_2024q3_in_total",
+        "Лист1!D5",
+    )
     assert rows["bc_2024q3_out_total"].value == 2398777 and rows["bc_2024q3_out_total"].location == "Лист1!E5"
     assert rows["bc_2024q3_out_ind"].value == 24900
     assert china_in.published_text == "Қытай | Въезд, всего | 181 220"
@@ -213,7 +240,9 @@ def test_renamed_header_is_refused_naming_sheet_and_cell(tmp_path):
 def test_title_period_that_disagrees_with_the_folder_is_refused(tmp_path):
     paths = DataPaths(tmp_path / "data")
     border_workbook(paths.quarter_dir(Q3) / "border_crossings.xlsx", title="за II квартал 2024 года")
-    with pytest.raises(ExtractError, match="states the period 2024-Q2, which disagrees with the delivery quarter"):
+    with pytest.raises(
+        ExtractError, match="states the period 2024-Q2, which disagrees with the delivery quarter"
+    ):
         read_validated_extract(paths, Q3, SOURCES["border_crossings"])
 
 
@@ -277,7 +306,9 @@ def test_formulas_are_found_in_any_part_of_the_package(sheet_xml, has_formulas):
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w") as archive:
         archive.writestr("xl/styles.xml", b"<styleSheet><fonts><font/></fonts><fills/></styleSheet>")
-        archive.writestr("xl/elsewhere/sheet.xml", b"<worksheet><sheetData>" + sheet_xml + b"</sheetData></worksheet>")
+        archive.writestr(
+            "xl/elsewhere/sheet.xml", b"<worksheet><sheetData>" + sheet_xml + b"</sheetData></worksheet>"
+        )
     assert _has_formulas(package.getvalue()) is has_formulas
 
 
@@ -342,11 +373,20 @@ def test_a_new_shape_is_a_new_layout_file(tmp_path):
     layouts.mkdir()
     (layouts / "trp_issued_by_country.yaml").write_text(NEW_LAYOUT, encoding="utf-8")
     path = tmp_path / "residence_permits.xlsx"
-    frame = read_layout_workbook(read_sheets(path, _trp_issued_workbook(path)), SOURCES["residence_permits"], "2024-Q1",
-                                 "raw/2024-Q1/residence_permits.xlsx", layouts_dir=layouts)  # fmt: skip
+    frame = read_layout_workbook(
+        read_sheets(path, _trp_issued_workbook(path)),
+        SOURCES["residence_permits"],
+        "2024-Q1",
+        "raw/2024-Q1/residence_permits.xlsx",
+        layouts_dir=layouts,
+    )
     rows = frame.set_index("obs_id")
     assert rows.loc["trp_issued_2023_uzb", ["value", "period", "location", "part_of"]].tolist() == [
-        "212445", "2023", "Sheet!B4", "trp_issued_2023_total"]  # fmt: skip
+        "212445",
+        "2023",
+        "Sheet!B4",
+        "trp_issued_2023_total",
+    ]
     assert rows.loc["trp_issued_2023_total", "value"] == "314741"
 
 
@@ -360,8 +400,13 @@ def test_a_workbook_matching_two_layouts_is_refused(tmp_path):
         (layouts / f"{name}.yaml").write_text(NEW_LAYOUT, encoding="utf-8")
     path = tmp_path / "residence_permits.xlsx"
     with pytest.raises(ExtractError, match="matches several layouts: first, second"):
-        read_layout_workbook(read_sheets(path, _trp_issued_workbook(path)), SOURCES["residence_permits"], "2024-Q1",
-                             "raw/2024-Q1/residence_permits.xlsx", layouts_dir=layouts)  # fmt: skip
+        read_layout_workbook(
+            read_sheets(path, _trp_issued_workbook(path)),
+            SOURCES["residence_permits"],
+            "2024-Q1",
+            "raw/2024-Q1/residence_permits.xlsx",
+            layouts_dir=layouts,
+        )
 
 
 def test_an_agency_table_saved_as_csv_is_read_by_its_layout(tmp_path):
@@ -376,12 +421,22 @@ def test_an_agency_table_saved_as_csv_is_read_by_its_layout(tmp_path):
         writer.writerow(["Въезд и выезд иностранных граждан в Республику Казахстан по странам гражданства"])
         writer.writerow(["за III квартал 2024 года"])
         writer.writerow([])
-        writer.writerow(["№", "Страна гражданства", "Въезд,\nвсего", "в том числе с целью трудовой деятельности",
-                         "Выезд, всего"])  # fmt: skip
+        writer.writerow(
+            [
+                "№",
+                "Страна гражданства",
+                "Въезд,\nвсего",
+                "в том числе с целью трудовой деятельности",
+                "Выезд, всего",
+            ]
+        )
         for row in BORDER_ROWS:
             writer.writerow(list(row))
     rows = _rows(read_validated_extract(paths, Q3, SOURCES["border_crossings"]))
-    assert (rows["bc_2024q3_in_chn"].value, rows["bc_2024q3_in_chn"].location) == (181220, "border_crossings!C6")
+    assert (rows["bc_2024q3_in_chn"].value, rows["bc_2024q3_in_chn"].location) == (
+        181220,
+        "border_crossings!C6",
+    )
     assert rows["bc_2024q3_out_total"].value == 2398777
 
 

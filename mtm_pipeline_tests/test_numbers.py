@@ -53,9 +53,19 @@ def test_non_numbers_are_refused(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["2476", "-7.6", "0.5", "80", "2.7 thousand", "14 thousand", "31.7 million", "80 million", "-201.5 million",
-     "1.08 billion"],
-)  # fmt: skip
+    [
+        "2476",
+        "-7.6",
+        "0.5",
+        "80",
+        "2.7 thousand",
+        "14 thousand",
+        "31.7 million",
+        "80 million",
+        "-201.5 million",
+        "1.08 billion",
+    ],
+)
 def test_published_notation_reads_back_as_the_same_figure(text):
     number = parse_published_number(text)
     assert published_notation(float(number.value), float(number.precision)) == text

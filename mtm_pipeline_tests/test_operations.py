@@ -75,7 +75,9 @@ def test_sensor_picks_up_a_new_quarter_folder(data_dir):
     instance.add_dynamic_partitions(QUARTERS_NAME, ["2024-Q1", "2024-Q2"])
     new_quarter = data_dir / "raw" / "2024-Q3"
     new_quarter.mkdir()
-    (new_quarter / "border_crossings.csv").write_bytes((data_dir / "raw" / "2024-Q2" / "border_crossings.csv").read_bytes())
+    (new_quarter / "border_crossings.csv").write_bytes(
+        (data_dir / "raw" / "2024-Q2" / "border_crossings.csv").read_bytes()
+    )
     result = raw_extracts_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
     assert result.dynamic_partitions_requests[0].partition_keys == ["2024-Q3"]
     assert [r.partition_key for r in result.run_requests] == ["2024-Q3"]

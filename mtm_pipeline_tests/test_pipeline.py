@@ -139,10 +139,15 @@ def test_a_bad_extract_leaves_the_published_quarter_unchanged(data_dir, tmp_path
 def test_definitions_load_and_name_every_asset():
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {
-        "border_crossings_extract", "residence_permits_extract", "labour_migration_extract",
-        "emigration_extract", "remittances_extract", "delivered_observations", "corrected_observations",
+        "border_crossings_extract",
+        "residence_permits_extract",
+        "labour_migration_extract",
+        "emigration_extract",
+        "remittances_extract",
+        "delivered_observations",
+        "corrected_observations",
         "country_reference",
-    } <= keys  # fmt: skip
+    } <= keys
     for assets_def in defs.assets:
         for key in assets_def.keys:
             assert assets_def.descriptions_by_key.get(key), key

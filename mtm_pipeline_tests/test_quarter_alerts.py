@@ -27,8 +27,14 @@ def test_failing_checks_of_a_quarter_reach_the_webhook_and_the_mailbox(data_dir,
     # one POST per stage with failures: delivered (20 findings) and corrected (6 left after corrections)
     assert len(posts) == 2
     text = "\n".join(str(p) for p in posts)
-    for expected in ("2024-Q1", "remittances", "stated_change_matches", "rem_in_2023_total", "-51.8",
-                     "/assets/corrected_observations"):  # fmt: skip
+    for expected in (
+        "2024-Q1",
+        "remittances",
+        "stated_change_matches",
+        "rem_in_2023_total",
+        "-51.8",
+        "/assets/corrected_observations",
+    ):
         assert expected in text, expected
     assert len(mails) == 2 and "stated_change_matches" in mails[-1].get_payload()
     assert "s3cr3t-token" not in logs

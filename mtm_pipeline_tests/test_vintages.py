@@ -17,7 +17,9 @@ def test_redelivered_quarter_keeps_both_vintages_and_lists_the_revision(data_dir
     extract = data_dir / "raw" / "2024-Q1" / "emigration.csv"
     with dg.instance_for_test() as instance:
         materialize_quarters(warehouse, ["2024-Q1", "2024-Q2"], instance)
-        extract.write_text(extract.read_text(encoding="utf-8").replace(",11720,", ",11800,"), encoding="utf-8")
+        extract.write_text(
+            extract.read_text(encoding="utf-8").replace(",11720,", ",11800,"), encoding="utf-8"
+        )
         assert materialize_quarters(warehouse, ["2024-Q1"], instance)["2024-Q1"].success
 
     with duckdb.connect(warehouse.path, read_only=True) as con:
@@ -34,8 +36,13 @@ def test_redelivered_quarter_keeps_both_vintages_and_lists_the_revision(data_dir
         assert (row.old_delivery_id, row.new_delivery_id) == (first, second)
 
         def russia(frame):
-            return float(frame.query("measure == 'emigrants' and period == '2023' and country_iso3 == 'RUS' "
-                                     "and education.isnull()", engine="python")["value"].iloc[0])
+            return float(
+                frame.query(
+                    "measure == 'emigrants' and period == '2023' and country_iso3 == 'RUS' "
+                    "and education.isnull()",
+                    engine="python",
+                )["value"].iloc[0]
+            )
 
         assert russia(figures_as_of(con, first)) == 11720
         assert russia(figures_as_of(con, second)) == 11800

@@ -43,7 +43,9 @@ def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         kinds={"csv", "pandera", "duckdb"},
         owners=OWNERS,
         check_specs=[
-            contract_check(spec.asset_name, CONTRACT_CHECK, "File, columns and cells follow the extract contract.")
+            contract_check(
+                spec.asset_name, CONTRACT_CHECK, "File, columns and cells follow the extract contract."
+            )
         ],
         pool="duckdb_writer",
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -57,7 +59,13 @@ def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                     extract = read_validated_extract(data_paths(), quarter, spec)
                 except (ExtractError, ValueError) as error:
                     yield record_contract_failure(
-                        step, quarter, con, check_name=CONTRACT_CHECK, stage="extract", source=spec.key, error=error
+                        step,
+                        quarter,
+                        con,
+                        check_name=CONTRACT_CHECK,
+                        stage="extract",
+                        source=spec.key,
+                        error=error,
                     )
                     continue
                 stage_extract(con, quarter, spec.key, extract.rows if extract else None)

@@ -46,7 +46,9 @@ def validate_conformed(frame: pd.DataFrame) -> pd.DataFrame:
         for case in error.failure_cases.itertuples(index=False):
             row = frame.loc[case.index] if case.index in frame.index else None
             where = f"{row['file_name']} row {row['row_number']}: " if row is not None else ""
-            problems.append(Problem(None, str(case.column), f"{where}{case.check} (found {case.failure_case!r})"))
+            problems.append(
+                Problem(None, str(case.column), f"{where}{case.check} (found {case.failure_case!r})")
+            )
         raise ExtractError("conformed observations", problems) from None
 
 
@@ -69,7 +71,8 @@ class CorrectedHistory:
         from mtm_pipeline.checks.rules import prepare_history
 
         self._by_quarter = {
-            str(quarter): prepare_history(rows) for quarter, rows in corrected.groupby("delivery_quarter", sort=False)
+            str(quarter): prepare_history(rows)
+            for quarter, rows in corrected.groupby("delivery_quarter", sort=False)
         }
 
     def other_than(self, quarter: str) -> list:
@@ -106,16 +109,24 @@ def corrected_stand_in(delivered: pd.DataFrame, quarter: str) -> pd.DataFrame | 
     deps=[*extract_assets, border_crossing_records],
     check_specs=[
         *check_specs("delivered_observations"),
-        contract_check("delivered_observations", CONFORMANCE_CHECK, "Every country maps to ISO 3166; rows pass the conformed schema."),
+        contract_check(
+            "delivered_observations",
+            CONFORMANCE_CHECK,
+            "Every country maps to ISO 3166; rows pass the conformed schema.",
+        ),
     ],
     pool="duckdb_writer",
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConfig, warehouse: WarehouseResource):
+def delivered_observations(
+    context: dg.AssetExecutionContext, config: ChecksConfig, warehouse: WarehouseResource
+):
     workers.start_for_run(context)
     step = QuarterStep(context)
     label = "-".join(dict.fromkeys([step.all_quarters[0], step.all_quarters[-1]])).lower()
-    backup = backup_warehouse(warehouse.file, data_paths().backups, keep=BACKUPS_KEPT, label=f"before-{label}")
+    backup = backup_warehouse(
+        warehouse.file, data_paths().backups, keep=BACKUPS_KEPT, label=f"before-{label}"
+    )
     if backup:
         context.log.info(f"warehouse backed up to {backup} before loading {', '.join(step.quarters)}")
     mapper = country_mapper()
@@ -124,22 +135,36 @@ def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConf
         for quarter in step.quarters:
             staged = read_staged(con, quarter)
             if staged.empty:
-                step.fail(quarter, f"no extract of {quarter} is staged: deliver files to raw/{quarter}/ first")
+                step.fail(
+                    quarter, f"no extract of {quarter} is staged: deliver files to raw/{quarter}/ first"
+                )
                 continue
             try:
                 delivered = validate_conformed(conform(staged, mapper))
             except ExtractError as error:
                 yield record_contract_failure(
-                    step, quarter, con, check_name=CONFORMANCE_CHECK, stage="delivered", source="all", error=error
+                    step,
+                    quarter,
+                    con,
+                    check_name=CONFORMANCE_CHECK,
+                    stage="delivered",
+                    source="all",
+                    error=error,
                 )
                 continue
             delivered.insert(1, "stage", "delivered")
             delivered["corrected_fields"] = None
-            outcome = evaluate_stage(step, quarter, config, delivered, history.other_than(quarter), "delivered")
+            outcome = evaluate_stage(
+                step, quarter, config, delivered, history.other_than(quarter), "delivered"
+            )
             publish_stage(
-                con, quarter, "delivered", None if outcome.blocked else delivered, outcome.rows,
+                con,
+                quarter,
+                "delivered",
+                None if outcome.blocked else delivered,
+                outcome.rows,
                 suggestions=outcome.suggestions,
-            )  # fmt: skip
+            )
             yield clear_contract_failure(
                 step, quarter, con, check_name=CONFORMANCE_CHECK, stage="delivered", source="all"
             )
@@ -164,7 +189,8 @@ def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConf
     check_specs=[
         *check_specs("corrected_observations"),
         dg.AssetCheckSpec(
-            name=GX_CHECK, asset="corrected_observations",
+            name=GX_CHECK,
+            asset="corrected_observations",
             description="Great Expectations suite over the published rows; Data Docs under MTM_DATA_DIR/gx.",
             partitions_def=quarter_partitions,
         ),
@@ -172,7 +198,9 @@ def delivered_observations(context: dg.AssetExecutionContext, config: ChecksConf
     pool="duckdb_writer",
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def corrected_observations(context: dg.AssetExecutionContext, config: ChecksConfig, warehouse: WarehouseResource):
+def corrected_observations(
+    context: dg.AssetExecutionContext, config: ChecksConfig, warehouse: WarehouseResource
+):
     from mtm_pipeline.checks.corrections import CorrectionError, apply_corrections, load_corrections
 
     step = QuarterStep(context)
@@ -182,7 +210,9 @@ def corrected_observations(context: dg.AssetExecutionContext, config: ChecksConf
         for quarter in step.quarters:
             delivered = read_stage(con, quarter, "delivered")
             if delivered.empty:
-                step.fail(quarter, f"{quarter} has no delivered stage: materialise delivered_observations first")
+                step.fail(
+                    quarter, f"{quarter} has no delivered stage: materialise delivered_observations first"
+                )
                 continue
             try:
                 corrections = load_corrections(data_paths().corrections, quarter)
@@ -191,11 +221,18 @@ def corrected_observations(context: dg.AssetExecutionContext, config: ChecksConf
                 step.fail(quarter, str(error))
                 continue
             corrected["stage"] = "corrected"
-            outcome = evaluate_stage(step, quarter, config, corrected, history.other_than(quarter), "corrected")
+            outcome = evaluate_stage(
+                step, quarter, config, corrected, history.other_than(quarter), "corrected"
+            )
             publish_stage(
-                con, quarter, "corrected", None if outcome.blocked else corrected, outcome.rows, corrections,
+                con,
+                quarter,
+                "corrected",
+                None if outcome.blocked else corrected,
+                outcome.rows,
+                corrections,
                 suggestions=outcome.suggestions,
-            )  # fmt: skip
+            )
             yield from outcome.check_results
             validated[quarter] = (corrected, outcome.rows)
             if outcome.blocked:
@@ -204,7 +241,10 @@ def corrected_observations(context: dg.AssetExecutionContext, config: ChecksConf
             history.replace(quarter, corrected)
             step.publish(
                 quarter,
-                {**_stage_metadata(corrected, preview=not step.is_range), "corrections_applied": len(corrections)},
+                {
+                    **_stage_metadata(corrected, preview=not step.is_range),
+                    "corrections_applied": len(corrections),
+                },
             )
     yield from great_expectations_results(step, validated)
     yield from step.finish(summary_columns=("dagster/row_count", "corrections_applied"))

@@ -85,12 +85,16 @@ def evaluate_stage(
                 quarter,
                 summary.rule,
                 passed=summary.passed,
-                severity=dg.AssetCheckSeverity.ERROR if summary.severity == "ERROR" else dg.AssetCheckSeverity.WARN,
+                severity=dg.AssetCheckSeverity.ERROR
+                if summary.severity == "ERROR"
+                else dg.AssetCheckSeverity.WARN,
                 metadata={
                     "stage": stage,
                     "evaluated": summary.evaluated,
                     "failed": len(summary.failed),
-                    "failures": dg.MetadataValue.md(failure_table_markdown(summary.failed)) if summary.failed else "none",
+                    "failures": dg.MetadataValue.md(failure_table_markdown(summary.failed))
+                    if summary.failed
+                    else "none",
                     **suggestion_metadata(outcome.suggestions, summary.failed),
                 },
             )
@@ -100,7 +104,9 @@ def evaluate_stage(
     )
     if alerts:
         report = deliver_alerts(alerts)
-        step.context.log.warning(f"{len(alerts)} failed check(s) in {stage} stage of {quarter}; alerts: {report}")
+        step.context.log.warning(
+            f"{len(alerts)} failed check(s) in {stage} stage of {quarter}; alerts: {report}"
+        )
     return outcome
 
 
@@ -110,7 +116,9 @@ def suggestion_metadata(suggestions, failed: list) -> dict:
         return {}
     from mtm_pipeline.alerts import suggestion_line
 
-    lines = [f"- **{f.subject}**: {suggestion_line(suggestions, f.rule, f.subject) or 'none'}" for f in failed]
+    lines = [
+        f"- **{f.subject}**: {suggestion_line(suggestions, f.rule, f.subject) or 'none'}" for f in failed
+    ]
     return {
         "suggested_corrections": dg.MetadataValue.md("\n".join(lines)),
         "suggestions_search": suggestions.summary(),
@@ -134,19 +142,33 @@ def record_contract_failure(
 
     first_line = str(error).splitlines()[0]
     finding = Finding(
-        rule=check_name, source=source, subject=first_line, obs_ids=(), passed=False, severity="ERROR",
-        expected="the extract contract (data/raw/README.md)", observed=first_line, tolerance=None,
+        rule=check_name,
+        source=source,
+        subject=first_line,
+        obs_ids=(),
+        passed=False,
+        severity="ERROR",
+        expected="the extract contract (data/raw/README.md)",
+        observed=first_line,
+        tolerance=None,
         message=str(error),
-    )  # fmt: skip
+    )
     record_check_results(
         con,
         {"quarter": quarter, "stage": stage, "source": source, "rule": check_name},
         findings_to_rows([finding], quarter=quarter, stage=stage),
     )
-    deliver_alerts(alerts_from_findings([finding], quarter=quarter, stage=stage, asset_key=step.asset_key.to_user_string()))
+    deliver_alerts(
+        alerts_from_findings(
+            [finding], quarter=quarter, stage=stage, asset_key=step.asset_key.to_user_string()
+        )
+    )
     step.fail(quarter, str(error))
     return step.check(
-        quarter, check_name, passed=False, metadata={"problems": dg.MetadataValue.md("```\n" + str(error) + "\n```")}
+        quarter,
+        check_name,
+        passed=False,
+        metadata={"problems": dg.MetadataValue.md("```\n" + str(error) + "\n```")},
     )
 
 
@@ -155,5 +177,7 @@ def clear_contract_failure(
 ) -> dg.AssetCheckResult | dg.AssetCheckEvaluation:
     from mtm_pipeline.warehouse.quarters import record_check_results
 
-    record_check_results(con, {"quarter": quarter, "stage": stage, "source": source, "rule": check_name}, None)
+    record_check_results(
+        con, {"quarter": quarter, "stage": stage, "source": source, "rule": check_name}, None
+    )
     return step.check(quarter, check_name, passed=True)

@@ -119,9 +119,12 @@ def _read_records(context: dg.AssetExecutionContext, quarter: str) -> _Records |
     for problem in problems:
         context.log.warning(f"{relative}: {problem.describe()}")
     rows = typed_rows(
-        aggregates, source=AGGREGATES_SOURCE, delivery_quarter=quarter, file_name=relative,
+        aggregates,
+        source=AGGREGATES_SOURCE,
+        delivery_quarter=quarter,
+        file_name=relative,
         file_sha256=records_sha256(path),
-    )  # fmt: skip
+    )
     return _Records(relative, aggregates, rows, len(problems))
 
 
@@ -177,9 +180,14 @@ def border_crossing_records(context: dg.AssetExecutionContext, warehouse: Wareho
             records = read[quarter]
             if isinstance(records, ValueError):  # the warehouse keeps what it had, as for a refused extract
                 yield record_contract_failure(
-                    step, quarter, con, check_name=CONTRACT_CHECK, stage="extract", source=AGGREGATES_SOURCE,
+                    step,
+                    quarter,
+                    con,
+                    check_name=CONTRACT_CHECK,
+                    stage="extract",
+                    source=AGGREGATES_SOURCE,
                     error=records,
-                )  # fmt: skip
+                )
                 continue
             yield clear_contract_failure(
                 step, quarter, con, check_name=CONTRACT_CHECK, stage="extract", source=AGGREGATES_SOURCE
@@ -212,9 +220,13 @@ def border_crossing_records(context: dg.AssetExecutionContext, warehouse: Wareho
             if published.empty:
                 stage_extract(con, quarter, PUBLISHED_SOURCE, records.rows.assign(source=PUBLISHED_SOURCE))
                 yield step.check(
-                    quarter, RECONCILE_CHECK, passed=True,
-                    metadata={"skipped": f"no published border_crossings extract staged for {quarter}: {FED}"},
-                )  # fmt: skip
+                    quarter,
+                    RECONCILE_CHECK,
+                    passed=True,
+                    metadata={
+                        "skipped": f"no published border_crossings extract staged for {quarter}: {FED}"
+                    },
+                )
                 metadata.update(role=FED, reconciled="no published extract")
             else:
                 differences = reconcile(records.aggregates, published)

@@ -28,18 +28,39 @@ from mtm_pipeline.sources import SOURCES
 from mtm_pipeline.sources.contract import CATEGORIES, CHANGE_UNITS
 
 CORRECTION_COLUMNS = (
-    "quarter", "source", "obs_id", "field", "published_value", "corrected_value", "justification", "author",
+    "quarter",
+    "source",
+    "obs_id",
+    "field",
+    "published_value",
+    "corrected_value",
+    "justification",
+    "author",
     "decided_on",
-)  # fmt: skip
+)
 
 # Numeric fields: corrected in the contract's notation; the *_precision column follows the digits written.
 NUMERIC_FIELDS: dict[str, bool] = {"value": False, "share": True, "change": True}  # field -> per cent sign ok
 # Fields a correction may change. Country and period are not among them: they feed the conformed columns
 # (ISO3, CIS membership, period bounds); a wrong country or period is fixed in the extract and re-delivered.
 CORRECTABLE_FIELDS: tuple[str, ...] = (
-    "value", "share", "change", "unit", "change_unit", "change_base_period", "part_of", "parts_complete",
-    "rank", "direction", "country_group", "purpose", "category", "sector", "education", "age_group",
-)  # fmt: skip
+    "value",
+    "share",
+    "change",
+    "unit",
+    "change_unit",
+    "change_base_period",
+    "part_of",
+    "parts_complete",
+    "rank",
+    "direction",
+    "country_group",
+    "purpose",
+    "category",
+    "sector",
+    "education",
+    "age_group",
+)
 _CODES: dict[str, tuple[str, ...]] = {
     "change_unit": CHANGE_UNITS,
     "parts_complete": ("yes", "no"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from mtm_pipeline.checks.intervals import Interval
+from mtm_pipeline.intervals import Interval
 
 SEVERITIES = ("ERROR", "WARN")
 

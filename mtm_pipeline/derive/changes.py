@@ -9,9 +9,9 @@ give the per cent change, so the per cent change is still derived.
 
 from __future__ import annotations
 
-from mtm_pipeline.checks.intervals import percent_change
 from mtm_pipeline.derive.book import FigureBook
 from mtm_pipeline.derive.figures import DerivedFigure, Figure, interval_fields, percent_precision, slug
+from mtm_pipeline.intervals import percent_change
 from mtm_pipeline.periods import previous_quarter, same_quarter_last_year
 
 

@@ -18,24 +18,75 @@ from typing import Any
 import pandas as pd
 
 from mtm_pipeline.cells import missing_as_none
-from mtm_pipeline.checks.intervals import REL_EPS, Interval, float_slack
+from mtm_pipeline.intervals import REL_EPS, Interval, float_slack
 
 # Columns of published.derived_figures, in table order (warehouse/schema.sql).
 DERIVED_COLUMNS: tuple[str, ...] = (
-    "delivery_quarter", "stage", "source", "obs_id", "derivation", "measure", "period", "direction",
-    "country", "country_group", "purpose", "category", "sector", "education", "age_group", "unit",
-    "part_of", "parts_complete", "change_unit", "change_base_period", "value", "value_precision",
-    "value_low", "value_high", "share", "share_precision", "share_low", "share_high", "change",
-    "change_precision", "change_low", "change_high", "rank", "qualifier", "input_obs_ids", "period_kind",
-    "period_start", "period_end", "country_iso3", "country_name", "cis_member", "loaded_at",
-)  # fmt: skip
+    "delivery_quarter",
+    "stage",
+    "source",
+    "obs_id",
+    "derivation",
+    "measure",
+    "period",
+    "direction",
+    "country",
+    "country_group",
+    "purpose",
+    "category",
+    "sector",
+    "education",
+    "age_group",
+    "unit",
+    "part_of",
+    "parts_complete",
+    "change_unit",
+    "change_base_period",
+    "value",
+    "value_precision",
+    "value_low",
+    "value_high",
+    "share",
+    "share_precision",
+    "share_low",
+    "share_high",
+    "change",
+    "change_precision",
+    "change_low",
+    "change_high",
+    "rank",
+    "qualifier",
+    "input_obs_ids",
+    "period_kind",
+    "period_start",
+    "period_end",
+    "country_iso3",
+    "country_name",
+    "cis_member",
+    "loaded_at",
+)
 
 # Copied from the figure a derived row describes (the part, the total, the later period ...).
 _DESCRIPTIVE = (
-    "source", "measure", "period", "direction", "country", "country_group", "purpose", "category", "sector",
-    "education", "age_group", "unit", "period_kind", "period_start", "period_end", "country_iso3",
-    "country_name", "cis_member",
-)  # fmt: skip
+    "source",
+    "measure",
+    "period",
+    "direction",
+    "country",
+    "country_group",
+    "purpose",
+    "category",
+    "sector",
+    "education",
+    "age_group",
+    "unit",
+    "period_kind",
+    "period_start",
+    "period_end",
+    "country_iso3",
+    "country_name",
+    "cis_member",
+)
 _OTHER_DIMS = ("purpose", "category", "sector", "education", "age_group")
 
 # Qualifiers (NULL: the figure is what its name says, to the precision stated).

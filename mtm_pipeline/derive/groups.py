@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mtm_pipeline.checks.intervals import interval_sum, ratio_percent
 from mtm_pipeline.derive.book import FigureBook, stated_complete
 from mtm_pipeline.derive.figures import (
     CIS,
@@ -24,6 +23,7 @@ from mtm_pipeline.derive.figures import (
     percent_precision,
     value_precision,
 )
+from mtm_pipeline.intervals import interval_sum, ratio_percent
 
 GROUP_SLUGS = {CIS: "cis", NON_CIS: "noncis"}
 
@@ -72,8 +72,12 @@ def group_totals(book: FigureBook) -> list[DerivedFigure]:
             qualifier = None if complete else NAMED_COUNTRIES_ONLY
             inputs = [m.lineage for m in members] or [p.lineage for p in breakdown.parts]
             identity = total.group_identity(group)
-            common = {"country_group": group, "part_of": total.obs_id, "parts_complete": complete,
-                      "qualifier": qualifier}  # fmt: skip
+            common = {
+                "country_group": group,
+                "part_of": total.obs_id,
+                "parts_complete": complete,
+                "qualifier": qualifier,
+            }
             precision = value_precision(interval, [m.value_precision for m in members])
             out.append(
                 DerivedFigure(

@@ -10,7 +10,6 @@ for breakdowns by sector, category or education).
 
 from __future__ import annotations
 
-from mtm_pipeline.checks.intervals import Interval, float_slack
 from mtm_pipeline.derive.book import FigureBook, stated_complete
 from mtm_pipeline.derive.figures import (
     NAMED_COUNTRIES_ONLY,
@@ -19,6 +18,7 @@ from mtm_pipeline.derive.figures import (
     Figure,
 )
 from mtm_pipeline.derive.groups import GROUP_SLUGS
+from mtm_pipeline.intervals import Interval, float_slack
 
 LISTED_PARTS_ONLY = "listed_parts_only"
 

@@ -19,7 +19,6 @@ share are two figures (`drv_remainder_<total>_<column>`, `drv_remainder_share_<t
 
 from __future__ import annotations
 
-from mtm_pipeline.checks.intervals import Interval, interval_sum, ratio_percent
 from mtm_pipeline.countries import REMAINDER_ISO3
 from mtm_pipeline.derive.book import FigureBook, stated_incomplete, varying_dimensions
 from mtm_pipeline.derive.figures import (
@@ -29,6 +28,7 @@ from mtm_pipeline.derive.figures import (
     percent_precision,
     value_precision,
 )
+from mtm_pipeline.intervals import Interval, interval_sum, ratio_percent
 
 NOT_ITEMISED = "not itemised"  # the value of a breakdown's column (sector, purpose ...) for the remainder
 REMAINDER_COUNTRY = "Other countries"
@@ -50,8 +50,12 @@ def _remainder_figure(total: Figure, dimension: str) -> Figure:
     """The figure the remainder describes: the total's measure, period and dimensions, plus the column."""
     record = dict(total.record)
     if dimension == "country":
-        record.update(country=REMAINDER_COUNTRY, country_iso3=REMAINDER_ISO3, country_name=REMAINDER_COUNTRY,
-                      cis_member=None)  # fmt: skip
+        record.update(
+            country=REMAINDER_COUNTRY,
+            country_iso3=REMAINDER_ISO3,
+            country_name=REMAINDER_COUNTRY,
+            cis_member=None,
+        )
     else:
         record[dimension] = NOT_ITEMISED
     return Figure(record, total.own_quarter)

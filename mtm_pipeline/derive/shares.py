@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mtm_pipeline.checks.intervals import ratio_percent
 from mtm_pipeline.derive.book import FigureBook
 from mtm_pipeline.derive.figures import DerivedFigure, Figure, interval_fields, percent_precision
+from mtm_pipeline.intervals import ratio_percent
 
 
 def _share(part: Figure, total: Figure) -> dict:

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from mtm_pipeline.checks.intervals import interval_sum
 from mtm_pipeline.derive.book import FigureBook
 from mtm_pipeline.derive.figures import DerivedFigure, Figure, interval_fields, value_precision
+from mtm_pipeline.intervals import interval_sum
 from mtm_pipeline.periods import parse_period
 
 
@@ -38,11 +38,17 @@ def year_sums(
         interval = interval_sum(p.value for p in ordered)
         period = parse_period(year)
         fields = {
-            "period": year, "period_kind": period.kind,
-            "period_start": pd.Timestamp(period.start), "period_end": pd.Timestamp(period.end),
-            **interval_fields("value", interval, sum(p.point for p in ordered),
-                              value_precision(interval, [p.value_precision for p in ordered])),
-        }  # fmt: skip
+            "period": year,
+            "period_kind": period.kind,
+            "period_start": pd.Timestamp(period.start),
+            "period_end": pd.Timestamp(period.end),
+            **interval_fields(
+                "value",
+                interval,
+                sum(p.point for p in ordered),
+                value_precision(interval, [p.value_precision for p in ordered]),
+            ),
+        }
         identity = (template.get("measure"), year, *template.dims)
         out.append(
             DerivedFigure(

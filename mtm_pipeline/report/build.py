@@ -55,7 +55,9 @@ def key_findings_markdown(doc: Document) -> str:
         if isinstance(block, Heading):
             inside = block.text.startswith("II. Key Findings")
         elif inside and isinstance(block, Bullets):
-            return "\n".join(f"{i}. {escape(strip_marks(item))}" for i, item in enumerate(block.items, start=1))
+            return "\n".join(
+                f"{i}. {escape(strip_marks(item))}" for i, item in enumerate(block.items, start=1)
+            )
     return "_No key findings: no data were delivered._"
 
 
@@ -96,8 +98,16 @@ def redelivery_revisions(redeliveries: pd.DataFrame, observations: pd.DataFrame)
     units = {(r.delivery_quarter, r.source, r.obs_id): r.unit for r in observations.itertuples()}
     out = []
     for row in redeliveries.itertuples():
-        dims = [row.direction, row.country_iso3, row.country_group, row.purpose, row.category, row.sector,
-                row.education, row.age_group]  # fmt: skip
+        dims = [
+            row.direction,
+            row.country_iso3,
+            row.country_group,
+            row.purpose,
+            row.category,
+            row.sector,
+            row.education,
+            row.age_group,
+        ]
         inner = ", ".join(str(d) for d in dims if isinstance(d, str) and d)
         label = f"{row.measure} {row.period}" + (f" ({inner})" if inner else "")
         quarter = row.new_delivery_quarter
@@ -107,9 +117,19 @@ def redelivery_revisions(redeliveries: pd.DataFrame, observations: pd.DataFrame)
             old, new = getattr(row, f"old_{facet}"), getattr(row, f"new_{facet}")
             if pd.isna(old) or pd.isna(new) or float(old) == float(new):
                 continue
-            out.append(Revision(label, facet, earlier, float(old), quarter, float(new), unit,
-                                float(getattr(row, f"old_{facet}_precision")),
-                                float(getattr(row, f"new_{facet}_precision"))))  # fmt: skip
+            out.append(
+                Revision(
+                    label,
+                    facet,
+                    earlier,
+                    float(old),
+                    quarter,
+                    float(new),
+                    unit,
+                    float(getattr(row, f"old_{facet}_precision")),
+                    float(getattr(row, f"new_{facet}_precision")),
+                )
+            )
     return out
 
 
@@ -119,12 +139,20 @@ def compose_quarterly_report(inputs: ReportInputs) -> tuple[Document, list[Table
     quarter = inputs.quarter
     end = parse_quarter_key(quarter).end
     observations = report_observations(inputs.observations, quarter)
-    store = FactStore.from_observations(observations, _frame(inputs.corrections), _frame(inputs.check_results),
-                                        _frame(inputs.derived))  # fmt: skip
+    store = FactStore.from_observations(
+        observations, _frame(inputs.corrections), _frame(inputs.check_results), _frame(inputs.derived)
+    )
     store.revisions.extend(redelivery_revisions(_frame(inputs.redeliveries), observations))
-    doc, extra = compose_quarterly(QuarterlySource(quarter, store, _frame(inputs.check_results),
-                                                   _frame(inputs.corrections), _frame(inputs.suggestions),
-                                                   _frame(inputs.unexplained)))  # fmt: skip
+    doc, extra = compose_quarterly(
+        QuarterlySource(
+            quarter,
+            store,
+            _frame(inputs.check_results),
+            _frame(inputs.corrections),
+            _frame(inputs.suggestions),
+            _frame(inputs.unexplained),
+        )
+    )
     created = datetime(end.year, end.month, end.day, tzinfo=UTC)
     return doc, [*doc.tables, *[t for t in extra if t.key not in {x.key for x in doc.tables}]], created
 
@@ -140,7 +168,9 @@ def build_quarterly_reports(inputs: dict[str, ReportInputs], reports_dir: Path) 
     a backfill: the reports are independent, and composing and drawing them is CPU-bound Python)."""
     from mtm_pipeline import workers
 
-    calls = {quarter: (report_inputs, Path(reports_dir) / quarter) for quarter, report_inputs in inputs.items()}
+    calls = {
+        quarter: (report_inputs, Path(reports_dir) / quarter) for quarter, report_inputs in inputs.items()
+    }
     return workers.call_each(build_quarterly_report, calls)
 
 

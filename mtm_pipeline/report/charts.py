@@ -49,11 +49,19 @@ def share_chart(facts: list[Fact], unit_label: str, not_itemised: Fact | None = 
         shown.append(not_itemised)
         cats.append(REMAINDER_LABEL)
         values.append(not_itemised.share)
-        labels.append(fmt_percent(not_itemised.share, not_itemised.share_precision) + "%" + _mark(not_itemised, "share"))
+        labels.append(
+            fmt_percent(not_itemised.share, not_itemised.share_precision) + "%" + _mark(not_itemised, "share")
+        )
     decimals = max((decimals_for(f.share_precision) for f in shown), default=0)
-    return Chart("hbar", tuple(cats), (("share", tuple(values)),), unit_label,
-                 value_format="{:." + str(decimals) + "f}%", highlight_last=highlight,
-                 labels=(tuple(labels),))  # fmt: skip
+    return Chart(
+        "hbar",
+        tuple(cats),
+        (("share", tuple(values)),),
+        unit_label,
+        value_format="{:." + str(decimals) + "f}%",
+        highlight_last=highlight,
+        labels=(tuple(labels),),
+    )
 
 
 def incomplete_note(facts: list[Fact], not_itemised: Fact | None = None) -> tuple[str, ...]:
@@ -73,8 +81,14 @@ def value_chart(facts: list[Fact], unit_label: str, *, scale: float = 1.0) -> Ch
     values = tuple(f.value / scale for f in shown)
     decimals = max((decimals_for((f.value_precision or 1.0) / scale) for f in shown), default=0)
     labels = tuple(_value_label(f, scale) for f in shown)
-    return Chart("hbar", cats, (("value", values),), unit_label, value_format="{:,." + str(decimals) + "f}",
-                 labels=(labels,))  # fmt: skip
+    return Chart(
+        "hbar",
+        cats,
+        (("value", values),),
+        unit_label,
+        value_format="{:,." + str(decimals) + "f}",
+        labels=(labels,),
+    )
 
 
 def _value_label(f: Fact, scale: float) -> str:
@@ -99,8 +113,14 @@ def series_chart(series: list[tuple[str, list[Fact]]], unit_label: str, *, scale
         labels.append(tuple(_value_label(by[p], scale) if p in by else "" for p in periods))
         decimals = max([decimals, *[decimals_for((f.value_precision or 1.0) / scale) for f in facts]])
     kind = "grouped_bar" if len(series) > 1 else "bar"
-    return Chart(kind, tuple(period_short(p) for p in periods), tuple(out), unit_label,
-                 value_format="{:,." + str(decimals) + "f}", labels=tuple(labels))  # fmt: skip
+    return Chart(
+        kind,
+        tuple(period_short(p) for p in periods),
+        tuple(out),
+        unit_label,
+        value_format="{:,." + str(decimals) + "f}",
+        labels=tuple(labels),
+    )
 
 
 def _period_key(label: str):
@@ -152,7 +172,9 @@ def _chart_png(chart: Chart) -> bytes:
     ax.tick_params(labelsize=8)
     fig.tight_layout()
     canvas.draw()
-    rgba = Image.frombuffer("RGBA", canvas.get_width_height(physical=True), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    rgba = Image.frombuffer(
+        "RGBA", canvas.get_width_height(physical=True), canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+    )
     out = BytesIO()
     rgba.convert("RGB").save(out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
@@ -192,11 +214,22 @@ def _bars(ax, chart: Chart) -> None:
         xs = [j + (i - (k - 1) / 2) * width for j in range(len(vals))]
         heights = [v if v is not None else 0.0 for v in vals]
         ax.bar(xs, heights, width=width * 0.92, color=palette[i % len(palette)], label=name)
-        labels = chart.labels[i] if chart.labels else tuple("" if v is None else chart.value_format.format(v) for v in vals)
+        labels = (
+            chart.labels[i]
+            if chart.labels
+            else tuple("" if v is None else chart.value_format.format(v) for v in vals)
+        )
         for x, v, label in zip(xs, vals, labels, strict=True):
             if v is not None:  # side by side bars: labels upright would overlap, so they stand vertically
-                ax.text(x, v + top * 0.015, label, ha="center", va="bottom", fontsize=6.5 if k > 1 else 7,
-                        rotation=90 if k > 1 else 0)  # fmt: skip
+                ax.text(
+                    x,
+                    v + top * 0.015,
+                    label,
+                    ha="center",
+                    va="bottom",
+                    fontsize=6.5 if k > 1 else 7,
+                    rotation=90 if k > 1 else 0,
+                )
     ax.set_xticks(range(len(chart.categories)), labels=list(chart.categories))
     ax.set_xlim(-0.6, len(chart.categories) - 0.4)
     ax.set_ylim(0, top * (1.3 if k > 1 else 1.15))

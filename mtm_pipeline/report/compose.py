@@ -49,7 +49,12 @@ def compose_quarterly(src: QuarterlySource) -> tuple[Document, list]:
     ctx.add(Paragraph(ctx.doc.subtitle, "boilerplate"))
     for section in SECTIONS:
         section(ctx)
-    extra = [tables.findings_table(src.check_results), tables.corrections_table(src.corrections),
-             tables.revisions_table([r for r in src.store.revisions if r.later_quarter <= src.quarter]),
-             ctx.sources_table, tables.lineage_table(ctx.used), tables.derived_table(ctx.used)]  # fmt: skip
+    extra = [
+        tables.findings_table(src.check_results),
+        tables.corrections_table(src.corrections),
+        tables.revisions_table([r for r in src.store.revisions if r.later_quarter <= src.quarter]),
+        ctx.sources_table,
+        tables.lineage_table(ctx.used),
+        tables.derived_table(ctx.used),
+    ]
     return ctx.doc, extra

@@ -42,7 +42,9 @@ class Table:
     source: str | None = None
     notes: tuple[str, ...] = ()
     numeric_columns: tuple[int, ...] = ()  # right-aligned
-    title_columns: tuple[int, ...] = ()  # set: the PDF shows one record per row (title line + labelled fields)
+    title_columns: tuple[
+        int, ...
+    ] = ()  # set: the PDF shows one record per row (title line + labelled fields)
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,15 @@ from mtm_pipeline.cells import missing_as_none
 from mtm_pipeline.periods import Period, parse_period
 
 DIMENSIONS: tuple[str, ...] = (
-    "direction", "country_iso3", "country_group", "purpose", "category", "sector", "education", "age_group",
-)  # fmt: skip
+    "direction",
+    "country_iso3",
+    "country_group",
+    "purpose",
+    "category",
+    "sector",
+    "education",
+    "age_group",
+)
 NUMERIC_FIELDS = ("value", "share", "change", "rank")
 
 
@@ -211,8 +218,16 @@ class Fact:
     @property
     def label(self) -> str:
         """What the figure is, in words, for annex tables: 'border_crossings 2024-Q1 (in, Russian Federation, CIS)'."""
-        parts = [self.direction, self.country_name, self.country_group, self.purpose, self.category,
-                 self.sector, self.education, self.age_group]  # fmt: skip
+        parts = [
+            self.direction,
+            self.country_name,
+            self.country_group,
+            self.purpose,
+            self.category,
+            self.sector,
+            self.education,
+            self.age_group,
+        ]
         inner = ", ".join(p for p in parts if p)
         return f"{self.measure} {self.period}" + (f" ({inner})" if inner else "")
 
@@ -279,13 +294,22 @@ def _flags_index(check_results: pd.DataFrame | None, rows: list[dict]) -> dict:
         obs_id, quarter = ids[0], clean(rec.get("quarter"))
         quarters = delivered.get(obs_id, set())
         if quarter not in quarters:
-            earlier = sorted(q for q in quarters if q is not None and (quarter is None or str(q) <= str(quarter)))
+            earlier = sorted(
+                q for q in quarters if q is not None and (quarter is None or str(q) <= str(quarter))
+            )
             if not earlier:
                 continue
             quarter = earlier[-1]
-        flag = Flag(rule=rule, facet=facet, obs_id=obs_id, expected=_text(rec.get("expected")),
-                    observed=_text(rec.get("observed")), tolerance=_text(rec.get("tolerance")),
-                    subject=_text(rec.get("subject")), message=_text(rec.get("message")))  # fmt: skip
+        flag = Flag(
+            rule=rule,
+            facet=facet,
+            obs_id=obs_id,
+            expected=_text(rec.get("expected")),
+            observed=_text(rec.get("observed")),
+            tolerance=_text(rec.get("tolerance")),
+            subject=_text(rec.get("subject")),
+            message=_text(rec.get("message")),
+        )
         key = (quarter, obs_id)
         if (key, flag) in seen:
             continue
@@ -343,7 +367,9 @@ class _Builder:
     base: dict
     facets: dict = field(default_factory=dict)  # facet -> (row, correction, flags)
     derived: dict = field(default_factory=dict)  # facet -> Provenance of a computed facet
-    history: dict = field(default_factory=dict)  # facet -> list of (delivery_quarter, number, precision, unit)
+    history: dict = field(
+        default_factory=dict
+    )  # facet -> list of (delivery_quarter, number, precision, unit)
 
 
 class FactStore:
@@ -355,7 +381,9 @@ class FactStore:
         # so the text and tables, state the parts a source listed.
         self.not_itemised: dict[tuple, Fact] = {f.parent: f for f in facts if _not_itemised(f)}
         facts = [f for f in facts if not _not_itemised(f)]
-        self.facts: list[Fact] = sorted(facts, key=lambda f: tuple("" if k is None else str(k) for k in f.key))
+        self.facts: list[Fact] = sorted(
+            facts, key=lambda f: tuple("" if k is None else str(k) for k in f.key)
+        )
         self.revisions: list[Revision] = list(revisions)
         self._by_key = {f.key: f for f in self.facts}
         self._by_measure: dict[str, list[Fact]] = {}
@@ -364,15 +392,24 @@ class FactStore:
 
     @classmethod
     def from_observations(
-        cls, observations: pd.DataFrame, corrections: pd.DataFrame | None = None,
-        check_results: pd.DataFrame | None = None, derived: pd.DataFrame | None = None,
+        cls,
+        observations: pd.DataFrame,
+        corrections: pd.DataFrame | None = None,
+        check_results: pd.DataFrame | None = None,
+        derived: pd.DataFrame | None = None,
     ) -> FactStore:
         """Facts of the observations; corrections (quality.corrections_applied) mark corrected facets and
         failed corrected-stage findings (quality.check_results with obs_ids) flag the facets they are about;
         derived figures (published.derived_figures) fill the facets no observation published."""
         rows = _records(observations)
-        rows.sort(key=lambda r: (str(r.get("delivery_quarter") or ""), str(r.get("source") or ""),
-                                 int(r.get("row_number") or 0), str(r.get("obs_id") or "")))  # fmt: skip
+        rows.sort(
+            key=lambda r: (
+                str(r.get("delivery_quarter") or ""),
+                str(r.get("source") or ""),
+                int(r.get("row_number") or 0),
+                str(r.get("obs_id") or ""),
+            )
+        )
         obs_key = {(r.get("delivery_quarter"), r.get("source"), r["obs_id"]): _row_key(r) for r in rows}
         fixes = _corrections_index(corrections)
         flagged = _flags_index(check_results, rows)
@@ -382,9 +419,9 @@ class FactStore:
             b = builders.setdefault(key, _Builder(key, row))
             fixed = {}
             for name in _fields(row.get("corrected_fields")):
-                rec = fixes.get((row.get("delivery_quarter"), row.get("source"), row["obs_id"], name)) or fixes.get(
-                    (None, row.get("source"), row["obs_id"], name)
-                )
+                rec = fixes.get(
+                    (row.get("delivery_quarter"), row.get("source"), row["obs_id"], name)
+                ) or fixes.get((None, row.get("source"), row["obs_id"], name))
                 corr = Correction(
                     field=name,
                     published=clean(rec.get("published_value")) if rec else None,
@@ -405,7 +442,9 @@ class FactStore:
                 if number is None:
                     continue
                 b.facets[facet] = (row, fixed.get(facet), tuple(flags.get(facet, ())))
-                b.history.setdefault(facet, []).append((row.get("delivery_quarter"), float(number), precision, unit))
+                b.history.setdefault(facet, []).append(
+                    (row.get("delivery_quarter"), float(number), precision, unit)
+                )
             if row.get("change") is not None:
                 facet = f"change|{row.get('change_base_period')}|{row.get('change_unit')}"
                 b.facets[facet] = (row, fixed.get("change"), tuple(flags.get("change", ())))
@@ -435,7 +474,9 @@ class FactStore:
         if unknown:
             raise TypeError(f"unknown dimensions {sorted(unknown)}")
         measures = [measure] if isinstance(measure, str) else list(dict.fromkeys(measure))
-        candidates = self.facts if len(measures) > 1 else self._by_measure.get(measures[0], []) if measures else []
+        candidates = (
+            self.facts if len(measures) > 1 else self._by_measure.get(measures[0], []) if measures else []
+        )
         out = []
         for f in candidates:
             if f.measure not in measures or (period is not None and f.period != period):
@@ -533,9 +574,13 @@ def _fact(b: _Builder, obs_key: dict) -> Fact:
     value_row, share_row, rank_row = values.get("value"), values.get("share"), values.get("rank")
     parent = None
     if share_row is not None and share_row.get("part_of"):
-        parent = obs_key.get((share_row.get("delivery_quarter"), share_row.get("source"), share_row["part_of"]))
+        parent = obs_key.get(
+            (share_row.get("delivery_quarter"), share_row.get("source"), share_row["part_of"])
+        )
     elif value_row is not None and value_row.get("part_of"):
-        parent = obs_key.get((value_row.get("delivery_quarter"), value_row.get("source"), value_row["part_of"]))
+        parent = obs_key.get(
+            (value_row.get("delivery_quarter"), value_row.get("source"), value_row["part_of"])
+        )
     part_row = share_row or value_row or base
     changes.sort(key=lambda c: (period_sort_key(c.base_period), c.unit))
     return Fact(
@@ -563,8 +608,16 @@ def _fact(b: _Builder, obs_key: dict) -> Fact:
 def _revisions(b: _Builder) -> list[Revision]:
     out = []
     base = b.base
-    parts = [base.get("direction"), base.get("country_name"), base.get("country_group"), base.get("purpose"),
-             base.get("category"), base.get("sector"), base.get("education"), base.get("age_group")]  # fmt: skip
+    parts = [
+        base.get("direction"),
+        base.get("country_name"),
+        base.get("country_group"),
+        base.get("purpose"),
+        base.get("category"),
+        base.get("sector"),
+        base.get("education"),
+        base.get("age_group"),
+    ]
     inner = ", ".join(str(p) for p in parts if p)
     label = f"{base['measure']} {base['period']}" + (f" ({inner})" if inner else "")
     for facet, history in sorted(b.history.items()):
@@ -609,7 +662,9 @@ def _add_derived(builders: dict, obs_key: dict, derived: pd.DataFrame | None, pu
             low, high = _number(row.get(f"{name}_low")), _number(row.get(f"{name}_high"))
             if row.get(name) is not None and low is not None and low == high:
                 row[name] = low  # an exact figure: its full digits, not the stored column's four decimals
-    rows.sort(key=lambda r: (str(r.get("delivery_quarter") or ""), str(r.get("source") or ""), str(r["obs_id"])))
+    rows.sort(
+        key=lambda r: (str(r.get("delivery_quarter") or ""), str(r.get("source") or ""), str(r["obs_id"]))
+    )
     by_id = {}
     for r in published:
         by_id.setdefault((r.get("delivery_quarter"), r["obs_id"]), r)
@@ -635,7 +690,9 @@ def _derived_prov(row: dict, published: dict, column: str) -> Provenance:
     first = None
     for lineage in ids:
         quarter, _, obs_id = lineage.rpartition("/")
-        first = published.get((quarter or row.get("delivery_quarter"), obs_id)) or published.get((None, obs_id))
+        first = published.get((quarter or row.get("delivery_quarter"), obs_id)) or published.get(
+            (None, obs_id)
+        )
         if first is not None:
             break
     return _prov(

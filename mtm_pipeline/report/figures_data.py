@@ -70,10 +70,14 @@ class MeasureView:
     breakdowns: dict = field(default_factory=dict)  # sector / education -> tuple[Fact] with value/share
     rankings: tuple[Ranking, ...] = ()
     change_notes: tuple[Fact, ...] = ()  # change-only facts of other periods within this one (or newer)
-    missing: tuple[tuple, ...] = ()  # components earlier periods had: ('headline',), ('countries', 'CIS'), ...
+    missing: tuple[
+        tuple, ...
+    ] = ()  # components earlier periods had: ('headline',), ('countries', 'CIS'), ...
     latest: dict = field(default_factory=dict)  # missing component -> newest period that has it
     agency: str | None = None
-    not_itemised: dict = field(default_factory=dict)  # key of a total -> the derived part its list does not itemise
+    not_itemised: dict = field(
+        default_factory=dict
+    )  # key of a total -> the derived part its list does not itemise
 
     def not_itemised_of(self, facts) -> Fact | None:
         """The derived remainder of the total these listed parts belong to (None: complete, or not derived)."""
@@ -118,7 +122,9 @@ NATURAL_ORDER_DIMS = ("category", "education")  # ordinal levels: kept in the or
 
 def is_remainder(f: Fact) -> bool:
     """The stated unnamed rest of a breakdown ('Other countries', a sector or education level 'Other')."""
-    return f.country_iso3 == REMAINDER_ISO3 or any(getattr(f, d) == REMAINDER_LABEL for d in REMAINDER_DIMENSIONS)
+    return f.country_iso3 == REMAINDER_ISO3 or any(
+        getattr(f, d) == REMAINDER_LABEL for d in REMAINDER_DIMENSIONS
+    )
 
 
 def order_facts(facts: list[Fact]) -> tuple[Fact, ...]:
@@ -174,8 +180,9 @@ class Selector:
 
     # ------------------------------------------------------------ the view
 
-    def view(self, measure: str, direction: str | None = None, period: str | None = None, *,
-             by_group: bool = False) -> MeasureView:  # fmt: skip
+    def view(
+        self, measure: str, direction: str | None = None, period: str | None = None, *, by_group: bool = False
+    ) -> MeasureView:
         """by_group: countries are stated within their CIS / non-CIS group (see within_groups)."""
         period = period or self.choose_period(measure, direction)
         agency = next((f.agency for f in self.store.query(measure, **_all_dims(ANY))), None)
@@ -184,19 +191,29 @@ class Selector:
         q = self.store.query
         headline = self.store.one(measure, period, direction=direction)
         subsets = {
-            dim: order_facts([f for f in q(measure, period, direction=direction, **{dim: SET}) if has_number(f)])
+            dim: order_facts(
+                [f for f in q(measure, period, direction=direction, **{dim: SET}) if has_number(f)]
+            )
             for dim in ("purpose", "category")
         }
-        groups = order_facts([f for f in q(measure, period, direction=direction, country_group=SET) if has_number(f)])
+        groups = order_facts(
+            [f for f in q(measure, period, direction=direction, country_group=SET) if has_number(f)]
+        )
         countries: dict = {}
         found = q(measure, period, direction=direction, country_iso3=SET, country_group=ANY)
         for f in within_groups(found) if by_group else found:
             if has_number(f):
                 countries.setdefault(f.country_group, []).append(f)
-        countries = {g: order_facts(v) for g, v in sorted(countries.items(), key=lambda kv: _group_order(kv[0]))}
+        countries = {
+            g: order_facts(v) for g, v in sorted(countries.items(), key=lambda kv: _group_order(kv[0]))
+        }
         breakdowns = {}
         for dim in ("sector", "education"):
-            found = [f for f in q(measure, period, direction=direction, **{dim: SET}, age_group=ANY) if has_number(f)]
+            found = [
+                f
+                for f in q(measure, period, direction=direction, **{dim: SET}, age_group=ANY)
+                if has_number(f)
+            ]
             if found:
                 breakdowns[dim] = order_facts(found)
         return MeasureView(
@@ -226,11 +243,16 @@ class Selector:
         elif p.kind == "year":
             bases = [(str(p.start.year - 1), "previous")]
         else:
-            earlier = [x for x in self.periods(measure, direction)
-                       if parse_period(x).kind == "date" and period_sort_key(x) < period_sort_key(period)]  # fmt: skip
+            earlier = [
+                x
+                for x in self.periods(measure, direction)
+                if parse_period(x).kind == "date" and period_sort_key(x) < period_sort_key(period)
+            ]
             bases = [(earlier[-1], "previous")] if earlier else []
-        stated_bases = sorted({c.base_period for c in headline.changes if not c.computed} if headline else set(),
-                              key=period_sort_key)  # fmt: skip
+        stated_bases = sorted(
+            {c.base_period for c in headline.changes if not c.computed} if headline else set(),
+            key=period_sort_key,
+        )
         for b in stated_bases:
             if b not in [x for x, _ in bases]:
                 bases.append((b, "stated"))
@@ -249,21 +271,34 @@ class Selector:
 
     def _not_itemised(self, measure, direction, period) -> dict:
         """The derived remainders of this period's incomplete lists, by the key of their total."""
-        return {key: f for key, f in self.store.not_itemised.items()
-                if (f.measure, f.period, f.direction) == (measure, period, direction)}  # fmt: skip
+        return {
+            key: f
+            for key, f in self.store.not_itemised.items()
+            if (f.measure, f.period, f.direction) == (measure, period, direction)
+        }
 
     def _rankings(self, measure, direction, period) -> tuple[Ranking, ...]:
         """Rank-only lists of this period and of other periods within the report quarter."""
         out = []
-        periods = [period] + [x for x in self.periods(measure, direction)
-                              if x != period and within_quarter(x, self.quarter)]  # fmt: skip
+        periods = [period] + [
+            x for x in self.periods(measure, direction) if x != period and within_quarter(x, self.quarter)
+        ]
         for label in periods:
-            ranked = [f for f in self.store.query(measure, label, **_all_dims(direction))
-                      if f.rank is not None and not f.computed("rank") and not has_number(f)]  # fmt: skip
+            ranked = [
+                f
+                for f in self.store.query(measure, label, **_all_dims(direction))
+                if f.rank is not None and not f.computed("rank") and not has_number(f)
+            ]
             by: dict = {}
             for f in ranked:
-                dim = next((d for d in ("country_iso3", "sector", "education", "category", "purpose")
-                            if getattr(f, d) is not None), "country_iso3")  # fmt: skip
+                dim = next(
+                    (
+                        d
+                        for d in ("country_iso3", "sector", "education", "category", "purpose")
+                        if getattr(f, d) is not None
+                    ),
+                    "country_iso3",
+                )
                 by.setdefault((dim, f.country_group), []).append(f)
             for (dim, group), facts in sorted(by.items(), key=lambda kv: (kv[0][0], _group_order(kv[0][1]))):
                 out.append(Ranking(label, dim, group, tuple(sorted(facts, key=lambda f: f.rank))))
@@ -276,8 +311,11 @@ class Selector:
         for label in self.periods(measure, direction):
             if label == period or parse_period(label).start < p.start:
                 continue
-            out.extend(f for f in self.store.query(measure, label, **_all_dims(direction))
-                       if f.changes and not has_number(f) and f.rank is None)  # fmt: skip
+            out.extend(
+                f
+                for f in self.store.query(measure, label, **_all_dims(direction))
+                if f.changes and not has_number(f) and f.rank is None
+            )
         return tuple(sorted(out, key=lambda f: (period_sort_key(f.period), f.order)))
 
     # ------------------------------------------------------------ missing components
@@ -289,7 +327,9 @@ class Selector:
         for f in self.store.query(measure, period, **_all_dims(direction)):
             if not has_number(f):
                 continue
-            if published_only and not any(getattr(f, x) is not None and not f.computed(x) for x in ("value", "share")):
+            if published_only and not any(
+                getattr(f, x) is not None and not f.computed(x) for x in ("value", "share")
+            ):
                 continue
             found.add(_component(f))
         return found
@@ -304,8 +344,11 @@ class Selector:
         return tuple(sorted(seen - here, key=_component_order))
 
     def _latest_with(self, measure, direction, component, period) -> str | None:
-        labels = [x for x in self.periods(measure, direction) if x != period and component in
-                  self.components(measure, direction, x, published_only=True)]  # fmt: skip
+        labels = [
+            x
+            for x in self.periods(measure, direction)
+            if x != period and component in self.components(measure, direction, x, published_only=True)
+        ]
         return labels[-1] if labels else None
 
     # ------------------------------------------------------------ series
@@ -327,7 +370,9 @@ def within_groups(facts: list[Fact]) -> list[Fact]:
     stated within that group: its share of the group with its count (the group figure joined with the count
     of the delivered one; a group's list is complete when the delivered breakdown is, since a share within a
     group is derived only from an exact group total). Every other figure as it is."""
-    grouped = {(f.country_iso3, f.period): f for f in facts if f.country_group is not None and f.share is not None}
+    grouped = {
+        (f.country_iso3, f.period): f for f in facts if f.country_group is not None and f.share is not None
+    }
     out, joined = [], set()
     for f in facts:
         g = grouped.get((f.country_iso3, f.period)) if f.country_group is None else None
@@ -335,17 +380,34 @@ def within_groups(facts: list[Fact]) -> list[Fact]:
             out.append(f)
             continue
         joined.add(id(g))
-        out.append(replace(g, value=f.value, value_precision=f.value_precision, unit=f.unit or g.unit,
-                           prov={**g.prov, "value": f.prov["value"]}, order=f.order, changes=f.changes,
-                           parts_complete=f.parts_complete,
-                           corrections={**g.corrections, **{k: v for k, v in f.corrections.items() if k == "value"}},
-                           flags={**g.flags, **{k: v for k, v in f.flags.items() if k == "value"}}))  # fmt: skip
+        out.append(
+            replace(
+                g,
+                value=f.value,
+                value_precision=f.value_precision,
+                unit=f.unit or g.unit,
+                prov={**g.prov, "value": f.prov["value"]},
+                order=f.order,
+                changes=f.changes,
+                parts_complete=f.parts_complete,
+                corrections={**g.corrections, **{k: v for k, v in f.corrections.items() if k == "value"}},
+                flags={**g.flags, **{k: v for k, v in f.flags.items() if k == "value"}},
+            )
+        )
     return [f for f in out if id(f) not in joined]
 
 
 def _all_dims(direction) -> dict:
-    return {"direction": direction, "country_iso3": ANY, "country_group": ANY, "purpose": ANY, "category": ANY,
-            "sector": ANY, "education": ANY, "age_group": ANY}  # fmt: skip
+    return {
+        "direction": direction,
+        "country_iso3": ANY,
+        "country_group": ANY,
+        "purpose": ANY,
+        "category": ANY,
+        "sector": ANY,
+        "education": ANY,
+        "age_group": ANY,
+    }
 
 
 def _group_order(group: str | None) -> tuple:
@@ -367,5 +429,13 @@ def _component(f: Fact) -> tuple:
 
 
 def _component_order(c: tuple) -> tuple:
-    order = {"headline": 0, "purpose": 1, "category": 2, "groups": 3, "countries": 4, "sector": 5, "education": 6}
+    order = {
+        "headline": 0,
+        "purpose": 1,
+        "category": 2,
+        "groups": 3,
+        "countries": 4,
+        "sector": 5,
+        "education": 6,
+    }
     return (order.get(c[0], 9), tuple(str(x) for x in c[1:]))

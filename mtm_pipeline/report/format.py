@@ -16,18 +16,43 @@ from mtm_pipeline.periods import parse_period
 # Marks after a figure, in the text and in tables (the methodology section explains them).
 CORRECTED_MARK = "*"  # corrected between the delivered and the corrected stage (Annex B)
 COMPUTED_MARK = "\u2020"  # dagger: a derived figure, computed in the warehouse (published.derived_figures)
-FLAGGED_MARK = "\u2021"  # double dagger: inconsistent with other published figures, left as published (Annex A)
+FLAGGED_MARK = (
+    "\u2021"  # double dagger: inconsistent with other published figures, left as published (Annex A)
+)
 _SCALES = ((1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh"}
 _MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 # Names that take "the" in running text ("from the Russian Federation", "from the United Kingdom").
 _THE_PREFIXES = (
-    "Russian ", "United ", "Republic ", "Islamic Republic", "Kingdom ", "Netherlands", "Philippines",
-    "Czech ", "Democratic ", "Dominican ", "Central African", "Syrian ", "Lao ", "Gambia", "Bahamas",
-)  # fmt: skip
+    "Russian ",
+    "United ",
+    "Republic ",
+    "Islamic Republic",
+    "Kingdom ",
+    "Netherlands",
+    "Philippines",
+    "Czech ",
+    "Democratic ",
+    "Dominican ",
+    "Central African",
+    "Syrian ",
+    "Lao ",
+    "Gambia",
+    "Bahamas",
+)
 
 
 def decimals_for(precision: float | None) -> int:
@@ -101,7 +126,6 @@ def round_to(value: float, precision: float) -> float:
 # ---------------------------------------------------------------- periods
 
 
-
 def period_phrase(label: str) -> str:
     """'2024-Q1' -> 'the first quarter of 2024'; '2023-Q4' -> 'the last quarter of 2023'; '2023' -> '2023';
     '2024-07-01' -> '1 July 2024'."""
@@ -154,7 +178,6 @@ def date_phrase(day: date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-
 # ---------------------------------------------------------------- words
 
 
@@ -201,7 +224,6 @@ def quarters_phrase(labels: list[str]) -> str:
             names = ["last" if q == 4 else _ORDINALS[q] for q in qs]
             parts.append(f"the {join_words(names)} quarters of {year}")
     return join_words(parts)
-
 
 
 def capitalise(text: str) -> str:

@@ -83,11 +83,23 @@ def load_report_inputs(con, quarter: str) -> ReportInputs:
             [quarter],
         ).df()
     suggestions = _read(
-        con, "quality.suggested_corrections", "quarter = ?", [quarter], "stage, suggestion_id, obs_id, list_position(['value', 'share', 'change', 'rank'], field)"
+        con,
+        "quality.suggested_corrections",
+        "quarter = ?",
+        [quarter],
+        "stage, suggestion_id, obs_id, list_position(['value', 'share', 'change', 'rank'], field)",
     )
     unexplained = _read(con, "quality.unexplained_findings", "quarter = ?", [quarter], "stage, rule, subject")
-    return ReportInputs(quarter, observations, check_results, corrections, redeliveries,
-                        load_derived_figures(con, quarter, first), suggestions, unexplained)  # fmt: skip
+    return ReportInputs(
+        quarter,
+        observations,
+        check_results,
+        corrections,
+        redeliveries,
+        load_derived_figures(con, quarter, first),
+        suggestions,
+        unexplained,
+    )
 
 
 def earliest_delivery_read(quarter: str) -> str:

@@ -34,33 +34,73 @@ from mtm_pipeline.report.format import (
 # Words per measure (and direction): the contract's codes, never a country or a figure.
 WORDS: dict[tuple[str, str | None], dict[str, str]] = {
     ("border_crossings", "in"): {
-        "noun": "migrant arrivals", "short": "arrivals", "people": "migrants", "prep": "from",
-        "came": "came from", "verb": "entered the country", "trip": "visit", "move": "arrived",
+        "noun": "migrant arrivals",
+        "short": "arrivals",
+        "people": "migrants",
+        "prep": "from",
+        "came": "came from",
+        "verb": "entered the country",
+        "trip": "visit",
+        "move": "arrived",
         "flow": "inflow",
     },
     ("border_crossings", "out"): {
-        "noun": "migrant departures", "short": "departures", "people": "migrants", "prep": "to",
-        "came": "went to", "verb": "departed from the country", "trip": "travel", "move": "departed",
+        "noun": "migrant departures",
+        "short": "departures",
+        "people": "migrants",
+        "prep": "to",
+        "came": "went to",
+        "verb": "departed from the country",
+        "trip": "travel",
+        "move": "departed",
         "flow": "outflow",
     },
-    ("trp_holders", None): {"noun": "holders of temporary residence permits", "short": "holders",
-                            "people": "holders", "prep": "from"},
-    ("trp_issued", None): {"noun": "temporary residence permits issued", "short": "permits issued",
-                           "people": "permits", "prep": "to nationals of"},
-    ("prp_issued", None): {"noun": "permanent residence permits", "short": "permits", "people": "migrants",
-                           "prep": "from"},
-    ("foreign_workers", None): {"noun": "foreign workers with permits", "short": "foreign workers",
-                                "people": "people", "prep": "from"},
-    ("employers_recruiting", None): {"noun": "employers recruiting migrant workers", "short": "employers",
-                                     "people": "employers", "prep": "from"},
+    ("trp_holders", None): {
+        "noun": "holders of temporary residence permits",
+        "short": "holders",
+        "people": "holders",
+        "prep": "from",
+    },
+    ("trp_issued", None): {
+        "noun": "temporary residence permits issued",
+        "short": "permits issued",
+        "people": "permits",
+        "prep": "to nationals of",
+    },
+    ("prp_issued", None): {
+        "noun": "permanent residence permits",
+        "short": "permits",
+        "people": "migrants",
+        "prep": "from",
+    },
+    ("foreign_workers", None): {
+        "noun": "foreign workers with permits",
+        "short": "foreign workers",
+        "people": "people",
+        "prep": "from",
+    },
+    ("employers_recruiting", None): {
+        "noun": "employers recruiting migrant workers",
+        "short": "employers",
+        "people": "employers",
+        "prep": "from",
+    },
     ("emigrants", None): {"noun": "emigrants", "short": "emigrants", "people": "people", "prep": "to"},
-    ("personal_remittances", "out"): {"noun": "personal remittances sent from Kazakhstan",
-                                      "short": "remittances sent from Kazakhstan", "people": "USD",
-                                      "prep": "to", "flow": "transfers from Kazakhstan"},
-    ("personal_remittances", "in"): {"noun": "personal remittances sent to Kazakhstan",
-                                     "short": "remittances sent to Kazakhstan", "people": "USD",
-                                     "prep": "from", "flow": "transfers to Kazakhstan"},
-}  # fmt: skip
+    ("personal_remittances", "out"): {
+        "noun": "personal remittances sent from Kazakhstan",
+        "short": "remittances sent from Kazakhstan",
+        "people": "USD",
+        "prep": "to",
+        "flow": "transfers from Kazakhstan",
+    },
+    ("personal_remittances", "in"): {
+        "noun": "personal remittances sent to Kazakhstan",
+        "short": "remittances sent to Kazakhstan",
+        "people": "USD",
+        "prep": "from",
+        "flow": "transfers to Kazakhstan",
+    },
+}
 GROUP_WORDS = {
     "CIS": ("Commonwealth of Independent States (CIS) member states", "CIS countries"),
     "non-CIS": ("non-CIS countries", "non-CIS countries"),
@@ -76,8 +116,16 @@ CATEGORY_WORDS = {
 
 
 def words(measure: str, direction: str | None) -> dict[str, str]:
-    return WORDS.get((measure, direction)) or WORDS.get((measure, None)) or {
-        "noun": measure.replace("_", " "), "short": measure.replace("_", " "), "people": "", "prep": "from"}  # fmt: skip
+    return (
+        WORDS.get((measure, direction))
+        or WORDS.get((measure, None))
+        or {
+            "noun": measure.replace("_", " "),
+            "short": measure.replace("_", " "),
+            "people": "",
+            "prep": "from",
+        }
+    )
 
 
 def group_long(group: str | None) -> str:
@@ -116,9 +164,11 @@ def computed_citation(provs: Iterable[Provenance]) -> str | None:
     agencies = sorted({p.agency for p in provs if p.agency})
     kinds = sorted({p.derivation.replace("_", " ") for p in provs})
     of = f" of {join_words(agencies)}" if agencies else ""
-    return (f"{COMPUTED_MARK} Computed in the warehouse from delivered figures{of}, not published "
-            f"({'; '.join(kinds)}); each computed figure and the figures it comes from are in the annex "
-            "workbook, sheet Derived.")  # fmt: skip
+    return (
+        f"{COMPUTED_MARK} Computed in the warehouse from delivered figures{of}, not published "
+        f"({'; '.join(kinds)}); each computed figure and the figures it comes from are in the annex "
+        "workbook, sheet Derived."
+    )
 
 
 def sorted_citations(provs: Iterable[Provenance]) -> str:
@@ -212,7 +262,9 @@ class Writer:
         if c.correction is not None:
             published = c.correction.published
             text = f"Corrected from the published {published}" if published else "Corrected"
-            out = CORRECTED_MARK + self.notes.ref(f"{text} ({c.prov.obs_id}, {c.correction.field}); see Annex B.")
+            out = CORRECTED_MARK + self.notes.ref(
+                f"{text} ({c.prov.obs_id}, {c.correction.field}); see Annex B."
+            )
         if c.computed:
             out += COMPUTED_MARK
         return out + self._flag_mark(c.flags, c.prov.obs_id, "change")
@@ -282,8 +334,10 @@ def correction_note(f: Fact, facet: str, published: str | None, field: str) -> s
 def flag_note(flags: tuple[Flag, ...], obs_id: str, field: str) -> str:
     """'Inconsistent with other published figures, left as published (rem_in_2023_total, change):
     stated_change_matches expected [-37.16, -37.11] per cent, observed -51.8 per cent; see Annex A.'"""
-    return (f"Inconsistent with other published figures, left as published ({obs_id}, {field}): "
-            f"{flags_text(flags)}; see Annex A.")  # fmt: skip
+    return (
+        f"Inconsistent with other published figures, left as published ({obs_id}, {field}): "
+        f"{flags_text(flags)}; see Annex A."
+    )
 
 
 # -------------------------------------------------------------------- sentence parts
@@ -324,7 +378,9 @@ def comparison_clause(w: Writer, cmp: Comparison, people: str, unit: str | None)
     elif direction is not None:
         main = f"{more_fewer(direction.sign, money)}{w.cite_change(direction)} {than}"
         if cmp.computed is not None:
-            extra.append(f"{w.change_abs(cmp.computed)} per cent {more_less(cmp.computed.sign, money)}, computed from the two figures")
+            extra.append(
+                f"{w.change_abs(cmp.computed)} per cent {more_less(cmp.computed.sign, money)}, computed from the two figures"
+            )
         elif cmp.base is None:
             extra.append(f"no figure for {base_text} is available")
     elif cmp.computed is not None:
@@ -335,7 +391,9 @@ def comparison_clause(w: Writer, cmp: Comparison, people: str, unit: str | None)
     else:
         return None
     if absolute is not None:
-        extra.insert(0, f"{'-' if absolute.sign < 0 else '+'}{w.change_abs(absolute, unit)}{' USD' if money else ''}")
+        extra.insert(
+            0, f"{'-' if absolute.sign < 0 else '+'}{w.change_abs(absolute, unit)}{' USD' if money else ''}"
+        )
     inside = [x for x in [base_value, *extra] if x]
     return main + (f" ({'; '.join(inside)})" if inside else "")
 
@@ -365,7 +423,9 @@ def missing_comparisons_sentence(bases: list[str]) -> str | None:
         return None
     if len(bases) == 1:
         return f"No figure for {period_phrase(bases[0])} is available for comparison."
-    return f"No figures for {join_words([period_phrase(b) for b in bases], 'or')} are available for comparison."
+    return (
+        f"No figures for {join_words([period_phrase(b) for b in bases], 'or')} are available for comparison."
+    )
 
 
 def country_item(w: Writer, f: Fact, people: str, prep: str) -> str:
@@ -383,10 +443,27 @@ def country_item(w: Writer, f: Fact, people: str, prep: str) -> str:
 def ranking_sentence(r: Ranking, v: MeasureView, mark: Callable[[Fact], str] | None = None) -> str:
     """'China, Türkiye and India were the top three non-CIS countries of origin in the second quarter of 2024
     (in the order given; no figures were published).' `mark` gives the marks of a ranked item's rank."""
-    names = [(country_phrase(f.country_name) if f.country_iso3 else (f.sector or f.education or f.category or "").lower())
-             + (mark(f) if mark else "") for f in r.facts]  # fmt: skip
-    count = {1: "top", 2: "top two", 3: "top three", 4: "top four", 5: "top five", 6: "top six", 7: "top seven",
-             8: "top eight", 9: "top nine", 10: "top ten"}.get(len(names), f"top {len(names)}")  # fmt: skip
+    names = [
+        (
+            country_phrase(f.country_name)
+            if f.country_iso3
+            else (f.sector or f.education or f.category or "").lower()
+        )
+        + (mark(f) if mark else "")
+        for f in r.facts
+    ]
+    count = {
+        1: "top",
+        2: "top two",
+        3: "top three",
+        4: "top four",
+        5: "top five",
+        6: "top six",
+        7: "top seven",
+        8: "top eight",
+        9: "top nine",
+        10: "top ten",
+    }.get(len(names), f"top {len(names)}")
     when = in_period(r.period)
     wd = words(v.measure, v.direction)
     if r.dimension == "country_iso3":
@@ -398,10 +475,12 @@ def ranking_sentence(r: Ranking, v: MeasureView, mark: Callable[[Fact], str] | N
         else:
             what = f"countries {of} of {wd['short']}"
         subject = join_words(names)
-        return (f"{capitalise(subject)} were the {count} {what} {when} (in the order given; no figures were published).")
+        return f"{capitalise(subject)} were the {count} {what} {when} (in the order given; no figures were published)."
     subject = join_words(names)
-    return (f"{capitalise(when)}, the {count} {r.dimension}s by number of {wd['short']} were {subject} "
-            "(in the order given; no figures were published).")  # fmt: skip
+    return (
+        f"{capitalise(when)}, the {count} {r.dimension}s by number of {wd['short']} were {subject} "
+        "(in the order given; no figures were published)."
+    )
 
 
 def availability_sentence(v: MeasureView, topic: str) -> str | None:
@@ -412,15 +491,21 @@ def availability_sentence(v: MeasureView, topic: str) -> str | None:
         return f"{who} has not delivered any data on {topic} for this report; this section cannot be written for {quarter}."
     if v.is_report_period:
         return None
-    return (f"{capitalise(agency_phrase(v.agency))} has not yet published data for {quarter}; "
-            f"this section uses {period_data_phrase(v.period)}, the latest available.")  # fmt: skip
+    return (
+        f"{capitalise(agency_phrase(v.agency))} has not yet published data for {quarter}; "
+        f"this section uses {period_data_phrase(v.period)}, the latest available."
+    )
 
 
 def component_words(c: tuple, v: MeasureView) -> str:
     wd = words(v.measure, v.direction)
     kind = c[0]
     if kind == "headline":
-        return f"the total number of {wd['noun']}" if wd.get("people") != "USD" else f"the total volume of {wd['noun']}"
+        return (
+            f"the total number of {wd['noun']}"
+            if wd.get("people") != "USD"
+            else f"the total volume of {wd['noun']}"
+        )
     if kind == "purpose":
         return f"the number of {wd['short']} with {c[1]} as the stated purpose"
     if kind == "category":
@@ -428,7 +513,7 @@ def component_words(c: tuple, v: MeasureView) -> str:
     if kind == "groups":
         return f"the CIS and non-CIS figures of {wd['short']}"
     if kind == "countries":
-        group = f"{group_short(c[1])[:-len(' countries')]} " if c[1] else ""
+        group = f"{group_short(c[1])[: -len(' countries')]} " if c[1] else ""
         return f"the breakdown of {wd['short']} by {group}country"
     if kind == "sector":
         return f"the breakdown of {wd['short']} by sector"
@@ -447,23 +532,31 @@ def missing_sentence(v: MeasureView) -> str | None:
     wd = words(v.measure, v.direction)
     items: list[tuple[str, str | None]] = []
     countries = [c for c in v.missing if c[0] == "countries"]
-    categories = sorted((c for c in v.missing if c[0] == "category"), key=lambda c: _CATEGORY_ORDER.get(c[1], 99))
+    categories = sorted(
+        (c for c in v.missing if c[0] == "category"), key=lambda c: _CATEGORY_ORDER.get(c[1], 99)
+    )
     for c in v.missing:
         if c[0] == "countries" and c == countries[0]:
             groups = [group_short(x[1])[: -len(" countries")] for x in countries if x[1]]
             by = f"by {' and by '.join(groups)} country" if groups else "by country"
-            latest = max((v.latest.get(x) for x in countries if v.latest.get(x)), default=None, key=_period_key)
+            latest = max(
+                (v.latest.get(x) for x in countries if v.latest.get(x)), default=None, key=_period_key
+            )
             items.append((f"the breakdown of {wd['short']} {by}", latest))
         elif c[0] not in ("countries", "category"):
             items.append((component_words(c, v), v.latest.get(c)))
     if categories:
         names = [CATEGORY_WORDS.get(c[1], c[1]) for c in categories]
         latest = max((v.latest.get(c) for c in categories if v.latest.get(c)), default=None, key=_period_key)
-        items.append((f"the numbers of {wd['short']} in the permit categories for {join_words(names)}", latest))
+        items.append(
+            (f"the numbers of {wd['short']} in the permit categories for {join_words(names)}", latest)
+        )
     latest = {x for _, x in items}
     if len(latest) == 1:
         (only,) = latest
-        when = "" if only is None else f" (latest{' for each' if len(items) > 1 else ''}: {period_phrase(only)})"
+        when = (
+            "" if only is None else f" (latest{' for each' if len(items) > 1 else ''}: {period_phrase(only)})"
+        )
         return f"Not available {for_period(v.period)}: {join_words([t for t, _ in items])}{when}."
     texts = [t + (f" (latest: {period_phrase(x)})" if x else "") for t, x in items]
     return f"Not available {for_period(v.period)}: {join_words(texts)}."
@@ -500,7 +593,9 @@ def change_note_sentences(w: Writer, v: MeasureView) -> list[str]:
             unit_word = "per cent" if c.unit == "percent" else "times"
             name = country_phrase(f.country_name) if f.country_iso3 else (f.sector or "")
             lead = f"{wd['short']} {wd['prep']} {name}" if i == 0 else f"{wd['prep']} {name}"
-            parts.append(f"{lead} {verb + ' ' if verb else ''}by {w.change_abs(c)} {unit_word}".replace("  ", " "))
+            parts.append(
+                f"{lead} {verb + ' ' if verb else ''}by {w.change_abs(c)} {unit_word}".replace("  ", " ")
+            )
         sentence = head + ", " + join_words(parts) if parts else head + ","
         if directions:
             up = [f for f, c in directions if c.sign > 0]
@@ -512,9 +607,8 @@ def change_note_sentences(w: Writer, v: MeasureView) -> list[str]:
                     names = join_words([country_phrase(f.country_name) + marks[id(f)] for f in group])
                     also = " also" if parts else ""
                     bits.append(f"{wd['short'] if not parts else 'those'} {wd['prep']} {names}{also} {verb}")
-            sentence += ("; " if parts else " ") + "; ".join(bits) + " (direction stated, no figure published)"
+            sentence += (
+                ("; " if parts else " ") + "; ".join(bits) + " (direction stated, no figure published)"
+            )
         out.append(sentence + ".")
     return out
-
-
-

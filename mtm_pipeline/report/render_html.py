@@ -57,12 +57,16 @@ def inline(text: str) -> str:
 def table_html(table: Table) -> str:
     rows = []
     head = "".join(
-        f'<th class="num">{html.escape(c)}</th>' if i in table.numeric_columns else f"<th>{html.escape(c)}</th>"
+        f'<th class="num">{html.escape(c)}</th>'
+        if i in table.numeric_columns
+        else f"<th>{html.escape(c)}</th>"
         for i, c in enumerate(table.columns)
     )
     for row in table.rows:
         cells = "".join(
-            f'<td class="num">{html.escape(c.text)}</td>' if i in table.numeric_columns else f"<td>{html.escape(c.text)}</td>"
+            f'<td class="num">{html.escape(c.text)}</td>'
+            if i in table.numeric_columns
+            else f"<td>{html.escape(c.text)}</td>"
             for i, c in enumerate(row)
         )
         rows.append(f"<tr>{cells}</tr>")
@@ -110,8 +114,8 @@ def render_html(doc: Document, pngs: Mapping[str, bytes]) -> str:
         body.append(f'<section class="notes"><h2>Notes</h2><ol>{notes}</ol></section>')
     period = doc.subtitle.split(" \u00b7 ")[0]
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(doc.title)} \u2014 {html.escape(period)}</title>\n"
         f"<style>{CSS}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
     )

@@ -33,7 +33,11 @@ def escape(text: str) -> str:
 def table_markdown(table: Table) -> list[str]:
     lines = [f"**{escape(table.title)}**", ""]
     header = "| " + " | ".join(escape(c) for c in table.columns) + " |"
-    align = "|" + "|".join("---:" if i in table.numeric_columns else "---" for i in range(len(table.columns))) + "|"
+    align = (
+        "|"
+        + "|".join("---:" if i in table.numeric_columns else "---" for i in range(len(table.columns)))
+        + "|"
+    )
     lines += [header, align]
     for row in table.rows:
         lines.append("| " + " | ".join(escape(c.text).replace("\n", " ") for c in row) + " |")
@@ -62,7 +66,12 @@ def render_markdown(doc: Document, figure_prefix: str = "figures/") -> str:
             lines += [*table_markdown(block.table), ""]
         elif isinstance(block, FigureBlock):
             fig = block.figure
-            lines += [f"**{escape(fig.caption)}**", "", f"![{escape(fig.caption)}]({figure_prefix}{fig.filename})", ""]
+            lines += [
+                f"**{escape(fig.caption)}**",
+                "",
+                f"![{escape(fig.caption)}]({figure_prefix}{fig.filename})",
+                "",
+            ]
             for note in fig.notes:
                 lines += [f"*{escape(note)}*", ""]
             lines += [f"*{escape(fig.source)}*", ""]

@@ -41,7 +41,9 @@ def _font_dir() -> Path:
 
 def plain(text: str) -> str:
     """Footnote marks as superscript digits (the fonts have them)."""
-    return "".join(value.translate(SUPERSCRIPT) if kind == "fn" else value for kind, value in split_marks(text))
+    return "".join(
+        value.translate(SUPERSCRIPT) if kind == "fn" else value for kind, value in split_marks(text)
+    )
 
 
 @cache
@@ -109,8 +111,18 @@ def _draw_line(pdf, line: Line, x: float, top: float, width: float, line_height:
     pdf.text(x + offset, baseline, line.text)
 
 
-def _write(pdf, text: str, line_height: float, *, align: str = "J", x: float | None = None,
-           width: float | None = None, fill: bool = False, pad_x: float | None = None, pad_y: float = 0.0) -> None:
+def _write(
+    pdf,
+    text: str,
+    line_height: float,
+    *,
+    align: str = "J",
+    x: float | None = None,
+    width: float | None = None,
+    fill: bool = False,
+    pad_x: float | None = None,
+    pad_y: float = 0.0,
+) -> None:
     """What multi_cell(width, line_height, text, new_x="LMARGIN", new_y="NEXT", padding=...) draws, with the
     lines broken by text_wrap.wrap: a new page where the next line does not fit, a filled block drawn per page."""
     x = pdf.l_margin if x is None else x
@@ -129,7 +141,9 @@ def _write(pdf, text: str, line_height: float, *, align: str = "J", x: float | N
         if fill:
             pdf.rect(x, y, width, height, style="F")
         for i, line in enumerate(chunk):
-            _draw_line(pdf, line, x + inset, y + pad_y + i * line_height, width - 2 * inset, line_height, align)
+            _draw_line(
+                pdf, line, x + inset, y + pad_y + i * line_height, width - 2 * inset, line_height, align
+            )
         y += height
         start += len(chunk)
     pdf.set_xy(pdf.l_margin, y)
@@ -255,8 +269,11 @@ def _records(pdf, table: Table) -> None:
     inner = pdf.epw - 1.6
     for row in table.rows:
         title = "  \u00b7  ".join(row[i].text for i in table.title_columns if row[i].text)
-        body = [f"{table.columns[i]}: {row[i].text}" for i in range(len(row))
-                if i not in table.title_columns and row[i].text]  # fmt: skip
+        body = [
+            f"{table.columns[i]}: {row[i].text}"
+            for i in range(len(row))
+            if i not in table.title_columns and row[i].text
+        ]
         pdf.set_font(FONT, "B", 8)
         height = 4.2 * _line_count(pdf, title, inner) + 4
         pdf.set_font(FONT, "", 7.8)
@@ -275,9 +292,13 @@ def _records(pdf, table: Table) -> None:
     pdf.ln(2)
 
 
-def _table_row(pdf, texts, widths, aligns, *, line_height: float, padding: float, fill: bool, rule: bool) -> None:
+def _table_row(
+    pdf, texts, widths, aligns, *, line_height: float, padding: float, fill: bool, rule: bool
+) -> None:
     """One table row on the current page, every cell's lines centred vertically; `rule`: a line above it."""
-    cells = [wrap(text, width - 2 * padding, pdf.text_width) for text, width in zip(texts, widths, strict=True)]
+    cells = [
+        wrap(text, width - 2 * padding, pdf.text_width) for text, width in zip(texts, widths, strict=True)
+    ]
     height = max(len(lines) for lines in cells) * line_height + 2 * padding
     x, y = pdf.l_margin, pdf.get_y()
     if fill:
@@ -293,7 +314,9 @@ def _table_row(pdf, texts, widths, aligns, *, line_height: float, padding: float
 
 
 def _row_height(pdf, texts, widths, *, line_height: float, padding: float) -> float:
-    lines = max(_line_count(pdf, text, width - 2 * padding) for text, width in zip(texts, widths, strict=True))
+    lines = max(
+        _line_count(pdf, text, width - 2 * padding) for text, width in zip(texts, widths, strict=True)
+    )
     return lines * line_height + 2 * padding
 
 

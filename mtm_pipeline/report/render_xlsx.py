@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mtm_pipeline.report.document import Figure, Table
 
-_INVALID = set('[]:*?/\\')
+_INVALID = set("[]:*?/\\")
 
 
 def sheet_name(name: str, taken: set[str]) -> str:
@@ -33,10 +33,23 @@ def figure_table(figures: list[Figure]) -> Table:
     for fig in figures:
         for name, values in fig.chart.series:
             for category, value in zip(fig.chart.categories, values, strict=True):
-                rows.append((Cell(str(fig.number), fig.number), Cell(fig.title), Cell(category), Cell(name),
-                             Cell("" if value is None else str(value), value), Cell(fig.chart.unit_label)))  # fmt: skip
-    return Table(key="Figure data", title="Data of the figures", columns=("Figure", "Title", "Category", "Series",
-                 "Value", "Unit"), rows=tuple(rows), numeric_columns=(4,))  # fmt: skip
+                rows.append(
+                    (
+                        Cell(str(fig.number), fig.number),
+                        Cell(fig.title),
+                        Cell(category),
+                        Cell(name),
+                        Cell("" if value is None else str(value), value),
+                        Cell(fig.chart.unit_label),
+                    )
+                )
+    return Table(
+        key="Figure data",
+        title="Data of the figures",
+        columns=("Figure", "Title", "Category", "Series", "Value", "Unit"),
+        rows=tuple(rows),
+        numeric_columns=(4,),
+    )
 
 
 def render_xlsx(tables: list[Table], path: Path, created: datetime) -> Path:

@@ -31,8 +31,13 @@ def _failed(check_results: pd.DataFrame | None) -> list[dict]:
         for r in frame.to_dict("records")
     ]
     order = {"delivered": 0, "corrected": 1}
-    records.sort(key=lambda r: (order.get(r["stage"] or "", 2), r["severity"] != "ERROR",
-                                *(str(r[c] or "") for c in ("source", "rule", "subject", "message"))))  # fmt: skip
+    records.sort(
+        key=lambda r: (
+            order.get(r["stage"] or "", 2),
+            r["severity"] != "ERROR",
+            *(str(r[c] or "") for c in ("source", "rule", "subject", "message")),
+        )
+    )
     return records
 
 

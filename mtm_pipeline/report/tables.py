@@ -29,8 +29,10 @@ from mtm_pipeline.report.format import (
     round_to,
 )
 
-COMPUTED_NOTE = (f"{COMPUTED_MARK} Computed in the warehouse from the delivered figures (not published); each "
-                 "computed figure and the figures it comes from are in the annex workbook, sheet Derived.")  # fmt: skip
+COMPUTED_NOTE = (
+    f"{COMPUTED_MARK} Computed in the warehouse from the delivered figures (not published); each "
+    "computed figure and the figures it comes from are in the annex workbook, sheet Derived."
+)
 CORRECTED_NOTE = f"{CORRECTED_MARK} Corrected figure; the published figure and the reason are in Annex B."
 
 
@@ -69,7 +71,11 @@ def _change_cell(text: str, value, c: Change) -> Cell:
     marks, comments, flag = "", [], None
     if c.correction is not None:
         marks += CORRECTED_MARK
-        published = f"Corrected from the published {c.correction.published}" if c.correction.published else "Corrected"
+        published = (
+            f"Corrected from the published {c.correction.published}"
+            if c.correction.published
+            else "Corrected"
+        )
         comments.append(f"{CORRECTED_MARK} {published} ({c.prov.obs_id}, {c.correction.field}); see Annex B.")
     if c.computed:
         marks += COMPUTED_MARK
@@ -121,9 +127,13 @@ def flag_notes(columns: tuple[str, ...], rows: Iterable) -> list[str]:
     for row in rows:
         for i, cell in enumerate(row):
             if cell.flag:
-                where = ", ".join(x for x in (row[0].text if i else "", columns[i] if i < len(columns) else "") if x)
-                out.append(f"{FLAGGED_MARK} {where}: inconsistent with other published figures, left as published: "
-                           f"{cell.flag}; see Annex A.")  # fmt: skip
+                where = ", ".join(
+                    x for x in (row[0].text if i else "", columns[i] if i < len(columns) else "") if x
+                )
+                out.append(
+                    f"{FLAGGED_MARK} {where}: inconsistent with other published figures, left as published: "
+                    f"{cell.flag}; see Annex A."
+                )
     return out
 
 
@@ -158,8 +168,16 @@ def remittance_table(
     for iso in order:
         now, then = current_by.get(iso), base_by.get(iso)
         name = (now or then).country_name or iso
-        rows.append((Cell(name), _money_cell(then), _share_cell(then), _money_cell(now), _share_cell(now),
-                     _variance_cell(now, base_period)))  # fmt: skip
+        rows.append(
+            (
+                Cell(name),
+                _money_cell(then),
+                _share_cell(then),
+                _money_cell(now),
+                _share_cell(now),
+                _variance_cell(now, base_period),
+            )
+        )
     columns = (
         "Country",
         f"{period_short(base_period)} (million USD)",
@@ -208,7 +226,9 @@ def series_table(key: str, title: str, series: list[tuple[str, list[Fact]]], uni
             if f is None or f.value is None:
                 cells.append(Cell("\u2013"))
             elif unit == "USD":
-                cells.append(_cell(fmt_millions(f.value, f.value_precision), round(f.value / 1e6, 6), f, "value"))
+                cells.append(
+                    _cell(fmt_millions(f.value, f.value_precision), round(f.value / 1e6, 6), f, "value")
+                )
             else:
                 cells.append(_cell(fmt_count(f.value, f.value_precision), f.value, f, "value"))
         rows.append(tuple(cells))
@@ -230,7 +250,17 @@ def series_table(key: str, title: str, series: list[tuple[str, list[Fact]]], uni
 
 def findings_table(check_results: pd.DataFrame | None) -> Table:
     """Failed check results, ERROR first, in a stable order."""
-    columns = ("stage", "severity", "source", "rule", "subject", "expected", "observed", "tolerance", "message")
+    columns = (
+        "stage",
+        "severity",
+        "source",
+        "rule",
+        "subject",
+        "expected",
+        "observed",
+        "tolerance",
+        "message",
+    )
     rows = []
     if check_results is not None and not check_results.empty:
         frame = check_results.copy()
@@ -238,8 +268,13 @@ def findings_table(check_results: pd.DataFrame | None) -> Table:
             frame = frame[~frame["passed"].fillna(False).astype(bool)]
         records = [{c: clean(r.get(c)) for c in columns} for r in frame.to_dict("records")]
         stage_order = {"delivered": 0, "corrected": 1}
-        records.sort(key=lambda r: (stage_order.get(r["stage"] or "", 2), r["severity"] != "ERROR",
-                                    *(str(r[c] or "") for c in ("source", "rule", "subject", "message"))))  # fmt: skip
+        records.sort(
+            key=lambda r: (
+                stage_order.get(r["stage"] or "", 2),
+                r["severity"] != "ERROR",
+                *(str(r[c] or "") for c in ("source", "rule", "subject", "message")),
+            )
+        )
         rows = [tuple(Cell("" if r[c] is None else str(r[c])) for c in columns) for r in records]
     return Table(
         key="Findings",
@@ -251,18 +286,46 @@ def findings_table(check_results: pd.DataFrame | None) -> Table:
 
 
 def corrections_table(corrections: pd.DataFrame | None) -> Table:
-    columns = ("quarter", "source", "obs_id", "field", "published_value", "corrected_value", "justification",
-               "author", "decided_on")  # fmt: skip
-    headers = ("Quarter", "Source", "Observation", "Field", "Published", "Corrected", "Justification", "Author",
-               "Decided on")  # fmt: skip
+    columns = (
+        "quarter",
+        "source",
+        "obs_id",
+        "field",
+        "published_value",
+        "corrected_value",
+        "justification",
+        "author",
+        "decided_on",
+    )
+    headers = (
+        "Quarter",
+        "Source",
+        "Observation",
+        "Field",
+        "Published",
+        "Corrected",
+        "Justification",
+        "Author",
+        "Decided on",
+    )
     rows = []
     if corrections is not None and not corrections.empty:
         records = [{c: clean(r.get(c)) for c in columns} for r in corrections.to_dict("records")]
         records.sort(key=lambda r: tuple(str(r[c] or "") for c in columns))
-        rows = [tuple(Cell("" if r[c] is None else str(r[c])[:10] if c == "decided_on" else str(r[c]))
-                      for c in columns) for r in records]  # fmt: skip
-    return Table(key="Corrections", title="Annex B: Corrections applied", columns=headers, rows=tuple(rows),
-                 title_columns=(0, 1, 2, 3))  # fmt: skip
+        rows = [
+            tuple(
+                Cell("" if r[c] is None else str(r[c])[:10] if c == "decided_on" else str(r[c]))
+                for c in columns
+            )
+            for r in records
+        ]
+    return Table(
+        key="Corrections",
+        title="Annex B: Corrections applied",
+        columns=headers,
+        rows=tuple(rows),
+        title_columns=(0, 1, 2, 3),
+    )
 
 
 def _revision_text(value: float, precision: float | None, unit: str | None, facet: str) -> str:
@@ -276,11 +339,16 @@ def _revision_text(value: float, precision: float | None, unit: str | None, face
 def revisions_table(revisions: list[Revision]) -> Table:
     rows = []
     for r in revisions:
-        rows.append((
-            Cell(r.label), Cell(r.facet),
-            Cell(r.earlier_quarter), Cell(_revision_text(r.earlier, r.precision_earlier, r.unit, r.facet), r.earlier),
-            Cell(r.later_quarter), Cell(_revision_text(r.later, r.precision_later, r.unit, r.facet), r.later),
-        ))  # fmt: skip
+        rows.append(
+            (
+                Cell(r.label),
+                Cell(r.facet),
+                Cell(r.earlier_quarter),
+                Cell(_revision_text(r.earlier, r.precision_earlier, r.unit, r.facet), r.earlier),
+                Cell(r.later_quarter),
+                Cell(_revision_text(r.later, r.precision_later, r.unit, r.facet), r.later),
+            )
+        )
     return Table(
         key="Revisions",
         title="Revised figures: the same figure delivered with different numbers",
@@ -301,8 +369,9 @@ def sources_table(facts: Iterable[Fact]) -> Table:
         (Cell(agency), Cell(publication), Cell(date), Cell(", ".join(sorted(quarters))))
         for (agency, publication, date), quarters in sorted(seen.items())
     )
-    return Table(key="Sources", title="Sources", columns=("Agency", "Publication", "Published", "Delivery"),
-                 rows=rows)  # fmt: skip
+    return Table(
+        key="Sources", title="Sources", columns=("Agency", "Publication", "Published", "Delivery"), rows=rows
+    )
 
 
 def lineage_table(facts: Iterable[Fact]) -> Table:
@@ -315,9 +384,13 @@ def lineage_table(facts: Iterable[Fact]) -> Table:
             if p.computed or (p.delivery_quarter, p.source, p.obs_id) in seen:
                 continue
             seen[(p.delivery_quarter, p.source, p.obs_id)] = (
-                Cell(p.obs_id), Cell(f.label), Cell(p.source), Cell(p.delivery_quarter), Cell(p.publication),
+                Cell(p.obs_id),
+                Cell(f.label),
+                Cell(p.source),
+                Cell(p.delivery_quarter),
+                Cell(p.publication),
                 Cell(p.location),
-            )  # fmt: skip
+            )
     return Table(
         key="Lineage",
         title="Published figures and where they come from (published.observations)",
@@ -335,7 +408,12 @@ def derived_table(facts: Iterable[Fact]) -> Table:
                 continue
             if facet.startswith("change|"):
                 c = next(x for x in f.changes if x.prov is p)
-                name, number, precision, unit = f"change vs {c.base_period} ({c.unit})", c.value, c.precision, c.unit
+                name, number, precision, unit = (
+                    f"change vs {c.base_period} ({c.unit})",
+                    c.value,
+                    c.precision,
+                    c.unit,
+                )
             elif facet == "share":
                 name, number, precision, unit = "share", f.share, f.share_precision, "percent"
             elif facet == "rank":
@@ -344,18 +422,34 @@ def derived_table(facts: Iterable[Fact]) -> Table:
                 name, number, precision, unit = "value", f.value, f.value_precision, f.unit
             low, high = p.interval
             seen[(p.obs_id, facet)] = (
-                Cell(p.obs_id), Cell(f.label), Cell(name),
-                Cell(_revision_text(number, precision, unit, name),
-                     round_to(number, precision) if precision and name != "value" else number),
-                Cell("" if low is None else f"{low:g}", low), Cell("" if high is None else f"{high:g}", high),
-                Cell((p.qualifier or "").replace("_", " ")), Cell(p.derivation or ""), Cell(", ".join(p.inputs)),
-            )  # fmt: skip
+                Cell(p.obs_id),
+                Cell(f.label),
+                Cell(name),
+                Cell(
+                    _revision_text(number, precision, unit, name),
+                    round_to(number, precision) if precision and name != "value" else number,
+                ),
+                Cell("" if low is None else f"{low:g}", low),
+                Cell("" if high is None else f"{high:g}", high),
+                Cell((p.qualifier or "").replace("_", " ")),
+                Cell(p.derivation or ""),
+                Cell(", ".join(p.inputs)),
+            )
     rows = tuple(seen[k] for k in sorted(seen))
     return Table(
         key="Derived",
         title="Derived figures: computed in the warehouse from the delivered figures (published.derived_figures)",
-        columns=("Derived figure", "Figure", "Facet", "Figure as stated", "Low", "High", "Qualifier", "Derivation",
-                 "Computed from"),
+        columns=(
+            "Derived figure",
+            "Figure",
+            "Facet",
+            "Figure as stated",
+            "Low",
+            "High",
+            "Qualifier",
+            "Derivation",
+            "Computed from",
+        ),
         rows=rows,
         notes=(COMPUTED_NOTE,) if rows else (),
         numeric_columns=(3, 4, 5),

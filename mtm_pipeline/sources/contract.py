@@ -8,16 +8,45 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 COLUMNS: tuple[str, ...] = (
-    "obs_id", "measure", "period", "direction", "country", "country_group", "purpose", "category",
-    "sector", "education", "age_group", "value", "unit", "share", "part_of", "parts_complete",
-    "change", "change_unit", "change_base_period", "rank", "agency", "publication",
-    "publication_date", "location", "published_text", "note",
-)  # fmt: skip
+    "obs_id",
+    "measure",
+    "period",
+    "direction",
+    "country",
+    "country_group",
+    "purpose",
+    "category",
+    "sector",
+    "education",
+    "age_group",
+    "value",
+    "unit",
+    "share",
+    "part_of",
+    "parts_complete",
+    "change",
+    "change_unit",
+    "change_base_period",
+    "rank",
+    "agency",
+    "publication",
+    "publication_date",
+    "location",
+    "published_text",
+    "note",
+)
 
 # The columns that, with measure and period, identify one observation.
 DIMENSIONS: tuple[str, ...] = (
-    "direction", "country", "country_group", "purpose", "category", "sector", "education", "age_group",
-)  # fmt: skip
+    "direction",
+    "country",
+    "country_group",
+    "purpose",
+    "category",
+    "sector",
+    "education",
+    "age_group",
+)
 NATURAL_KEY: tuple[str, ...] = ("measure", "period", *DIMENSIONS)
 
 CHANGE_UNITS = ("percent", "times", "absolute", "direction")

@@ -104,7 +104,9 @@ _MONTHS = {
 }
 _MONTH_WORD = r"([a-zа-яәғқңөұүһі]+)"
 _DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+{_MONTH_WORD}\s+(\d{{4}})")  # "1 июля 2024"
-_YEAR_DAY_MONTH = re.compile(rf"\b(\d{{4}}){_YEAR_WORD}\s+(\d{{1,2}})\s+{_MONTH_WORD}")  # "2024 жылғы 1 шілде"
+_YEAR_DAY_MONTH = re.compile(
+    rf"\b(\d{{4}}){_YEAR_WORD}\s+(\d{{1,2}})\s+{_MONTH_WORD}"
+)  # "2024 жылғы 1 шілде"
 _NUMERIC_DATE = re.compile(r"\b(\d{2})\.(\d{2})\.(\d{4})\b")  # "01.07.2024"
 _MONTH_RANGE = re.compile(rf"\b{_MONTH_WORD}\s*[-–—]\s*{_MONTH_WORD}\s+(\d{{4}})")  # "январь-март 2024"
 _YEAR_ONLY = re.compile(rf"^(?:за\s+)?(\d{{4}}){_YEAR_WORD}$")  # "2023", "за 2023 год", "2023 жыл"
@@ -145,8 +147,11 @@ def periods_in_text(text: str) -> list[Period]:
             add(m, _quarter(m.group(3), (first + 2) // 3))
     for pattern, order in ((_DAY_MONTH_YEAR, "dmy"), (_YEAR_DAY_MONTH, "ydm")):
         for m in pattern.finditer(s):
-            day, word, year = (m.group(1), m.group(2), m.group(3)) if order == "dmy" else (
-                m.group(2), m.group(3), m.group(1))  # fmt: skip
+            day, word, year = (
+                (m.group(1), m.group(2), m.group(3))
+                if order == "dmy"
+                else (m.group(2), m.group(3), m.group(1))
+            )
             month = _month(word)
             if month:
                 add(m, _date_period(int(year), month, int(day)))
@@ -338,7 +343,9 @@ def parse_layout(name: str, data: dict, defaults: dict | None = None) -> Layout:
     period_from = _require(period, "from", f"{where}, period")
     agreement = period.get("agree", "delivery_quarter")
     if period_from not in PERIOD_SOURCES or agreement not in PERIOD_AGREEMENT:
-        raise LayoutFormatError(f"{where}: period.from in {PERIOD_SOURCES}, period.agree in {PERIOD_AGREEMENT}")
+        raise LayoutFormatError(
+            f"{where}: period.from in {PERIOD_SOURCES}, period.agree in {PERIOD_AGREEMENT}"
+        )
     units = []
     for unit in merged.get("units") or []:
         labels = list(_require(unit, "labels", f"{where}, units"))

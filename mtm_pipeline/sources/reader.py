@@ -264,8 +264,11 @@ def _has_formulas(data: bytes) -> bool:
     (a sheet can live anywhere its relationship says); a part that cannot be inflated counts as yes."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return any(_FORMULA_ELEMENT.search(archive.read(member)) for member in archive.infolist()
-                       if not member.is_dir())  # fmt: skip
+            return any(
+                _FORMULA_ELEMENT.search(archive.read(member))
+                for member in archive.infolist()
+                if not member.is_dir()
+            )
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError):
         return True  # a damaged or encrypted part: openpyxl then refuses the package with its own reason
 

@@ -57,11 +57,15 @@ def _filled(series: pd.Series) -> pd.Series:
 # What each custom check means, by check (method) name: pandera forgets a check's `name=` once a
 # second subclass of the model is built, so failures are described from this table instead.
 CHECK_DESCRIPTIONS: dict[str, tuple[str, str]] = {
-    "_direction_where_required": ("direction", "in or out for border crossings and remittances, empty for other sources"),
+    "_direction_where_required": (
+        "direction",
+        "in or out for border crossings and remittances, empty for other sources",
+    ),
     "_period_valid": ("period", "a quarter YYYY-Qn, a year YYYY or a date YYYY-MM-DD"),
     "_base_period_valid": ("change_base_period", "empty or a period"),
     "_publication_date_valid": (
-        "publication_date", "a year YYYY, a month YYYY-MM or a day YYYY-MM-DD that exists (month 01-12, day in the month)"
+        "publication_date",
+        "a year YYYY, a month YYYY-MM or a day YYYY-MM-DD that exists (month 01-12, day in the month)",
     ),
     "_value_is_number": ("value", "empty or a number (an accepted notation)"),
     "_value_not_negative": ("value", "not negative"),
@@ -266,7 +270,8 @@ def structure_problems(frame: pd.DataFrame, schema: type[ExtractSchema]) -> list
     for column in [c for c in expected if c in frame.columns]:
         not_text = frame.index[~frame[column].map(type).eq(str)]
         problems += [
-            Problem(int(row), column, f"is not text (found {frame.at[row, column]!r})") for row in not_text[:5]
+            Problem(int(row), column, f"is not text (found {frame.at[row, column]!r})")
+            for row in not_text[:5]
         ]
     return problems
 

@@ -39,7 +39,9 @@ class Sheet:
     cells: dict[tuple[int, int], Cell]  # (row, column), 1-based; merged ranges repeat their value
     max_row: int
     max_column: int
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # min_row, min_col, max_row, max_col
+    merged: list[tuple[int, int, int, int]] = field(
+        default_factory=list
+    )  # min_row, min_col, max_row, max_col
     hidden_rows: set[int] = field(default_factory=set)
     hidden_columns: set[int] = field(default_factory=set)
     unreadable: dict[tuple[int, int], str] = field(default_factory=dict)  # formulas without result, errors
@@ -141,8 +143,13 @@ def read_csv_sheet(path: Path, data: bytes) -> Workbook:
     """A CSV file (UTF-8, as the contract reader accepts it) as one sheet named after the file: an agency
     table saved as CSV has text cells only, and no saved date."""
     rows = _read_csv_rows(path, data)
-    sheet = Sheet(name=path.stem, visible=True, cells={}, max_row=len(rows),
-                  max_column=max((len(r) for r in rows), default=0))  # fmt: skip
+    sheet = Sheet(
+        name=path.stem,
+        visible=True,
+        cells={},
+        max_row=len(rows),
+        max_column=max((len(r) for r in rows), default=0),
+    )
     for number, row in enumerate(rows, start=1):
         for column, text in enumerate(row, start=1):
             cell = _cell_text(text, "General")

@@ -94,8 +94,10 @@ def _header_candidates(spec: TableSpec, sheet: Sheet, max_rows: int):
     while row <= sheet.max_row:
         best = None
         for rows in range(1, max_rows + 1):
-            if row + rows - 1 > sheet.max_row or (rows > 1 and not (
-                    _is_header_row(spec, sheet, row) and _is_header_row(spec, sheet, row + rows - 1))):  # fmt: skip
+            if row + rows - 1 > sheet.max_row or (
+                rows > 1
+                and not (_is_header_row(spec, sheet, row) and _is_header_row(spec, sheet, row + rows - 1))
+            ):
                 break
             columns, unmatched = _match_header(spec, sheet, row, rows)
             matched = sum(1 for c in required if c.key in columns)
@@ -135,9 +137,15 @@ def match_layout(layout: Layout, sheets: list[Sheet], countries: CountryLookup) 
         if not candidates:
             continue
         if not sheet.visible:
-            attempt.problems.append(Problem(None, None, f"sheet {sheet.name!r} is hidden but holds a table of "
-                                           f"layout {layout.name!r}: unhide it, or delete it if it is not part "
-                                           "of the delivery"))  # fmt: skip
+            attempt.problems.append(
+                Problem(
+                    None,
+                    None,
+                    f"sheet {sheet.name!r} is hidden but holds a table of "
+                    f"layout {layout.name!r}: unhide it, or delete it if it is not part "
+                    "of the delivery",
+                )
+            )
             continue
         candidates.sort(key=lambda c: (c[0], -c[5]))
         starts: list[tuple] = []
@@ -149,8 +157,19 @@ def match_layout(layout: Layout, sheets: list[Sheet], countries: CountryLookup) 
         for index, (row, rows, spec, columns, unmatched, matched) in enumerate(starts):
             attempt.closeness += matched
             next_start = starts[index + 1][0] if index + 1 < len(starts) else sheet.max_row + 1
-            table = _read_table_frame(layout, spec, sheet, row, rows, columns, unmatched, previous_end,
-                                      next_start, attempt.problems, countries)  # fmt: skip
+            table = _read_table_frame(
+                layout,
+                spec,
+                sheet,
+                row,
+                rows,
+                columns,
+                unmatched,
+                previous_end,
+                next_start,
+                attempt.problems,
+                countries,
+            )
             if table is not None:
                 attempt.tables.append(table)
                 previous_end = table.body[-1] if table.body else row + rows - 1
@@ -158,8 +177,9 @@ def match_layout(layout: Layout, sheets: list[Sheet], countries: CountryLookup) 
     return attempt
 
 
-def _read_table_frame(layout, spec, sheet, row, rows, columns, unmatched, previous_end, next_start, problems,
-                      countries):  # fmt: skip
+def _read_table_frame(
+    layout, spec, sheet, row, rows, columns, unmatched, previous_end, next_start, problems, countries
+):
     """The extent of one table: its header checked, its body rows up to the note under it."""
     header_end = row + rows - 1
     period_columns: dict[int, Period] = {}
@@ -167,15 +187,28 @@ def _read_table_frame(layout, spec, sheet, row, rows, columns, unmatched, previo
         column_spec = next(c for c in spec.columns if c.key == key)
         expected = f"the column header {column_spec.shown!r}" + (
             f" (or one of {len(column_spec.labels) - 1} other spellings in layout {layout.name})"
-            if len(column_spec.labels) > 1 else "")  # fmt: skip
+            if len(column_spec.labels) > 1
+            else ""
+        )
         if unmatched and spec.period_columns is None:
             column = unmatched[0]
-            problems.append(cell_problem(sheet, row, column, f"expected {expected}, found "
-                                         f"{header_written(sheet, row, rows, column)!r}"))  # fmt: skip
+            problems.append(
+                cell_problem(
+                    sheet,
+                    row,
+                    column,
+                    f"expected {expected}, found {header_written(sheet, row, rows, column)!r}",
+                )
+            )
             unmatched = unmatched[1:]
         else:
-            problems.append(Problem(row, None, f"sheet {sheet.name!r}, header row {row}: expected {expected}, "
-                                    "found no such column"))  # fmt: skip
+            problems.append(
+                Problem(
+                    row,
+                    None,
+                    f"sheet {sheet.name!r}, header row {row}: expected {expected}, found no such column",
+                )
+            )
     label_column = columns.get(spec.label_column)
     for column in unmatched:
         text = header_written(sheet, row, rows, column)
@@ -189,12 +222,21 @@ def _read_table_frame(layout, spec, sheet, row, rows, columns, unmatched, previo
             expected = "one of the layout's column headers"
         problems.append(cell_problem(sheet, row, column, f"expected {expected}, found {text!r}"))
     if spec.period_columns is not None and not period_columns and label_column:
-        problems.append(Problem(row, None, f"sheet {sheet.name!r}, header row {row}: expected columns headed "
-                                "by reference periods, found none"))  # fmt: skip
+        problems.append(
+            Problem(
+                row,
+                None,
+                f"sheet {sheet.name!r}, header row {row}: expected columns headed "
+                "by reference periods, found none",
+            )
+        )
     if label_column is None:
         return None
-    figure_columns = sorted(period_columns) if spec.period_columns else [
-        columns[f.column] for f in spec.figures if f.column in columns]  # fmt: skip
+    figure_columns = (
+        sorted(period_columns)
+        if spec.period_columns
+        else [columns[f.column] for f in spec.figures if f.column in columns]
+    )
     body: list[int] = []
     stop = next_start
     for r in range(header_end + 1, next_start):
@@ -222,9 +264,16 @@ def _read_table_frame(layout, spec, sheet, row, rows, columns, unmatched, previo
                 and _looks_numeric(text)
                 and not is_note(layout, next((t for t in sheet.row_texts(r) if t), ""))
             ):
-                problems.append(cell_problem(sheet, r, c, f"expected nothing below the note that ends the table "
-                                              f"at row {stop}, found the figure {text!r}: move the note under "
-                                              "the last row of the table"))  # fmt: skip
+                problems.append(
+                    cell_problem(
+                        sheet,
+                        r,
+                        c,
+                        f"expected nothing below the note that ends the table "
+                        f"at row {stop}, found the figure {text!r}: move the note under "
+                        "the last row of the table",
+                    )
+                )
     heading_rows = range(previous_end + 1, row)
     heading_text = "\n".join(t for r in heading_rows for t in sheet.row_texts(r) if t)
     return FoundTable(
@@ -257,10 +306,15 @@ def _assign_headings(layout: Layout, attempt: Attempt) -> None:
                     break
             if spec is None:
                 headings = "; ".join(repr(s.heading_shown) for s in same_header if s.heading_shown)
-                attempt.problems.append(Problem(table.header_row, None,
-                    f"sheet {table.sheet.name!r}, rows above row {table.header_row}: "
-                    f"expected a heading saying which table this is ({headings}), found "
-                    f"{table.heading_text.strip()[:120]!r}"))  # fmt: skip
+                attempt.problems.append(
+                    Problem(
+                        table.header_row,
+                        None,
+                        f"sheet {table.sheet.name!r}, rows above row {table.header_row}: "
+                        f"expected a heading saying which table this is ({headings}), found "
+                        f"{table.heading_text.strip()[:120]!r}",
+                    )
+                )
                 continue
         assigned.append(dataclasses.replace(table, spec=spec))
     attempt.tables = assigned
@@ -268,10 +322,22 @@ def _assign_headings(layout: Layout, attempt: Attempt) -> None:
         found = [t for t in assigned if t.spec is spec]
         if len(found) > 1:
             cells = ", ".join(f"{t.sheet.name!r} row {t.header_row}" for t in found)
-            attempt.problems.append(Problem(None, None, f"table {spec.name!r} of layout {layout.name!r} appears "
-                                            f"{len(found)} times ({cells}); expected once"))  # fmt: skip
+            attempt.problems.append(
+                Problem(
+                    None,
+                    None,
+                    f"table {spec.name!r} of layout {layout.name!r} appears "
+                    f"{len(found)} times ({cells}); expected once",
+                )
+            )
         elif not found and not spec.optional and attempt.tables:
-            attempt.problems.append(Problem(None, None, f"expected table {spec.name!r} of layout {layout.name!r}"
-                + (f" under a heading such as {spec.heading_shown!r}" if spec.heading_shown else "")
-                + f" with the header {', '.join(repr(c.shown) for c in spec.required_columns)}; found no such "
-                "table on any visible sheet"))  # fmt: skip
+            attempt.problems.append(
+                Problem(
+                    None,
+                    None,
+                    f"expected table {spec.name!r} of layout {layout.name!r}"
+                    + (f" under a heading such as {spec.heading_shown!r}" if spec.heading_shown else "")
+                    + f" with the header {', '.join(repr(c.shown) for c in spec.required_columns)}; found no such "
+                    "table on any visible sheet",
+                )
+            )

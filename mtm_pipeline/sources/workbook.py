@@ -82,24 +82,46 @@ def _check_sheet_rules(table: FoundTable, problems: list[Problem]) -> None:
         table.header_row,
         (table.body[-1] if table.body else table.header_row + table.header_rows - 1),
     )
-    used = [table.columns[table.spec.label_column], *table.period_columns,
-            *[table.columns[f.column] for f in table.spec.figures if f.column in table.columns]]  # fmt: skip
+    used = [
+        table.columns[table.spec.label_column],
+        *table.period_columns,
+        *[table.columns[f.column] for f in table.spec.figures if f.column in table.columns],
+    ]
     for (row, column), message in sorted(sheet.unreadable.items()):
         if table.top_row <= row <= last and column in used:  # the table, its heading and title
             problems.append(cell_problem(sheet, row, column, f"expected a value, found {message}"))
     body_start = table.header_row + table.header_rows
     for min_row, min_col, max_row, max_col in sheet.merged:
         if max_row >= body_start and min_row <= last and max_col >= min(used) and min_col <= max(used):
-            problems.append(cell_problem(sheet, min_row, min_col, f"expected one value per cell inside the table, "
-                                     f"found merged cells {sheet.cell_name(min_row, min_col)}:"
-                                     f"{sheet.cell_name(max_row, max_col)}"))  # fmt: skip
+            problems.append(
+                cell_problem(
+                    sheet,
+                    min_row,
+                    min_col,
+                    f"expected one value per cell inside the table, "
+                    f"found merged cells {sheet.cell_name(min_row, min_col)}:"
+                    f"{sheet.cell_name(max_row, max_col)}",
+                )
+            )
     for row in sorted(sheet.hidden_rows):
         if first <= row <= last and any(sheet.text(row, c) for c in used):
-            problems.append(cell_problem(sheet, row, used[0], "expected every row of the table to be visible, found "
-                                     "a hidden row with content"))  # fmt: skip
+            problems.append(
+                cell_problem(
+                    sheet,
+                    row,
+                    used[0],
+                    "expected every row of the table to be visible, found a hidden row with content",
+                )
+            )
     for column in sorted(sheet.hidden_columns & set(used)):
-        problems.append(cell_problem(sheet, table.header_row, column, "expected every column of the table to be "
-                                 "visible, found a hidden column"))  # fmt: skip
+        problems.append(
+            cell_problem(
+                sheet,
+                table.header_row,
+                column,
+                "expected every column of the table to be visible, found a hidden column",
+            )
+        )
 
 
 def _stated_period(ctx: _Context, table: FoundTable, title: str) -> Period | None:
@@ -107,15 +129,27 @@ def _stated_period(ctx: _Context, table: FoundTable, title: str) -> Period | Non
     where = f"sheet {table.sheet.name!r}, rows above row {table.header_row}"
     if len(periods) != 1:
         found = ", ".join(p.label for p in periods) if periods else f"{title.strip()[:160]!r}"
-        ctx.problems.append(Problem(table.header_row, None, f"{where}: expected the reference period in the "
-                                    f"title (e.g. 'за III квартал 2024 года', 'на 1 октября 2024 года'), found "
-                                    f"{'several: ' if periods else ''}{found}"))  # fmt: skip
+        ctx.problems.append(
+            Problem(
+                table.header_row,
+                None,
+                f"{where}: expected the reference period in the "
+                f"title (e.g. 'за III квартал 2024 года', 'на 1 октября 2024 года'), found "
+                f"{'several: ' if periods else ''}{found}",
+            )
+        )
         return None
     period = periods[0]
     if not agrees_with_delivery(period, ctx.quarter, ctx.layout.period_agreement):
-        ctx.problems.append(Problem(table.header_row, None, f"{where}: the title states the period "
-                                    f"{period.label}, which disagrees with the delivery quarter folder "
-                                    f"{ctx.quarter}: deliver the workbook in its own quarter's folder"))  # fmt: skip
+        ctx.problems.append(
+            Problem(
+                table.header_row,
+                None,
+                f"{where}: the title states the period "
+                f"{period.label}, which disagrees with the delivery quarter folder "
+                f"{ctx.quarter}: deliver the workbook in its own quarter's folder",
+            )
+        )
         return None
     return period
 
@@ -131,8 +165,15 @@ def _figure_text(ctx: _Context, sheet: Sheet, row: int, column: int) -> str | No
         if parsed.value < 0:
             raise NumberFormatError("negative")
     except NumberFormatError:
-        ctx.problems.append(cell_problem(sheet, row, column, "expected a number (a numeric cell, or digits with "
-                                     f"space separators and a decimal comma or dot), found {text!r}"))  # fmt: skip
+        ctx.problems.append(
+            cell_problem(
+                sheet,
+                row,
+                column,
+                "expected a number (a numeric cell, or digits with "
+                f"space separators and a decimal comma or dot), found {text!r}",
+            )
+        )
         return None
     return text + SCALE_WORDS[ctx.scale]
 
@@ -151,16 +192,30 @@ def _read_table(ctx: _Context, table: FoundTable, period: Period | None) -> None
         label = " ".join(written.split())
         kind, value = row_kind(layout, spec, written, ctx.countries)
         if kind == "skip":
-            ctx.problems.append(cell_problem(sheet, row, label_column, f"expected no figures in a row labelled "
-                                         f"{label!r}, found some: give the row its own label"))  # fmt: skip
+            ctx.problems.append(
+                cell_problem(
+                    sheet,
+                    row,
+                    label_column,
+                    f"expected no figures in a row labelled "
+                    f"{label!r}, found some: give the row its own label",
+                )
+            )
             continue
         if kind in ("unknown", "blank"):
             known = {
                 "country": "a country name (ISO 3166 in Russian, Kazakh or English, or a reviewed alias)"
             }
             expected = known.get(spec.dimension, f"one of the layout's {spec.dimension} labels")
-            ctx.problems.append(cell_problem(sheet, row, label_column, f"expected {expected}, or a total or "
-                                         f"remainder row label (_defaults.yaml), found {label!r}"))  # fmt: skip
+            ctx.problems.append(
+                cell_problem(
+                    sheet,
+                    row,
+                    label_column,
+                    f"expected {expected}, or a total or "
+                    f"remainder row label (_defaults.yaml), found {label!r}",
+                )
+            )
             continue
         if kind == "value" and spec.dimension == "country":
             value = ctx.countries(written)[1]
@@ -168,8 +223,14 @@ def _read_table(ctx: _Context, table: FoundTable, period: Period | None) -> None
             kind if kind != "value" else (value if spec.dimension != "country" else ctx.countries(value)[0])
         )
         if identity in seen:
-            ctx.problems.append(cell_problem(sheet, row, label_column, f"expected each row once, found {label!r} "
-                                         f"again (first in row {seen[identity]})"))  # fmt: skip
+            ctx.problems.append(
+                cell_problem(
+                    sheet,
+                    row,
+                    label_column,
+                    f"expected each row once, found {label!r} again (first in row {seen[identity]})",
+                )
+            )
             continue
         seen[identity] = row
         rows.append((row, kind, label, value))
@@ -195,11 +256,33 @@ def _read_table(ctx: _Context, table: FoundTable, period: Period | None) -> None
             earlier = ctx.totals.get(key)
             if earlier is None:
                 ctx.totals[key] = (total_id, total_text, sheet.where(total[0], column))
-                _add(ctx, total_id, figure, figure_period, fixed, spec, None, None, total_text, None, None,
-                     sheet, total[0], column, total[1], header[column])  # fmt: skip
+                _add(
+                    ctx,
+                    total_id,
+                    figure,
+                    figure_period,
+                    fixed,
+                    spec,
+                    None,
+                    None,
+                    total_text,
+                    None,
+                    None,
+                    sheet,
+                    total[0],
+                    column,
+                    total[1],
+                    header[column],
+                )
             elif parse_published_number(earlier[1]).value != parse_published_number(total_text).value:
-                ctx.problems.append(cell_problem(sheet, total[0], column, f"expected the same total as "
-                                             f"{earlier[2]} ({earlier[1]!r}), found {total_text!r}"))  # fmt: skip
+                ctx.problems.append(
+                    cell_problem(
+                        sheet,
+                        total[0],
+                        column,
+                        f"expected the same total as {earlier[2]} ({earlier[1]!r}), found {total_text!r}",
+                    )
+                )
             total_ids[figure.column] = ctx.totals[key][0]
         for row, kind, label, value in rows:
             if kind == "total":
@@ -218,8 +301,24 @@ def _read_table(ctx: _Context, table: FoundTable, period: Period | None) -> None
                 slug, country, row_value = _slug(value), None, value
             obs_id = "_".join(base + ([] if spec.dimension == "country" else [spec.dimension[:3]]) + [slug])
             part_of = total_ids.get(figure.column)
-            _add(ctx, obs_id, figure, figure_period, fixed, spec, country, row_value, text, part_of,
-                 ("yes" if complete else "no") if part_of else None, sheet, row, column, label, header[column])  # fmt: skip
+            _add(
+                ctx,
+                obs_id,
+                figure,
+                figure_period,
+                fixed,
+                spec,
+                country,
+                row_value,
+                text,
+                part_of,
+                ("yes" if complete else "no") if part_of else None,
+                sheet,
+                row,
+                column,
+                label,
+                header[column],
+            )
     for column, figure, _ in figures:  # a subset column's total is a part of the other column's total
         if figure.subset_of and figure.column in total_ids and figure.subset_of in total_ids:
             for record in ctx.records:
@@ -227,17 +326,41 @@ def _read_table(ctx: _Context, table: FoundTable, period: Period | None) -> None
                     record["part_of"], record["parts_complete"] = total_ids[figure.subset_of], "no"
 
 
-def _add(ctx, obs_id, figure, period, fixed, spec, country, row_value, text, part_of, complete, sheet, row,
-         column, label, header) -> None:  # fmt: skip
+def _add(
+    ctx,
+    obs_id,
+    figure,
+    period,
+    fixed,
+    spec,
+    country,
+    row_value,
+    text,
+    part_of,
+    complete,
+    sheet,
+    row,
+    column,
+    label,
+    header,
+) -> None:
     record = dict.fromkeys(COLUMNS, "")
     record.update(
-        obs_id=obs_id, measure=figure.measure, period=period.label, value=text, unit=ctx.layout.unit,
-        country=country or "", part_of=part_of or "", parts_complete=complete or "",
-        agency="", publication=ctx.publication, publication_date=ctx.publication_date,
+        obs_id=obs_id,
+        measure=figure.measure,
+        period=period.label,
+        value=text,
+        unit=ctx.layout.unit,
+        country=country or "",
+        part_of=part_of or "",
+        parts_complete=complete or "",
+        agency="",
+        publication=ctx.publication,
+        publication_date=ctx.publication_date,
         location=sheet.where(row, column),
         published_text=f"{' '.join(label.split())} | {header} | {sheet.text(row, column)}",
         note=f"Read by layout {ctx.layout.name}, table {spec.name}.{ctx.unit_note}",
-    )  # fmt: skip
+    )
     for key, value in fixed.items():
         record[key] = value
     if row_value is not None:
@@ -248,28 +371,49 @@ def _add(ctx, obs_id, figure, period, fixed, spec, country, row_value, text, par
 
 def _unit_scale(layout: Layout, tables: list[FoundTable], problems: list[Problem]) -> tuple[str, str]:
     """The scale the workbook states for its figures (from the titles, headings and headers)."""
-    text = "\n".join(t.heading_text + "\n" + "\n".join(
-        t.sheet.text(r, c) for r in range(t.header_row, t.header_row + t.header_rows)
-        for c in range(1, t.sheet.max_column + 1)) for t in tables)  # fmt: skip
+    text = "\n".join(
+        t.heading_text
+        + "\n"
+        + "\n".join(
+            t.sheet.text(r, c)
+            for r in range(t.header_row, t.header_row + t.header_rows)
+            for c in range(1, t.sheet.max_column + 1)
+        )
+        for t in tables
+    )
     normal = normalise_label(text)
     stated = {u.scale: u.shown for u in layout.units if any(label in normal for label in u.labels)}
     if len(stated) > 1:
-        problems.append(Problem(None, None, f"expected one unit for the figures, found several: "
-                                f"{', '.join(repr(s) for s in stated.values())}"))  # fmt: skip
+        problems.append(
+            Problem(
+                None,
+                None,
+                f"expected one unit for the figures, found several: "
+                f"{', '.join(repr(s) for s in stated.values())}",
+            )
+        )
         return "one", ""
     if not stated:
         if layout.unit_required:
             shown = " or ".join(repr(u.shown) for u in layout.units)
-            problems.append(Problem(tables[0].header_row if tables else None, None,
-                f"sheet {tables[0].sheet.name!r}: expected the unit of the figures ({shown}) in the title or "
-                f"the headers, found none" if tables else f"expected the unit {shown}"))  # fmt: skip
+            problems.append(
+                Problem(
+                    tables[0].header_row if tables else None,
+                    None,
+                    f"sheet {tables[0].sheet.name!r}: expected the unit of the figures ({shown}) in the title or "
+                    f"the headers, found none"
+                    if tables
+                    else f"expected the unit {shown}",
+                )
+            )
         return "one", ""
     scale, shown = next(iter(stated.items()))
     return scale, f" Unit as stated: {shown}."
 
 
-def read_layout_workbook(workbook: Workbook, spec: SourceSpec, quarter: str, file_name: str,
-                         layouts_dir: Path = LAYOUTS_DIR) -> pd.DataFrame:  # fmt: skip
+def read_layout_workbook(
+    workbook: Workbook, spec: SourceSpec, quarter: str, file_name: str, layouts_dir: Path = LAYOUTS_DIR
+) -> pd.DataFrame:
     """The contract rows of an agency workbook (text cells, index = the sheet row of each figure)."""
     sheets = workbook.sheets
     layouts = layouts_for(spec.key, layouts_dir)
@@ -277,22 +421,47 @@ def read_layout_workbook(workbook: Workbook, spec: SourceSpec, quarter: str, fil
     attempts = [match_layout(layout, sheets, countries) for layout in layouts]
     matched = [a for a in attempts if a.tables and not a.problems]
     if len(matched) > 1:
-        raise ExtractError(file_name, [Problem(None, None, "the workbook matches several layouts: "
-                                               + ", ".join(a.layout.name for a in matched))],
-                           hint="Make the layouts' headers distinct so that each workbook matches one.")  # fmt: skip
+        raise ExtractError(
+            file_name,
+            [
+                Problem(
+                    None,
+                    None,
+                    "the workbook matches several layouts: " + ", ".join(a.layout.name for a in matched),
+                )
+            ],
+            hint="Make the layouts' headers distinct so that each workbook matches one.",
+        )
     if not matched:
         near = max((a for a in attempts if a.closeness), key=lambda a: a.closeness, default=None)
         if near is None:
-            tried = "; ".join(f"{a.layout.name} (a header with "
-                              f"{', '.join(repr(c.shown) for c in a.layout.tables[0].required_columns)})"
-                              for a in attempts) or "none"  # fmt: skip
-            raise ExtractError(file_name, [Problem(None, None, f"the workbook matches no layout of source "
-                f"{spec.key!r} and is not in the observation contract (its first row does not name the "
-                f"contract's columns); sheets {', '.join(repr(s.name) for s in sheets)}; layouts tried: "
-                f"{tried}")], hint=LAYOUT_HINT)  # fmt: skip
-        raise ExtractError(file_name, near.problems or [Problem(None, None, "no table of the layout found")],
-                           hint=f"The workbook is closest to layout {near.layout.name!r} but breaks it. "
-                           + LAYOUT_HINT)  # fmt: skip
+            tried = (
+                "; ".join(
+                    f"{a.layout.name} (a header with "
+                    f"{', '.join(repr(c.shown) for c in a.layout.tables[0].required_columns)})"
+                    for a in attempts
+                )
+                or "none"
+            )
+            raise ExtractError(
+                file_name,
+                [
+                    Problem(
+                        None,
+                        None,
+                        f"the workbook matches no layout of source "
+                        f"{spec.key!r} and is not in the observation contract (its first row does not name the "
+                        f"contract's columns); sheets {', '.join(repr(s.name) for s in sheets)}; layouts tried: "
+                        f"{tried}",
+                    )
+                ],
+                hint=LAYOUT_HINT,
+            )
+        raise ExtractError(
+            file_name,
+            near.problems or [Problem(None, None, "no table of the layout found")],
+            hint=f"The workbook is closest to layout {near.layout.name!r} but breaks it. " + LAYOUT_HINT,
+        )
     attempt = matched[0]
     layout = attempt.layout
     problems: list[Problem] = []
@@ -316,17 +485,28 @@ def read_layout_workbook(workbook: Workbook, spec: SourceSpec, quarter: str, fil
         else:
             for column, stated in table.period_columns.items():
                 if not agrees_with_delivery(stated, quarter, layout.period_agreement):
-                    problems.append(cell_problem(table.sheet, table.header_row, column, f"expected a period that has "
-                        f"ended by the delivery quarter {quarter}, found {stated.label}"))  # fmt: skip
+                    problems.append(
+                        cell_problem(
+                            table.sheet,
+                            table.header_row,
+                            column,
+                            f"expected a period that has "
+                            f"ended by the delivery quarter {quarter}, found {stated.label}",
+                        )
+                    )
         _read_table(ctx, table, period)
     if not ctx.records and not problems:
         problems.append(
             Problem(None, None, f"layout {layout.name!r} matched, but its tables hold no figures")
         )
     if problems:
-        raise ExtractError(file_name, problems, hint=f"The workbook follows layout {layout.name!r} "
-                           "but breaks it as listed. Correct the workbook (or the layout, if the agency changed "
-                           "its table) and deliver it again.")  # fmt: skip
+        raise ExtractError(
+            file_name,
+            problems,
+            hint=f"The workbook follows layout {layout.name!r} "
+            "but breaks it as listed. Correct the workbook (or the layout, if the agency changed "
+            "its table) and deliver it again.",
+        )
     frame = pd.DataFrame.from_records(ctx.records, columns=list(COLUMNS))
     frame["agency"] = spec.agency
     frame.index = pd.Index(ctx.row_numbers, name="row_number")

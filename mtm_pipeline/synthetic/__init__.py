@@ -49,7 +49,20 @@ from mtm_pipeline.synthetic.writer import (
 )
 
 __all__ = [
-    "BUILDERS", "NAMES", "OTHER", "RECORDS_STEM", "REPO_DATA", "Crossings", "ExtractWriter", "History",
-    "change_text", "direction_text", "generate", "main", "millions_text", "refuse_repository_data",
-    "share_text", "write_records",
-]  # fmt: skip
+    "BUILDERS",
+    "NAMES",
+    "OTHER",
+    "RECORDS_STEM",
+    "REPO_DATA",
+    "Crossings",
+    "ExtractWriter",
+    "History",
+    "change_text",
+    "direction_text",
+    "generate",
+    "main",
+    "millions_text",
+    "refuse_repository_data",
+    "share_text",
+    "write_records",
+]

@@ -97,13 +97,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first", default="2015-Q1", help="first quarter (default 2015-Q1)")
     parser.add_argument("--last", default="2024-Q4", help="last quarter (default 2024-Q4)")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--record-level-rows", type=int, default=None, metavar="N",
-                        help="also write border_crossing_records with N rows per chosen quarter")  # fmt: skip
-    parser.add_argument("--record-level-quarters", default=None,
-                        help="comma-separated quarters that get records (default: the last quarter)")  # fmt: skip
+    parser.add_argument(
+        "--record-level-rows",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also write border_crossing_records with N rows per chosen quarter",
+    )
+    parser.add_argument(
+        "--record-level-quarters",
+        default=None,
+        help="comma-separated quarters that get records (default: the last quarter)",
+    )
     parser.add_argument("--record-level-format", choices=("parquet", "csv"), default="parquet")
-    parser.add_argument("--counts-only", action="store_true",
-                        help="write quarters as agencies deliver them: counts only, no shares, ranks or changes")  # fmt: skip
+    parser.add_argument(
+        "--counts-only",
+        action="store_true",
+        help="write quarters as agencies deliver them: counts only, no shares, ranks or changes",
+    )
     args = parser.parse_args(argv)
     for key in (args.first, args.last):
         parse_quarter_key(key)
@@ -111,9 +122,14 @@ def main(argv: list[str] | None = None) -> int:
         [q.strip() for q in args.record_level_quarters.split(",")] if args.record_level_quarters else None
     )
     manifest = generate(
-        args.out, args.first, args.last, args.seed,
-        record_rows=args.record_level_rows, record_quarters=chosen, record_format=args.record_level_format,
+        args.out,
+        args.first,
+        args.last,
+        args.seed,
+        record_rows=args.record_level_rows,
+        record_quarters=chosen,
+        record_format=args.record_level_format,
         counts_only_extracts=args.counts_only,
-    )  # fmt: skip
+    )
     print(f"wrote {manifest['files']} files for {manifest['quarters']} quarters to {args.out / 'raw'}")
     return 0

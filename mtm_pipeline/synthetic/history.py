@@ -16,13 +16,31 @@ OTHER = "OTHER"  # the unnamed rest of a distribution (published, where at all, 
 
 # Country names as the real extracts spell them (border crossings); per-source spellings below.
 NAMES: dict[str, str] = {
-    "RUS": "Russian Federation", "UZB": "Uzbekistan", "KGZ": "Kyrgyzstan", "TJK": "Tajikistan",
-    "BLR": "Belarus", "AZE": "Azerbaijan", "ARM": "Armenia", "CHN": "China", "TUR": "Türkiye",
-    "IND": "India", "USA": "USA", "GBR": "United Kingdom", "UKR": "Ukraine", "DEU": "Germany",
-    "KOR": "Republic of Korea", "GEO": "Georgia", "MNG": "Mongolia", "TKM": "Turkmenistan",
-    "IRN": "Islamic Republic of Iran", "ARE": "UAE", "POL": "Poland", "ISR": "Israel", "CAN": "Canada",
+    "RUS": "Russian Federation",
+    "UZB": "Uzbekistan",
+    "KGZ": "Kyrgyzstan",
+    "TJK": "Tajikistan",
+    "BLR": "Belarus",
+    "AZE": "Azerbaijan",
+    "ARM": "Armenia",
+    "CHN": "China",
+    "TUR": "Türkiye",
+    "IND": "India",
+    "USA": "USA",
+    "GBR": "United Kingdom",
+    "UKR": "Ukraine",
+    "DEU": "Germany",
+    "KOR": "Republic of Korea",
+    "GEO": "Georgia",
+    "MNG": "Mongolia",
+    "TKM": "Turkmenistan",
+    "IRN": "Islamic Republic of Iran",
+    "ARE": "UAE",
+    "POL": "Poland",
+    "ISR": "Israel",
+    "CAN": "Canada",
     OTHER: "Other countries",
-}  # fmt: skip
+}
 SPELLINGS: dict[str, dict[str, str]] = {
     "emigration": {"USA": "United States of America"},
     "labour_migration": {"TUR": "Republic of Türkiye"},
@@ -30,17 +48,42 @@ SPELLINGS: dict[str, dict[str, str]] = {
 
 # Share of all arrivals by citizenship (before quarterly noise); CIS is about 60 %.
 ARRIVAL_WEIGHTS: dict[str, float] = {
-    "RUS": 0.372, "UZB": 0.160, "KGZ": 0.022, "TJK": 0.013, "BLR": 0.014, "AZE": 0.010, "ARM": 0.009,
-    "CHN": 0.105, "TUR": 0.036, "IND": 0.031, "USA": 0.028, "GBR": 0.019, "UKR": 0.019, "DEU": 0.018,
-    "KOR": 0.017, "GEO": 0.016, "MNG": 0.015, "TKM": 0.014, "IRN": 0.009, "ARE": 0.009, "POL": 0.008,
-    "ISR": 0.006, "CAN": 0.006,
-}  # fmt: skip
+    "RUS": 0.372,
+    "UZB": 0.160,
+    "KGZ": 0.022,
+    "TJK": 0.013,
+    "BLR": 0.014,
+    "AZE": 0.010,
+    "ARM": 0.009,
+    "CHN": 0.105,
+    "TUR": 0.036,
+    "IND": 0.031,
+    "USA": 0.028,
+    "GBR": 0.019,
+    "UKR": 0.019,
+    "DEU": 0.018,
+    "KOR": 0.017,
+    "GEO": 0.016,
+    "MNG": 0.015,
+    "TKM": 0.014,
+    "IRN": 0.009,
+    "ARE": 0.009,
+    "POL": 0.008,
+    "ISR": 0.006,
+    "CAN": 0.006,
+}
 # Per-citizenship trend of the weight (per year, relative to 2024).
 WEIGHT_TRENDS: dict[str, float] = {"CHN": 0.03, "IND": 0.04, "RUS": -0.01, "UKR": -0.04}
 # Fraction of arrivals with a labour purpose, by citizenship (departures: 80 % of it).
 LABOUR_RATES: dict[str, float] = {
-    "UZB": 0.045, "TJK": 0.06, "KGZ": 0.03, "CHN": 0.03, "TUR": 0.03, "IND": 0.04, "RUS": 0.002,
-}  # fmt: skip
+    "UZB": 0.045,
+    "TJK": 0.06,
+    "KGZ": 0.03,
+    "CHN": 0.03,
+    "TUR": 0.03,
+    "IND": 0.04,
+    "RUS": 0.002,
+}
 DEFAULT_LABOUR_RATE = 0.005
 OTHER_PURPOSES: dict[str, float] = {
     "tourism": 0.28,
@@ -70,25 +113,54 @@ SEASON = {
     "remittances": (0.93, 1.02, 1.05, 1.00),
 }
 PRP_WEIGHTS: dict[str, float] = {
-    "UZB": 0.327, "RUS": 0.311, "KGZ": 0.045, "TJK": 0.039, "AZE": 0.017, "BLR": 0.005, "ARM": 0.003,
-    "CHN": 0.093, "MNG": 0.074, "TUR": 0.019, "GEO": 0.014, "UKR": 0.013, "TKM": 0.011, "DEU": 0.0085,
-    "IRN": 0.003, OTHER: 0.0425,
-}  # fmt: skip
+    "UZB": 0.327,
+    "RUS": 0.311,
+    "KGZ": 0.045,
+    "TJK": 0.039,
+    "AZE": 0.017,
+    "BLR": 0.005,
+    "ARM": 0.003,
+    "CHN": 0.093,
+    "MNG": 0.074,
+    "TUR": 0.019,
+    "GEO": 0.014,
+    "UKR": 0.013,
+    "TKM": 0.011,
+    "DEU": 0.0085,
+    "IRN": 0.003,
+    OTHER: 0.0425,
+}
 TRP_ISSUED_WEIGHTS = {"UZB": 0.675, "RUS": 0.218, "KGZ": 0.0385, "TJK": 0.0288, OTHER: 0.0397}
 CATEGORY_WEIGHTS = {
-    "first": 0.044, "second": 0.207, "third": 0.456, "fourth": 0.046, "seasonal": 0.044,
+    "first": 0.044,
+    "second": 0.207,
+    "third": 0.456,
+    "fourth": 0.046,
+    "seasonal": 0.044,
     "intra-corporate transfer": 0.203,
-}  # fmt: skip
+}
 SECTOR_WEIGHTS = {
-    "Construction": 0.335, "Manufacturing": 0.10, "Mining and quarrying": 0.10,
-    "Administrative and support services": 0.11, "Agriculture, forestry and fisheries": 0.06,
-    "Professional, scientific and technical endeavors": 0.065, OTHER: 0.23,
-}  # fmt: skip
+    "Construction": 0.335,
+    "Manufacturing": 0.10,
+    "Mining and quarrying": 0.10,
+    "Administrative and support services": 0.11,
+    "Agriculture, forestry and fisheries": 0.06,
+    "Professional, scientific and technical endeavors": 0.065,
+    OTHER: 0.23,
+}
 WORKER_COUNTRY_WEIGHTS = {"CHN": 0.31, "UZB": 0.10, "TUR": 0.085, "IND": 0.085, OTHER: 0.42}
 EMIGRATION_WEIGHTS = {
-    "RUS": 0.72, "DEU": 0.135, "USA": 0.03, "POL": 0.02, "KGZ": 0.013, "BLR": 0.013, "CAN": 0.007,
-    "ISR": 0.003, "UZB": 0.006, OTHER: 0.053,
-}  # fmt: skip
+    "RUS": 0.72,
+    "DEU": 0.135,
+    "USA": 0.03,
+    "POL": 0.02,
+    "KGZ": 0.013,
+    "BLR": 0.013,
+    "CAN": 0.007,
+    "ISR": 0.003,
+    "UZB": 0.006,
+    OTHER: 0.053,
+}
 EDUCATION_WEIGHTS = {
     "Higher": 0.33,
     "Secondary vocational": 0.335,
@@ -96,11 +168,31 @@ EDUCATION_WEIGHTS = {
     "Basic secondary": 0.107,
 }
 REMITTANCE_WEIGHTS = {
-    "out": {"RUS": 0.30, "TUR": 0.23, "UZB": 0.15, "GEO": 0.08, "KGZ": 0.04, "CHN": 0.03, "TJK": 0.02,
-            "ARM": 0.015, "AZE": 0.01, "BLR": 0.005, OTHER: 0.12},
-    "in": {"USA": 0.27, "RUS": 0.21, "DEU": 0.12, "KOR": 0.11, "TUR": 0.06, "ARE": 0.05, "KGZ": 0.05,
-           "UZB": 0.04, OTHER: 0.09},
-}  # fmt: skip
+    "out": {
+        "RUS": 0.30,
+        "TUR": 0.23,
+        "UZB": 0.15,
+        "GEO": 0.08,
+        "KGZ": 0.04,
+        "CHN": 0.03,
+        "TJK": 0.02,
+        "ARM": 0.015,
+        "AZE": 0.01,
+        "BLR": 0.005,
+        OTHER: 0.12,
+    },
+    "in": {
+        "USA": 0.27,
+        "RUS": 0.21,
+        "DEU": 0.12,
+        "KOR": 0.11,
+        "TUR": 0.06,
+        "ARE": 0.05,
+        "KGZ": 0.05,
+        "UZB": 0.04,
+        OTHER: 0.09,
+    },
+}
 
 
 # --- deterministic draws and integer allocation ------------------------------------------------------

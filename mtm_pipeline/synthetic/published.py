@@ -33,19 +33,56 @@ def border_crossings_rows(h: History, quarter: str) -> ExtractWriter:
     m = "border_crossings"
     for direction, p, noun in (("in", "arr", "arrivals"), ("out", "dep", "departures")):
         total, base, year_base = now.total(direction), prev.total(direction), last_year.total(direction)
-        w.add(f"{p}_{qk}_total", m, quarter, f"{total:,} {noun}", direction=direction, value=str(total),
-              change=change_text(total, base), change_unit="percent", change_base_period=previous_quarter(quarter))  # fmt: skip
-        w.add(f"{p}_{qk}_total_vs_{yk}", m, quarter, f"{noun} vs the same quarter a year before", direction=direction,
-              change=change_text(total, year_base), change_unit="percent",
-              change_base_period=same_quarter_last_year(quarter))  # fmt: skip
-        w.add(f"{p}_{pk}_total", m, previous_quarter(quarter), f"{base:,} {noun} (comparison base)",
-              direction=direction, value=str(base))  # fmt: skip
+        w.add(
+            f"{p}_{qk}_total",
+            m,
+            quarter,
+            f"{total:,} {noun}",
+            direction=direction,
+            value=str(total),
+            change=change_text(total, base),
+            change_unit="percent",
+            change_base_period=previous_quarter(quarter),
+        )
+        w.add(
+            f"{p}_{qk}_total_vs_{yk}",
+            m,
+            quarter,
+            f"{noun} vs the same quarter a year before",
+            direction=direction,
+            change=change_text(total, year_base),
+            change_unit="percent",
+            change_base_period=same_quarter_last_year(quarter),
+        )
+        w.add(
+            f"{p}_{pk}_total",
+            m,
+            previous_quarter(quarter),
+            f"{base:,} {noun} (comparison base)",
+            direction=direction,
+            value=str(base),
+        )
         rounded = millions_text(year_base)
-        w.add(f"{p}_{yk}_total", m, same_quarter_last_year(quarter), f"{rounded} {noun} (comparison base)",
-              direction=direction, value=rounded)  # fmt: skip
+        w.add(
+            f"{p}_{yk}_total",
+            m,
+            same_quarter_last_year(quarter),
+            f"{rounded} {noun} (comparison base)",
+            direction=direction,
+            value=rounded,
+        )
         labour = now.labour(direction)
-        w.add(f"{p}_{qk}_labour", m, quarter, f"{labour:,} {noun} for labour purposes", direction=direction,
-              purpose="labour", value=str(labour), part_of=f"{p}_{qk}_total", parts_complete="no")  # fmt: skip
+        w.add(
+            f"{p}_{qk}_labour",
+            m,
+            quarter,
+            f"{labour:,} {noun} for labour purposes",
+            direction=direction,
+            purpose="labour",
+            value=str(labour),
+            part_of=f"{p}_{qk}_total",
+            parts_complete="no",
+        )
         countries = now.by_country(direction)
         cis = {k: v for k, v in countries.items() if h.is_cis(k, quarter)}
         non = {k: v for k, v in countries.items() if k not in cis}
@@ -56,14 +93,32 @@ def border_crossings_rows(h: History, quarter: str) -> ExtractWriter:
             ("non-CIS", "noncis", non_share, non, 6 if direction == "in" else 5),
         ):
             group_id = f"{p}_{qk}_{slug}"
-            w.add(group_id, m, quarter, f"{share} per cent of {noun} from {group} countries", direction=direction,
-                  country_group=group, share=share, part_of=f"{p}_{qk}_total", parts_complete="yes")  # fmt: skip
+            w.add(
+                group_id,
+                m,
+                quarter,
+                f"{share} per cent of {noun} from {group} countries",
+                direction=direction,
+                country_group=group,
+                share=share,
+                part_of=f"{p}_{qk}_total",
+                parts_complete="yes",
+            )
             group_total = sum(members.values())
             for iso3, n in _top(members, listed):
                 s = share_text(n, group_total)
-                w.add(f"{group_id}_{iso3.lower()}", m, quarter, f"{s} per cent from {w.name(iso3)}",
-                      direction=direction, country=w.name(iso3), country_group=group, share=s,
-                      part_of=group_id, parts_complete="no")  # fmt: skip
+                w.add(
+                    f"{group_id}_{iso3.lower()}",
+                    m,
+                    quarter,
+                    f"{s} per cent from {w.name(iso3)}",
+                    direction=direction,
+                    country=w.name(iso3),
+                    country_group=group,
+                    share=s,
+                    part_of=group_id,
+                    parts_complete="no",
+                )
     return w
 
 
@@ -72,10 +127,26 @@ def residence_permits_rows(h: History, quarter: str) -> ExtractWriter:
     qk = _slug(quarter)
     total, labour = h.trp_holders(quarter)
     base, _ = h.trp_holders(previous_quarter(quarter))
-    w.add(f"trp_{qk}_total", "trp_holders", quarter, f"{total:,} TRP holders", value=str(total),
-          change=direction_text(total, base), change_unit="direction", change_base_period=previous_quarter(quarter))  # fmt: skip
-    w.add(f"trp_{qk}_labour", "trp_holders", quarter, f"{labour:,} TRP holders for labour", purpose="labour",
-          value=str(labour), part_of=f"trp_{qk}_total", parts_complete="no")  # fmt: skip
+    w.add(
+        f"trp_{qk}_total",
+        "trp_holders",
+        quarter,
+        f"{total:,} TRP holders",
+        value=str(total),
+        change=direction_text(total, base),
+        change_unit="direction",
+        change_base_period=previous_quarter(quarter),
+    )
+    w.add(
+        f"trp_{qk}_labour",
+        "trp_holders",
+        quarter,
+        f"{labour:,} TRP holders for labour",
+        purpose="labour",
+        value=str(labour),
+        part_of=f"trp_{qk}_total",
+        parts_complete="no",
+    )
 
     prp = h.prp_issued(quarter)
     prp_total = sum(prp.values())
@@ -84,16 +155,33 @@ def residence_permits_rows(h: History, quarter: str) -> ExtractWriter:
     non = {k: v for k, v in prp.items() if k not in cis}
     for group, slug, members in (("CIS", "cis", cis), ("non-CIS", "noncis", non)):
         group_id, group_total = f"prp_{qk}_{slug}", sum(members.values())
-        w.add(group_id, "prp_issued", quarter, f"{group_total:,} PRPs to {group} citizens", country_group=group,
-              value=str(group_total), part_of=f"prp_{qk}_total", parts_complete="yes")  # fmt: skip
+        w.add(
+            group_id,
+            "prp_issued",
+            quarter,
+            f"{group_total:,} PRPs to {group} citizens",
+            country_group=group,
+            value=str(group_total),
+            part_of=f"prp_{qk}_total",
+            parts_complete="yes",
+        )
         named = _top(members, len(members))
         if OTHER in members:
             named.append((OTHER, members[OTHER]))
         for iso3, n in named:
             s = share_text(n, group_total)
-            w.add(f"{group_id}_{iso3.lower()}", "prp_issued", quarter, f"{s} per cent ({n:,}) from {w.name(iso3)}",
-                  country=w.name(iso3), country_group=group, value=str(n), share=s, part_of=group_id,
-                  parts_complete="yes")  # fmt: skip
+            w.add(
+                f"{group_id}_{iso3.lower()}",
+                "prp_issued",
+                quarter,
+                f"{s} per cent ({n:,}) from {w.name(iso3)}",
+                country=w.name(iso3),
+                country_group=group,
+                value=str(n),
+                share=s,
+                part_of=group_id,
+                parts_complete="yes",
+            )
 
     issued = h.trp_issued(quarter)
     _issued_rows(w, quarter, issued)
@@ -111,8 +199,16 @@ def _issued_rows(w: ExtractWriter, period: str, issued: Mapping[str, int]) -> No
     pk, total = _slug(period), sum(issued.values())
     w.add(f"trp_issued_{pk}_total", "trp_issued", period, f"{total:,} TRPs issued", value=str(total))
     for iso3, n in _top(issued, 4):
-        w.add(f"trp_issued_{pk}_{iso3.lower()}", "trp_issued", period, f"{w.name(iso3)} {n:,}", country=w.name(iso3),
-              value=str(n), part_of=f"trp_issued_{pk}_total", parts_complete="no")  # fmt: skip
+        w.add(
+            f"trp_issued_{pk}_{iso3.lower()}",
+            "trp_issued",
+            period,
+            f"{w.name(iso3)} {n:,}",
+            country=w.name(iso3),
+            value=str(n),
+            part_of=f"trp_issued_{pk}_total",
+            parts_complete="no",
+        )
 
 
 def labour_migration_rows(h: History, quarter: str) -> ExtractWriter:
@@ -123,32 +219,75 @@ def labour_migration_rows(h: History, quarter: str) -> ExtractWriter:
     fw, base = h.foreign_workers(quarter), h.foreign_workers(previous_quarter(quarter))
     total, base_total = fw["total"][""], base["total"][""]
     total_id = f"fw_{dk}_total"
-    w.add(total_id, "foreign_workers", as_of, f"foreign workers with permits as of {as_of}: {total:,}",
-          value=str(total), change=change_text(total, base_total), change_unit="percent",
-          change_base_period=base_as_of)  # fmt: skip
+    w.add(
+        total_id,
+        "foreign_workers",
+        as_of,
+        f"foreign workers with permits as of {as_of}: {total:,}",
+        value=str(total),
+        change=change_text(total, base_total),
+        change_unit="percent",
+        change_base_period=base_as_of,
+    )
     slugs = {"intra-corporate transfer": "ict"}
     for category, n in fw["category"].items():
-        w.add(f"fw_{dk}_cat_{slugs.get(category, category)}", "foreign_workers", as_of, f"{category}: {n:,}",
-              category=category, value=str(n), part_of=total_id, parts_complete="yes")  # fmt: skip
+        w.add(
+            f"fw_{dk}_cat_{slugs.get(category, category)}",
+            "foreign_workers",
+            as_of,
+            f"{category}: {n:,}",
+            category=category,
+            value=str(n),
+            part_of=total_id,
+            parts_complete="yes",
+        )
     for sector, n in _top(fw["sector"], 5):
         s = share_text(n, total, 0)
         slug = sector.split()[0].strip(",").lower()
-        w.add(f"fw_{dk}_sector_{slug}", "foreign_workers", as_of, f"{sector} | {n:,} | {s}%", sector=sector,
-              value=str(n), share=s, part_of=total_id, parts_complete="no")  # fmt: skip
+        w.add(
+            f"fw_{dk}_sector_{slug}",
+            "foreign_workers",
+            as_of,
+            f"{sector} | {n:,} | {s}%",
+            sector=sector,
+            value=str(n),
+            share=s,
+            part_of=total_id,
+            parts_complete="no",
+        )
     for iso3, n in _top(fw["country"], 4):
         s = share_text(n, total)
-        w.add(f"fw_{dk}_{iso3.lower()}", "foreign_workers", as_of, f"{w.name(iso3)} {n:,} ({s}%)",
-              country=w.name(iso3), value=str(n), share=s, part_of=total_id, parts_complete="no")  # fmt: skip
+        w.add(
+            f"fw_{dk}_{iso3.lower()}",
+            "foreign_workers",
+            as_of,
+            f"{w.name(iso3)} {n:,} ({s}%)",
+            country=w.name(iso3),
+            value=str(n),
+            share=s,
+            part_of=total_id,
+            parts_complete="no",
+        )
     employers = fw["employers"][""]
     w.add(f"emp_{dk}_total", "employers_recruiting", as_of, f"{employers:,} employers", value=str(employers))
     if quarter.endswith("Q1"):
         year = int(quarter[:4])
         quota, labour_force = h.quota(year)
-        w.add(f"quota_{year}_permits", "work_permit_quota", str(year), f"quota for {year}: {quota:,} permits",
-              value=str(quota))  # fmt: skip
+        w.add(
+            f"quota_{year}_permits",
+            "work_permit_quota",
+            str(year),
+            f"quota for {year}: {quota:,} permits",
+            value=str(quota),
+        )
         share = share_text(quota, labour_force, 2)
-        w.add(f"quota_{year}_share_lf", "work_permit_quota_share_of_labour_force", str(year),
-              f"quota for {year}: {share}% of the labour force", value=share)  # fmt: skip
+        w.add(
+            f"quota_{year}_share_lf",
+            "work_permit_quota_share_of_labour_force",
+            str(year),
+            f"quota for {year}: {share}% of the labour force",
+            value=share,
+        )
     return w
 
 
@@ -158,8 +297,16 @@ def emigration_rows(h: History, quarter: str) -> ExtractWriter:
     now, base = h.emigrants(quarter), h.emigrants(year_ago)
     total, base_total = now["total"][""], base["total"][""]
     total_id = f"emi_{qk}_total"
-    w.add(total_id, "emigrants", quarter, f"{total:,} emigrants", value=str(total),
-          change=change_text(total, base_total), change_unit="percent", change_base_period=year_ago)  # fmt: skip
+    w.add(
+        total_id,
+        "emigrants",
+        quarter,
+        f"{total:,} emigrants",
+        value=str(total),
+        change=change_text(total, base_total),
+        change_unit="percent",
+        change_base_period=year_ago,
+    )
     for rank, (iso3, n) in enumerate(_top(now["country"], 8), start=1):
         b = base["country"].get(iso3, 0)
         change = (
@@ -167,21 +314,56 @@ def emigration_rows(h: History, quarter: str) -> ExtractWriter:
             if b
             else {}
         )
-        w.add(f"emi_{qk}_{iso3.lower()}", "emigrants", quarter, f"{w.name(iso3)}: {n:,}", country=w.name(iso3),
-              value=str(n), part_of=total_id, parts_complete="no", rank=str(rank), **change)  # fmt: skip
+        w.add(
+            f"emi_{qk}_{iso3.lower()}",
+            "emigrants",
+            quarter,
+            f"{w.name(iso3)}: {n:,}",
+            country=w.name(iso3),
+            value=str(n),
+            part_of=total_id,
+            parts_complete="no",
+            rank=str(rank),
+            **change,
+        )
     adults = now["adults"][""]
     adults_id = f"emi_{qk}_adults"
-    w.add(adults_id, "emigrants", quarter, f"{adults:,} aged 15+", age_group="15+", value=str(adults),
-          part_of=total_id, parts_complete="no")  # fmt: skip
+    w.add(
+        adults_id,
+        "emigrants",
+        quarter,
+        f"{adults:,} aged 15+",
+        age_group="15+",
+        value=str(adults),
+        part_of=total_id,
+        parts_complete="no",
+    )
     for education, n in now["education"].items():
-        w.add(f"emi_{qk}_edu_{education.lower().replace(' ', '_')}", "emigrants", quarter, f"{n:,} {education}",
-              education=education, age_group="15+", value=str(n), part_of=adults_id, parts_complete="yes")  # fmt: skip
+        w.add(
+            f"emi_{qk}_edu_{education.lower().replace(' ', '_')}",
+            "emigrants",
+            quarter,
+            f"{n:,} {education}",
+            education=education,
+            age_group="15+",
+            value=str(n),
+            part_of=adults_id,
+            parts_complete="yes",
+        )
     if quarter.endswith("Q1"):
         year = int(quarter[:4]) - 1
         annual = sum(h.emigrants(f"{year}-Q{q}")["total"][""] for q in range(1, 5))
         before = sum(h.emigrants(f"{year - 1}-Q{q}")["total"][""] for q in range(1, 5))
-        w.add(f"emi_{year}_total", "emigrants", str(year), f"{annual:,} emigrants in {year}", value=str(annual),
-              change=change_text(annual, before), change_unit="percent", change_base_period=str(year - 1))  # fmt: skip
+        w.add(
+            f"emi_{year}_total",
+            "emigrants",
+            str(year),
+            f"{annual:,} emigrants in {year}",
+            value=str(annual),
+            change=change_text(annual, before),
+            change_unit="percent",
+            change_base_period=str(year - 1),
+        )
     return w
 
 
@@ -192,26 +374,59 @@ def remittances_rows(h: History, quarter: str) -> ExtractWriter:
         flows = h.remittances(quarter, direction)
         total, base = sum(flows.values()), sum(h.remittances(prev, direction).values())
         total_id = f"rem_{direction}_{qk}_total"
-        w.add(total_id, "personal_remittances", quarter, f"{millions_text(total)} USD", direction=direction,
-              value=millions_text(total), change=change_text(total, base), change_unit="percent",
-              change_base_period=prev)  # fmt: skip
+        w.add(
+            total_id,
+            "personal_remittances",
+            quarter,
+            f"{millions_text(total)} USD",
+            direction=direction,
+            value=millions_text(total),
+            change=change_text(total, base),
+            change_unit="percent",
+            change_base_period=prev,
+        )
         if direction == "out":
             cis = sum(v for k, v in flows.items() if h.is_cis(k, quarter))
-            w.add(f"rem_out_{qk}_cis", "personal_remittances", quarter, f"{millions_text(cis)} USD to CIS countries",
-                  direction=direction, country_group="CIS", value=millions_text(cis), part_of=total_id,
-                  parts_complete="no")  # fmt: skip
+            w.add(
+                f"rem_out_{qk}_cis",
+                "personal_remittances",
+                quarter,
+                f"{millions_text(cis)} USD to CIS countries",
+                direction=direction,
+                country_group="CIS",
+                value=millions_text(cis),
+                part_of=total_id,
+                parts_complete="no",
+            )
         for iso3, usd in _top(flows, 6):
             s = share_text(usd, total, 0)
-            w.add(f"rem_{direction}_{qk}_{iso3.lower()}", "personal_remittances", quarter,
-                  f"{w.name(iso3)} | {millions_text(usd)} | {s}%", direction=direction, country=w.name(iso3),
-                  value=millions_text(usd), share=s, part_of=total_id, parts_complete="no")  # fmt: skip
+            w.add(
+                f"rem_{direction}_{qk}_{iso3.lower()}",
+                "personal_remittances",
+                quarter,
+                f"{w.name(iso3)} | {millions_text(usd)} | {s}%",
+                direction=direction,
+                country=w.name(iso3),
+                value=millions_text(usd),
+                share=s,
+                part_of=total_id,
+                parts_complete="no",
+            )
         if quarter.endswith("Q1"):
             year = int(quarter[:4]) - 1
             annual = sum(sum(h.remittances(f"{year}-Q{q}", direction).values()) for q in range(1, 5))
             before = sum(sum(h.remittances(f"{year - 1}-Q{q}", direction).values()) for q in range(1, 5))
-            w.add(f"rem_{direction}_{year}_total", "personal_remittances", str(year),
-                  f"{millions_text(annual)} USD in {year}", direction=direction, value=millions_text(annual),
-                  change=change_text(annual, before), change_unit="percent", change_base_period=str(year - 1))  # fmt: skip
+            w.add(
+                f"rem_{direction}_{year}_total",
+                "personal_remittances",
+                str(year),
+                f"{millions_text(annual)} USD in {year}",
+                direction=direction,
+                value=millions_text(annual),
+                change=change_text(annual, before),
+                change_unit="percent",
+                change_base_period=str(year - 1),
+            )
     return w
 
 

@@ -18,7 +18,9 @@ SUGGESTIONS = "quality.suggested_corrections"
 UNEXPLAINED = "quality.unexplained_findings"
 
 
-def stage_extract(con: duckdb.DuckDBPyConnection, quarter: str, source: str, rows: pd.DataFrame | None) -> None:
+def stage_extract(
+    con: duckdb.DuckDBPyConnection, quarter: str, source: str, rows: pd.DataFrame | None
+) -> None:
     """Replace what is staged for (quarter, source); None means the source delivered nothing this quarter."""
     replace_rows(con, [(STAGING, {"delivery_quarter": quarter, "source": source}, rows)])
 
@@ -44,7 +46,9 @@ def read_all_corrected(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def deliveries_of(observations: pd.DataFrame) -> pd.DataFrame:
     grouped = observations.groupby(["delivery_quarter", "source", "file_name", "file_sha256"], as_index=False)
-    return grouped.agg(agency=("agency", "first"), row_count=("obs_id", "size"), loaded_at=("loaded_at", "max"))
+    return grouped.agg(
+        agency=("agency", "first"), row_count=("obs_id", "size"), loaded_at=("loaded_at", "max")
+    )
 
 
 def publish_stage(
@@ -77,7 +81,9 @@ def publish_stage(
     replace_rows(con, writes, then=(lambda: record_vintages(con, observations)) if keep_vintages else None)
 
 
-def record_check_results(con: duckdb.DuckDBPyConnection, keys: dict[str, str], rows: pd.DataFrame | None) -> None:
+def record_check_results(
+    con: duckdb.DuckDBPyConnection, keys: dict[str, str], rows: pd.DataFrame | None
+) -> None:
     replace_rows(con, [(CHECK_RESULTS, keys, rows)])
 
 
@@ -86,6 +92,8 @@ def table_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY schema_name, table_name"
     ).fetchall()
     return {
-        f"{schema}.{table}": con.execute(f"SELECT count(*) FROM {quote_ident(schema + '.' + table)}").fetchall()[0][0]
+        f"{schema}.{table}": con.execute(
+            f"SELECT count(*) FROM {quote_ident(schema + '.' + table)}"
+        ).fetchall()[0][0]
         for schema, table in tables
     }

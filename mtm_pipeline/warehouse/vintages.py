@@ -10,14 +10,38 @@ import pandas as pd
 from mtm_pipeline.warehouse.load import insert_frame
 
 VINTAGE_COLUMNS = (
-    "delivery_id", "delivery_quarter", "source", "obs_id", "measure", "period", "direction", "country_iso3",
-    "country_group", "purpose", "category", "sector", "education", "age_group", "value", "value_precision",
-    "share", "share_precision", "row_number",
-)  # fmt: skip
+    "delivery_id",
+    "delivery_quarter",
+    "source",
+    "obs_id",
+    "measure",
+    "period",
+    "direction",
+    "country_iso3",
+    "country_group",
+    "purpose",
+    "category",
+    "sector",
+    "education",
+    "age_group",
+    "value",
+    "value_precision",
+    "share",
+    "share_precision",
+    "row_number",
+)
 FIGURE_KEY = (
-    "measure", "period", "direction", "country_iso3", "country_group", "purpose", "category", "sector",
-    "education", "age_group",
-)  # fmt: skip
+    "measure",
+    "period",
+    "direction",
+    "country_iso3",
+    "country_group",
+    "purpose",
+    "category",
+    "sector",
+    "education",
+    "age_group",
+)
 
 
 def delivery_id(quarter: str, source: str, sha256: str) -> str:
@@ -31,13 +55,16 @@ def record_vintages(con: duckdb.DuckDBPyConnection, delivered: pd.DataFrame) -> 
     """
     frame = delivered.copy()
     frame["delivery_id"] = [
-        delivery_id(q, s, h) for q, s, h in zip(frame["delivery_quarter"], frame["source"], frame["file_sha256"])
+        delivery_id(q, s, h)
+        for q, s, h in zip(frame["delivery_quarter"], frame["source"], frame["file_sha256"])
     ]
     known = {row[0] for row in con.execute("SELECT delivery_id FROM history.deliveries").fetchall()}
     new = frame[~frame["delivery_id"].isin(known)]
     if new.empty:
         return []
-    ((next_sequence,),) = con.execute("SELECT coalesce(max(sequence), 0) + 1 FROM history.deliveries").fetchall()
+    ((next_sequence,),) = con.execute(
+        "SELECT coalesce(max(sequence), 0) + 1 FROM history.deliveries"
+    ).fetchall()
     received_at = datetime.now(UTC).replace(tzinfo=None)
     deliveries = (
         new.groupby(["delivery_id", "delivery_quarter", "source", "file_name", "file_sha256"], as_index=False)
@@ -67,7 +94,9 @@ def figures_as_of(con: duckdb.DuckDBPyConnection, delivery: str) -> pd.DataFrame
     """The figures as they stood right after `delivery` (a delivery_id): for every figure, its newest
     vintage delivered up to and including that delivery."""
     # fetchall, not fetchone: DuckDB refuses more work on a connection with an unfinished result
-    sequence = con.execute("SELECT sequence FROM history.deliveries WHERE delivery_id = ?", [delivery]).fetchall()
+    sequence = con.execute(
+        "SELECT sequence FROM history.deliveries WHERE delivery_id = ?", [delivery]
+    ).fetchall()
     if not sequence:
         raise KeyError(f"no delivery {delivery!r} in history.deliveries")
     key = ", ".join(FIGURE_KEY)

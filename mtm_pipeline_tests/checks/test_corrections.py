@@ -27,7 +27,13 @@ CORRECTIONS = DATA / "corrections"
 # Findings of the delivered stage that the 2024-Q1 corrections resolve.
 ADDRESSED = [
     ("group_totals_add_up", ("prp_2024q1_total", "prp_2024q1_cis", "prp_2024q1_noncis")),
-    ("parts_sum_to_total", ("prp_2024q1_cis", *[f"prp_2024q1_cis_{c}" for c in ("uzb", "rus", "kgz", "tjk", "aze", "blr", "arm")])),
+    (
+        "parts_sum_to_total",
+        (
+            "prp_2024q1_cis",
+            *[f"prp_2024q1_cis_{c}" for c in ("uzb", "rus", "kgz", "tjk", "aze", "blr", "arm")],
+        ),
+    ),
     ("share_matches_ratio", ("prp_2024q1_cis_rus", "prp_2024q1_cis")),
     *[
         ("share_matches_ratio", (f"prp_2024q1_noncis_{c}", "prp_2024q1_noncis"))
@@ -37,7 +43,7 @@ ADDRESSED = [
     ("stated_change_matches", ("rem_in_2023_kgz", "rem_in_2022_kgz")),
     ("share_matches_ratio", ("rem_in_2022_kgz", "rem_in_2022_total")),
     ("share_matches_ratio", ("rem_in_2023_kgz", "rem_in_2023_total")),
-]  # fmt: skip
+]
 # Left uncorrected on purpose (see mtm_pipeline/checks/FINDINGS_Q1_2024.md).
 UNCORRECTED = [
     ("share_matches_ratio", ("prp_2024q1_cis_uzb", "prp_2024q1_cis")),

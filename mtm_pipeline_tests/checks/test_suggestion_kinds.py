@@ -104,9 +104,17 @@ def test_share_on_the_group_instead_of_the_total():
     rows = [
         _row("t", value=1000.0, value_precision=1.0),
         _row("g", value=400.0, value_precision=1.0, part_of="t", country_group="CIS"),
-        _row("a", value=100.0, value_precision=1.0, share=25.0, share_precision=1.0, part_of="t", country="A",
-             country_group="CIS"),
-    ]  # fmt: skip
+        _row(
+            "a",
+            value=100.0,
+            value_precision=1.0,
+            share=25.0,
+            share_precision=1.0,
+            part_of="t",
+            country="A",
+            country_group="CIS",
+        ),
+    ]
     (candidate,) = share_bases.candidates(Stage(rows), Cell("s", "a", "share"))
     assert candidate.edits[0].suggested_text == "10"
     assert "over its group g instead of the total t" in candidate.detail
@@ -121,8 +129,12 @@ def test_pinned_value_of_a_part_and_of_a_total():
         _row("b", value=40.0, value_precision=1.0, part_of="t", parts_complete=True, country="B"),
     ]
     stage = Stage(rows)
-    found = {c.edits[0].cell.obs_id: c.edits[0].suggested_text for c in pinned_values.candidates(
-        stage, "parts_sum_to_total", "t = 100 vs sum of 2 parts by country", [0, 1, 2])}  # fmt: skip
+    found = {
+        c.edits[0].cell.obs_id: c.edits[0].suggested_text
+        for c in pinned_values.candidates(
+            stage, "parts_sum_to_total", "t = 100 vs sum of 2 parts by country", [0, 1, 2]
+        )
+    }
     assert found == {"t": "110", "a": "60", "b": "30"}
 
 

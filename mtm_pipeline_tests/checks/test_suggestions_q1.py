@@ -70,8 +70,11 @@ def test_top_suggestion_of_every_resolved_finding_is_the_reviewed_correction(
         tops.add(top.suggestion_id)
     by_id = {s.suggestion_id: s for s in suggestions.suggestions}
     assert sorted((by_id[t].kind, len({e.cell.obs_id for e in by_id[t].edits})) for t in tops) == [
-        ("pinned_value", 1), ("sign", 1), ("swap", 2), ("typing_digit", 1)
-    ]  # fmt: skip
+        ("pinned_value", 1),
+        ("sign", 1),
+        ("swap", 2),
+        ("typing_digit", 1),
+    ]
     assert set().union(*(_as_corrections(by_id[t]) for t in tops)) == reviewed
 
 
@@ -98,9 +101,13 @@ def test_findings_no_edit_explains_say_why(suggestions):
     for obs_id in ("prp_2024q1_cis_uzb", "prp_2024q1_cis_kgz", "prp_2024q1_cis_tjk"):
         assert "less than one unit of its last digit" in reasons[obs_id]
     assert set(reasons) == {
-        "rem_in_2022_tur", "rem_in_2023_total", "prp_2024q1_cis_uzb", "prp_2024q1_cis_kgz",
-        "prp_2024q1_cis_tjk", "prp_2024q1_noncis_chn",
-    }  # fmt: skip
+        "rem_in_2022_tur",
+        "rem_in_2023_total",
+        "prp_2024q1_cis_uzb",
+        "prp_2024q1_cis_kgz",
+        "prp_2024q1_cis_tjk",
+        "prp_2024q1_noncis_chn",
+    }
 
 
 def test_corrected_stage_gets_no_suggestion_only_reasons(corrected):
@@ -127,9 +134,9 @@ def test_candidates_tried_together_as_a_range_lose_none(delivered, suggestions, 
     each candidate alone gives."""
     from mtm_pipeline.checks.suggest import search
 
-    monkeypatch.setattr(search, "_bisect", lambda cell, candidates, first_test: [
-        c for c in candidates if first_test(c.edits)
-    ])  # fmt: skip
+    monkeypatch.setattr(
+        search, "_bisect", lambda cell, candidates, first_test: [c for c in candidates if first_test(c.edits)]
+    )
     one_by_one = suggest_corrections(delivered, quarter="2024-Q1", stage="delivered")
     assert [(s.kind, s.description, s.rank, len(s.cleared)) for s in one_by_one.suggestions] == [
         (s.kind, s.description, s.rank, len(s.cleared)) for s in suggestions.suggestions

@@ -39,8 +39,14 @@ def suggestions(delivered, findings):
 def root(tmp_path, findings, suggestions):
     paths = DataPaths(tmp_path)
     with connect(paths.warehouse) as con:
-        publish_stage(con, Q, "delivered", None, findings_to_rows(findings, quarter=Q, stage="delivered"),
-                      suggestions=suggestions)  # fmt: skip
+        publish_stage(
+            con,
+            Q,
+            "delivered",
+            None,
+            findings_to_rows(findings, quarter=Q, stage="delivered"),
+            suggestions=suggestions,
+        )
     return tmp_path
 
 
@@ -116,8 +122,9 @@ def test_annex_lines_next_to_each_finding(findings, suggestions):
 
 
 def test_alert_names_the_top_suggestion(findings, suggestions):
-    alerts = alerts_from_findings(findings, quarter=Q, stage="delivered", asset_key="delivered_observations",
-                                  suggestions=suggestions)  # fmt: skip
+    alerts = alerts_from_findings(
+        findings, quarter=Q, stage="delivered", asset_key="delivered_observations", suggestions=suggestions
+    )
     geo = next(a for a in alerts if a.subject.startswith("rem_out_2023_geo"))
     assert geo.suggestion == "Suggested correction D4 (best): rem_out_2023_geo change -7.6 -> 7.6 (sign)"
     assert geo.suggestion in email_body(alerts, base="http://localhost:3000")

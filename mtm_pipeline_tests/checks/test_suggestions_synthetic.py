@@ -211,10 +211,20 @@ def case_pinned(frame):
 
 
 CASES = [
-    case_digit_wrong, case_transposed, case_dropped, case_doubled, case_decimal, case_scale, case_sign,
-    case_sign_of_remittances, case_swap_in_row, case_swap_in_column, case_swap_of_ranks, case_share_base,
+    case_digit_wrong,
+    case_transposed,
+    case_dropped,
+    case_doubled,
+    case_decimal,
+    case_scale,
+    case_sign,
+    case_sign_of_remittances,
+    case_swap_in_row,
+    case_swap_in_column,
+    case_swap_of_ranks,
+    case_share_base,
     case_pinned,
-]  # fmt: skip
+]
 
 
 def test_consistent_quarters_get_no_suggestion(quarter):

@@ -34,10 +34,15 @@ def loaded(tmp_path_factory):
         patch.delenv("MTM_SMTP_HOST", raising=False)
         instance.add_dynamic_partitions(QUARTERS_NAME, QUARTERS)
         result = dg.materialize(
-            assets, instance=instance, resources={"warehouse": warehouse}, raise_on_error=False,
-            tags={"dagster/asset_partition_range_start": QUARTERS[0],
-                  "dagster/asset_partition_range_end": QUARTERS[-1]},
-        )  # fmt: skip
+            assets,
+            instance=instance,
+            resources={"warehouse": warehouse},
+            raise_on_error=False,
+            tags={
+                "dagster/asset_partition_range_start": QUARTERS[0],
+                "dagster/asset_partition_range_end": QUARTERS[-1],
+            },
+        )
         yield warehouse, result
 
 
@@ -131,5 +136,7 @@ def test_every_stored_figure_lies_in_its_stored_interval(loaded):
             "(share IS NOT NULL AND NOT share BETWEEN share_low AND share_high) OR "
             "(change IS NOT NULL AND NOT change BETWEEN change_low AND change_high)"
         ).fetchone()[0]
-        stored = con.execute("SELECT count(*) FROM published.derived_figures WHERE share IS NOT NULL").fetchone()[0]
+        stored = con.execute(
+            "SELECT count(*) FROM published.derived_figures WHERE share IS NOT NULL"
+        ).fetchone()[0]
     assert stored > 0 and outside == 0

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mtm_pipeline.checks.intervals import Interval
 from mtm_pipeline.derive import derive_quarter
 from mtm_pipeline.derive.figures import percent_precision, value_precision
 from mtm_pipeline.derive.ranks import rank_positions
+from mtm_pipeline.intervals import Interval
 from mtm_pipeline_tests.rows import conformed_row as row
 
 
@@ -17,10 +17,12 @@ def frame(*rows: dict) -> pd.DataFrame:
 
 
 def test_share_of_a_rounded_total_is_an_interval_at_the_precision_it_supports():
-    derived = derive_quarter(frame(
-        row("total", value="2.7 million"),
-        row("part", value="1000000", part_of="total", parts_complete="no"),
-    )).set_index("obs_id")  # fmt: skip
+    derived = derive_quarter(
+        frame(
+            row("total", value="2.7 million"),
+            row("part", value="1000000", part_of="total", parts_complete="no"),
+        )
+    ).set_index("obs_id")
     share = derived.loc["drv_share_part"]
     # 1,000,000 of [2.65, 2.75] million: [36.36, 37.74] per cent, wider than 1 point
     assert share["share_low"] == pytest.approx(100 / 2.75) and share["share_high"] == pytest.approx(
@@ -31,10 +33,12 @@ def test_share_of_a_rounded_total_is_an_interval_at_the_precision_it_supports():
 
 
 def test_share_of_exact_counts_is_exact_and_printed_to_a_tenth():
-    derived = derive_quarter(frame(
-        row("total", value="5745"),
-        row("part", value="2602", part_of="total", parts_complete="no"),
-    )).set_index("obs_id")  # fmt: skip
+    derived = derive_quarter(
+        frame(
+            row("total", value="5745"),
+            row("part", value="2602", part_of="total", parts_complete="no"),
+        )
+    ).set_index("obs_id")
     share = derived.loc["drv_share_part"]
     assert share["share_low"] == share["share_high"] == pytest.approx(100 * 2602 / 5745)
     assert share["share_precision"] == pytest.approx(0.1)
@@ -106,12 +110,14 @@ def test_an_obs_id_delivered_by_two_sources_is_refused_with_the_reason():
 
 
 def test_a_stated_remainder_sector_gets_a_share_but_no_rank():
-    derived = derive_quarter(frame(
-        row("total", value="1000"),
-        row("big", value="500", sector="Construction", part_of="total", parts_complete="yes"),
-        row("rest", value="400", sector="Other", part_of="total", parts_complete="yes"),
-        row("small", value="100", sector="Mining", part_of="total", parts_complete="yes"),
-    )).set_index("obs_id")  # fmt: skip
+    derived = derive_quarter(
+        frame(
+            row("total", value="1000"),
+            row("big", value="500", sector="Construction", part_of="total", parts_complete="yes"),
+            row("rest", value="400", sector="Other", part_of="total", parts_complete="yes"),
+            row("small", value="100", sector="Mining", part_of="total", parts_complete="yes"),
+        )
+    ).set_index("obs_id")
     assert derived.loc["drv_share_rest", "share"] == pytest.approx(40.0)
     ranks = derived[derived["derivation"] == "rank"]
     assert set(ranks.index) == {"drv_rank_big", "drv_rank_small"}

@@ -31,8 +31,11 @@ def test_counts_only_remainders_are_the_total_minus_the_listed_parts(counts_only
     for (total_id, dimension), listed in parts.groupby(["part_of", "dimension"]):
         if (listed["parts_complete"] == False).all() and not (listed["country_iso3"] == "ZZZ").any():
             rest = float(totals[total_id]) - float(listed["value"].sum())
-            expected[f"drv_remainder_{total_id}_{dimension}"] = (rest, 100 * rest / float(totals[total_id]),
-                                                                 {total_id, *listed["obs_id"]})  # fmt: skip
+            expected[f"drv_remainder_{total_id}_{dimension}"] = (
+                rest,
+                100 * rest / float(totals[total_id]),
+                {total_id, *listed["obs_id"]},
+            )
     assert len(expected) >= 3  # labour purpose of arrivals and departures, and more
     shares = {obs_id.replace("drv_remainder_", "drv_remainder_share_", 1) for obs_id in expected}
     assert set(got.index) == set(expected) | shares
@@ -48,11 +51,15 @@ def test_counts_only_remainders_are_the_total_minus_the_listed_parts(counts_only
 
 
 def test_shares_only_list_gives_100_minus_the_listed_shares_with_their_rounding():
-    derived = _remainders(derive_quarter(frame(
-        row("g", country_group="G", share="58.2"),
-        row("a", country="Aland", country_iso3="ALA", share="64", part_of="g", parts_complete="no"),
-        row("b", country="Bland", country_iso3="BLA", share="27.4", part_of="g", parts_complete="no"),
-    )))  # fmt: skip
+    derived = _remainders(
+        derive_quarter(
+            frame(
+                row("g", country_group="G", share="58.2"),
+                row("a", country="Aland", country_iso3="ALA", share="64", part_of="g", parts_complete="no"),
+                row("b", country="Bland", country_iso3="BLA", share="27.4", part_of="g", parts_complete="no"),
+            )
+        )
+    )
     assert "drv_remainder_g_country" not in derived.index  # no value: the parts are shares only
     figure = derived.loc["drv_remainder_share_g_country"]
     assert float(figure["share"]) == pytest.approx(100 - 64 - 27.4)
@@ -68,11 +75,15 @@ def test_shares_only_list_gives_100_minus_the_listed_shares_with_their_rounding(
 
 
 def test_sector_remainder_is_named_not_itemised_and_a_rounded_total_gives_an_interval():
-    derived = _remainders(derive_quarter(frame(
-        row("t", value="2.7 million"),
-        row("s1", sector="Mining", value="1000000", part_of="t", parts_complete="no"),
-        row("s2", sector="Trade", value="500000", part_of="t", parts_complete="no"),
-    )))  # fmt: skip
+    derived = _remainders(
+        derive_quarter(
+            frame(
+                row("t", value="2.7 million"),
+                row("s1", sector="Mining", value="1000000", part_of="t", parts_complete="no"),
+                row("s2", sector="Trade", value="500000", part_of="t", parts_complete="no"),
+            )
+        )
+    )
     figure, share = derived.loc["drv_remainder_t_sector"], derived.loc["drv_remainder_share_t_sector"]
     assert figure["sector"] == share["sector"] == "not itemised"
     assert float(figure["value"]) == 1_200_000
@@ -106,12 +117,28 @@ def test_sector_remainder_is_named_not_itemised_and_a_rounded_total_gives_an_int
     ],
 )
 def test_no_remainder_where_the_list_is_complete_or_the_rest_is_published(extra, completeness):
-    derived = derive_quarter(frame(
-        row("t", value="1000"),
-        row("a", country="Aland", country_iso3="ALA", value="600", part_of="t", parts_complete=completeness),
-        row("b", country="Bland", country_iso3="BLA", value="300", part_of="t", parts_complete=completeness),
-        *extra,
-    ))  # fmt: skip
+    derived = derive_quarter(
+        frame(
+            row("t", value="1000"),
+            row(
+                "a",
+                country="Aland",
+                country_iso3="ALA",
+                value="600",
+                part_of="t",
+                parts_complete=completeness,
+            ),
+            row(
+                "b",
+                country="Bland",
+                country_iso3="BLA",
+                value="300",
+                part_of="t",
+                parts_complete=completeness,
+            ),
+            *extra,
+        )
+    )
     assert _remainders(derived).empty
 
 

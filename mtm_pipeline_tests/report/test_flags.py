@@ -55,9 +55,11 @@ def test_a_failed_stated_change_marks_the_change_in_the_key_findings_and_the_sec
     assert "transfers to Kazakhstan declined by 51.8\u2021[^" in md
     assert "compared to 2022 was 51.8\u2021[^" in md
     note = footnote(md, found[0])
-    assert note == ("Inconsistent with other published figures, left as published (rem\\_in\\_2023\\_total, change): "
-                    "stated\\_change\\_matches expected \\[-37.16, -37.11\\] per cent, observed -51.8 per cent; "
-                    "see Annex A.")  # fmt: skip
+    assert note == (
+        "Inconsistent with other published figures, left as published (rem\\_in\\_2023\\_total, change): "
+        "stated\\_change\\_matches expected \\[-37.16, -37.11\\] per cent, observed -51.8 per cent; "
+        "see Annex A."
+    )
     assert body(md).count(FLAGGED_MARK) == 2  # nothing else is marked
     checked, problems = check_narrative(md, q1_obs, {("rem_in_2023_total", "change")})
     assert problems == [] and checked >= 120
@@ -73,14 +75,18 @@ def test_every_figure_of_the_q1_corrected_findings_is_marked_and_only_those(q1_o
         assert re.search(rf"\b{re.escape(share)}\u2021\[\^\d+\] per cent", text), share
     assert "share\\_matches\\_ratio expected 45.29 per cent (2,602 / 5,745), observed 45.2 per cent" in md
     # the 2022 share of Türkiye is in Table 3 only: the cell is marked and the table's note names the check
-    table = next(b.table for b in doc.blocks if isinstance(b, TableBlock) and "to Kazakhstan" in b.table.title)
+    table = next(
+        b.table for b in doc.blocks if isinstance(b, TableBlock) and "to Kazakhstan" in b.table.title
+    )
     row = next(r for r in table.rows if r[0].text == "Türkiye")
     assert [c.text for c in row[1:]] == ["16.6", "4%\u2021", "17.9", "6%", "+7.8"]
     assert row[2].value == 4.0 and "share_matches_ratio" in row[2].comment
     assert [n for n in table.notes if n.startswith(FLAGGED_MARK)] == [
-        ("\u2021 Türkiye, Share of total 2022 %: inconsistent with other published figures, left as published: "
-         "share_matches_ratio expected [3.46, 3.50] per cent (16.6 million / 476.9 million), observed 4 per cent "
-         "(implies a value of [16.68, 21.47] million); see Annex A.")
+        (
+            "\u2021 Türkiye, Share of total 2022 %: inconsistent with other published figures, left as published: "
+            "share_matches_ratio expected [3.46, 3.50] per cent (16.6 million / 476.9 million), observed 4 per cent "
+            "(implies a value of [16.68, 21.47] million); see Annex A."
+        )
     ]
     assert "| Türkiye | 16.6 | 4%\u2021 | 17.9 | 6% | +7.8 |" in md
     # the legend explains every mark
@@ -125,8 +131,13 @@ def test_a_check_results_frame_without_obs_ids_flags_nothing(q1_obs):
 
 # ------------------------------------------------------------------------ small frames: every facet
 
-ARR = {"measure": "border_crossings", "direction": "in", "unit": "crossings", "value_precision": 1.0,
-       "agency": "National Border Service of Kazakhstan"}  # fmt: skip
+ARR = {
+    "measure": "border_crossings",
+    "direction": "in",
+    "unit": "crossings",
+    "value_precision": 1.0,
+    "agency": "National Border Service of Kazakhstan",
+}
 
 
 def finding(rule: str, obs_ids: str, **fields) -> dict:
@@ -135,12 +146,26 @@ def finding(rule: str, obs_ids: str, **fields) -> dict:
 
 def test_the_rule_decides_which_facet_of_the_first_obs_id_is_marked():
     rows = frame(
-        {**ARR, "obs_id": "t", "value": 100.0, "change": -10.0, "change_precision": 1.0, "change_unit": "percent",
-         "change_base_period": "2023-Q4"},
-        {**ARR, "obs_id": "p", "country_group": "CIS", "value": 60.0, "share": 60.0, "share_precision": 1.0,
-         "part_of": "t"},
+        {
+            **ARR,
+            "obs_id": "t",
+            "value": 100.0,
+            "change": -10.0,
+            "change_precision": 1.0,
+            "change_unit": "percent",
+            "change_base_period": "2023-Q4",
+        },
+        {
+            **ARR,
+            "obs_id": "p",
+            "country_group": "CIS",
+            "value": 60.0,
+            "share": 60.0,
+            "share_precision": 1.0,
+            "part_of": "t",
+        },
         {**ARR, "obs_id": "b", "period": "2023-Q4", "value": 110.0},
-    )  # fmt: skip
+    )
     results = pd.DataFrame([finding("parts_sum_to_total", "t,p"), finding("share_matches_ratio", "p,t")])
     store = FactStore.from_observations(rows, None, results)
     total = store.one("border_crossings", "2024-Q1", direction="in")
@@ -151,45 +176,109 @@ def test_the_rule_decides_which_facet_of_the_first_obs_id_is_marked():
     assert FN_PATTERN.sub("", w.value(part)) == "60" and FN_PATTERN.sub("", w.share(part)) == "60\u2021"
     assert FN_PATTERN.sub("", w.change_abs(total.change("2023-Q4"))) == "10"
     assert notes.texts == [
-        ("Inconsistent with other published figures, left as published (t, value): parts_sum_to_total expected E, "
-         "observed O; see Annex A."),
-        ("Inconsistent with other published figures, left as published (p, share): share_matches_ratio expected E, "
-         "observed O; see Annex A."),
+        (
+            "Inconsistent with other published figures, left as published (t, value): parts_sum_to_total expected E, "
+            "observed O; see Annex A."
+        ),
+        (
+            "Inconsistent with other published figures, left as published (p, share): share_matches_ratio expected E, "
+            "observed O; see Annex A."
+        ),
     ]
 
 
 def test_a_stated_change_finding_marks_that_change_and_a_corrected_figure_keeps_its_asterisk():
     rows = frame(
-        {**ARR, "obs_id": "t", "value": 100.0, "change": -10.0, "change_precision": 1.0, "change_unit": "percent",
-         "change_base_period": "2023-Q4", "corrected_fields": "value"},
+        {
+            **ARR,
+            "obs_id": "t",
+            "value": 100.0,
+            "change": -10.0,
+            "change_precision": 1.0,
+            "change_unit": "percent",
+            "change_base_period": "2023-Q4",
+            "corrected_fields": "value",
+        },
         {**ARR, "obs_id": "b", "period": "2023-Q4", "value": 110.0},
-    )  # fmt: skip
-    corrections = pd.DataFrame([{"quarter": "2024-Q1", "source": "border_crossings", "obs_id": "t", "field": "value",
-                                 "published_value": "1000", "corrected_value": "100", "justification": "j",
-                                 "author": "a", "decided_on": "2024-05-01"}])  # fmt: skip
+    )
+    corrections = pd.DataFrame(
+        [
+            {
+                "quarter": "2024-Q1",
+                "source": "border_crossings",
+                "obs_id": "t",
+                "field": "value",
+                "published_value": "1000",
+                "corrected_value": "100",
+                "justification": "j",
+                "author": "a",
+                "decided_on": "2024-05-01",
+            }
+        ]
+    )
     results = pd.DataFrame([finding("stated_change_matches", "t,b"), finding("subset_within_total", "t,b")])
     store = FactStore.from_observations(rows, corrections, results)
     view = Selector(store, "2024-Q1").view("border_crossings", "in")
     w = Writer(Footnotes())
-    assert FN_PATTERN.sub("", w.value(view.headline)) == "100*\u2021"  # corrected, and still fails a value check
+    assert (
+        FN_PATTERN.sub("", w.value(view.headline)) == "100*\u2021"
+    )  # corrected, and still fails a value check
     clauses, _ = comparison_parts(w, view, "migrants")
-    assert FN_PATTERN.sub("", clauses[0]) == "10\u2021 per cent less than in the last quarter of 2023 (110 migrants)"
+    assert (
+        FN_PATTERN.sub("", clauses[0])
+        == "10\u2021 per cent less than in the last quarter of 2023 (110 migrants)"
+    )
     assert w.notes.texts[0].startswith("Corrected from the published 1,000 (t, value)")
 
 
 def test_a_stated_direction_and_a_rank_are_marked_where_they_are_written():
-    country = {**ARR, "period": "2024-Q2", "delivery_quarter": "2024-Q2", "country_group": "non-CIS", "unit": None,
-               "value_precision": None}  # fmt: skip
+    country = {
+        **ARR,
+        "period": "2024-Q2",
+        "delivery_quarter": "2024-Q2",
+        "country_group": "non-CIS",
+        "unit": None,
+        "value_precision": None,
+    }
     rows = frame(
-        {**country, "obs_id": "c1", "country": "China", "country_iso3": "CHN", "country_name": "China", "rank": 1},
-        {**country, "obs_id": "c2", "country": "India", "country_iso3": "IND", "country_name": "India", "rank": 2},
-        {**ARR, "obs_id": "d", "period": "2024-Q2", "delivery_quarter": "2024-Q2", "value": 110.0, "change": 1.0,
-         "change_precision": 1.0, "change_unit": "direction", "change_base_period": "2024-Q1"},
+        {
+            **country,
+            "obs_id": "c1",
+            "country": "China",
+            "country_iso3": "CHN",
+            "country_name": "China",
+            "rank": 1,
+        },
+        {
+            **country,
+            "obs_id": "c2",
+            "country": "India",
+            "country_iso3": "IND",
+            "country_name": "India",
+            "rank": 2,
+        },
+        {
+            **ARR,
+            "obs_id": "d",
+            "period": "2024-Q2",
+            "delivery_quarter": "2024-Q2",
+            "value": 110.0,
+            "change": 1.0,
+            "change_precision": 1.0,
+            "change_unit": "direction",
+            "change_base_period": "2024-Q1",
+        },
         {**ARR, "obs_id": "a", "value": 100.0},
-    )  # fmt: skip
-    results = pd.DataFrame([finding("rank_matches_values", "c2,c1", quarter="2024-Q2"),
-                            finding("stated_change_matches", "d,a", quarter="2024-Q2")])  # fmt: skip
-    view = Selector(FactStore.from_observations(rows, None, results), "2024-Q2").view("border_crossings", "in")
+    )
+    results = pd.DataFrame(
+        [
+            finding("rank_matches_values", "c2,c1", quarter="2024-Q2"),
+            finding("stated_change_matches", "d,a", quarter="2024-Q2"),
+        ]
+    )
+    view = Selector(FactStore.from_observations(rows, None, results), "2024-Q2").view(
+        "border_crossings", "in"
+    )
     w = Writer(Footnotes())
     sentence = ranking_sentence(view.rankings[0], view, lambda f: w.mark(f, "rank"))
     assert FN_PATTERN.sub("", sentence).startswith("China and India\u2021 were the top two non-CIS countries")
@@ -204,5 +293,7 @@ def test_a_finding_on_a_figure_of_an_earlier_delivery_marks_the_figure_the_repor
     )
     results = pd.DataFrame([finding("plausible_change", "q1,q2", quarter="2024-Q2")])
     store = FactStore.from_observations(rows, None, results)
-    assert store.one("border_crossings", "2024-Q1", direction="in").flags["value"][0].rule == "plausible_change"
+    assert (
+        store.one("border_crossings", "2024-Q1", direction="in").flags["value"][0].rule == "plausible_change"
+    )
     assert store.one("border_crossings", "2024-Q2", direction="in").flags == {}

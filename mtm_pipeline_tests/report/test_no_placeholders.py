@@ -36,7 +36,9 @@ def placeholder_problems(text: str, where: str) -> list[str]:
         for pattern, what in PLACEHOLDERS:
             m = pattern.search(line)
             if m:
-                out.append(f"{where}: {what} at {m.group()!r} in: {line[max(0, m.start() - 80) : m.end() + 80]}")
+                out.append(
+                    f"{where}: {what} at {m.group()!r} in: {line[max(0, m.start() - 80) : m.end() + 80]}"
+                )
     return out
 
 
@@ -59,8 +61,15 @@ def report_problems(doc: Document, extra: list[Table]) -> list[str]:
             problems += placeholder_problems(text, f"table {table.key!r}")
     for fig in doc.figures:
         chart = fig.chart
-        texts = [fig.caption, fig.source, *fig.notes, chart.unit_label, *chart.categories,
-                 *(name for name, _ in chart.series), *(label for labels in chart.labels for label in labels)]  # fmt: skip
+        texts = [
+            fig.caption,
+            fig.source,
+            *fig.notes,
+            chart.unit_label,
+            *chart.categories,
+            *(name for name, _ in chart.series),
+            *(label for labels in chart.labels for label in labels),
+        ]
         for text in texts:
             problems += placeholder_problems(text, f"figure {fig.number}")
     return problems
@@ -128,13 +137,33 @@ def test_countries_delivered_without_their_group_name_no_empty_group():
     from mtm_pipeline_tests.report import frame
 
     rows = [
-        {"obs_id": "arr_total", "direction": "in", "value": 1000.0, "value_precision": 1.0, "unit": "crossings"},
-        *[{"obs_id": f"arr_{iso.lower()}", "direction": "in", "country": name, "country_iso3": iso,
-           "country_name": name, "value": value, "value_precision": 1.0, "unit": "crossings",
-           "part_of": "arr_total", "parts_complete": True}
-          for iso, name, value in (("UZB", "Uzbekistan", 600.0), ("RUS", "Russian Federation", 300.0),
-                                   ("CHN", "China", 100.0))],
-    ]  # fmt: skip
+        {
+            "obs_id": "arr_total",
+            "direction": "in",
+            "value": 1000.0,
+            "value_precision": 1.0,
+            "unit": "crossings",
+        },
+        *[
+            {
+                "obs_id": f"arr_{iso.lower()}",
+                "direction": "in",
+                "country": name,
+                "country_iso3": iso,
+                "country_name": name,
+                "value": value,
+                "value_precision": 1.0,
+                "unit": "crossings",
+                "part_of": "arr_total",
+                "parts_complete": True,
+            }
+            for iso, name, value in (
+                ("UZB", "Uzbekistan", 600.0),
+                ("RUS", "Russian Federation", 300.0),
+                ("CHN", "China", 100.0),
+            )
+        ],
+    ]
     doc, extra = compose("2024-Q1", frame(*rows))
     md = render_markdown(doc)
     assert "Uzbekistan" in md.split("## 2.")[0]  # the key finding names the top countries

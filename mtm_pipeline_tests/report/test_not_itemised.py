@@ -17,17 +17,44 @@ ARRIVALS = {"measure": "border_crossings", "direction": "in"}
 def _store(with_remainder: bool) -> FactStore:
     observations = frame(
         {**ARRIVALS, "obs_id": "cis", "country_group": "CIS", "share": 58.2, "share_precision": 0.1},
-        {**ARRIVALS, "country_group": "CIS", "country_iso3": "RUS", "country_name": "Russian Federation",
-         "share": 64.0, "share_precision": 1.0, "part_of": "cis", "parts_complete": False},
-        {**ARRIVALS, "country_group": "CIS", "country_iso3": "UZB", "country_name": "Uzbekistan",
-         "share": 27.4, "share_precision": 0.1, "part_of": "cis", "parts_complete": False},
-    )  # fmt: skip
+        {
+            **ARRIVALS,
+            "country_group": "CIS",
+            "country_iso3": "RUS",
+            "country_name": "Russian Federation",
+            "share": 64.0,
+            "share_precision": 1.0,
+            "part_of": "cis",
+            "parts_complete": False,
+        },
+        {
+            **ARRIVALS,
+            "country_group": "CIS",
+            "country_iso3": "UZB",
+            "country_name": "Uzbekistan",
+            "share": 27.4,
+            "share_precision": 0.1,
+            "part_of": "cis",
+            "parts_complete": False,
+        },
+    )
     derived = derived_frame(
-        {**ARRIVALS, "derivation": "remainder", "obs_id": "drv_remainder_share_cis_country", "country_group": "CIS",
-         "country_iso3": "ZZZ", "country_name": "Other countries", "share": 8.6, "share_precision": 10.0,
-         "share_low": 8.05, "share_high": 9.15, "part_of": "cis", "parts_complete": False,
-         "input_obs_ids": "cis,obs_3,obs_4"},
-    )  # fmt: skip
+        {
+            **ARRIVALS,
+            "derivation": "remainder",
+            "obs_id": "drv_remainder_share_cis_country",
+            "country_group": "CIS",
+            "country_iso3": "ZZZ",
+            "country_name": "Other countries",
+            "share": 8.6,
+            "share_precision": 10.0,
+            "share_low": 8.05,
+            "share_high": 9.15,
+            "part_of": "cis",
+            "parts_complete": False,
+            "input_obs_ids": "cis,obs_3,obs_4",
+        },
+    )
     return FactStore.from_observations(observations, derived=derived if with_remainder else None)
 
 
@@ -59,8 +86,10 @@ def test_real_q1_share_charts_have_the_grey_bar_and_the_text_is_unchanged():
     derived = derived_for(observations)
     with_rest = FactStore.from_observations(observations, derived=derived)
     without = FactStore.from_observations(observations, derived=derived[derived["derivation"] != "remainder"])
-    docs = [compose_quarterly(QuarterlySource("2024-Q1", s, pd.DataFrame(), pd.DataFrame()))[0]
-            for s in (with_rest, without)]  # fmt: skip
+    docs = [
+        compose_quarterly(QuarterlySource("2024-Q1", s, pd.DataFrame(), pd.DataFrame()))[0]
+        for s in (with_rest, without)
+    ]
     bars = [f for f in docs[0].figures if f.chart.highlight_last]
     assert len(bars) == 4  # arrivals and departures, CIS and non-CIS (section 2)
     rest = derived.set_index("obs_id").loc["drv_remainder_share_arr_2024q1_cis_country"]

@@ -34,7 +34,9 @@ def test_every_pdf_page_renders_with_pdftoppm(q1_report, tmp_path):
     for png in rendered:
         width, height = _png_size(png.read_bytes())
         assert height > width  # A4 portrait
-    text = subprocess.run(["pdftotext", str(q1_report.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(q1_report.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     for phrase in ("2,975,788", "Migration Inflow", "Table 1", "Annex A"):
         assert phrase in text, phrase
 

@@ -28,16 +28,32 @@ from mtm_pipeline.report.facts import FactStore
 from mtm_pipeline.report.render_markdown import render_markdown
 from mtm_pipeline_tests.report import COUNTS_ONLY_QUARTER, counts_only_data_dir, derived_for, observations_for
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]  # fmt: skip
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 ORDINALS = {1: ("first",), 2: ("second",), 3: ("third",), 4: ("fourth", "last")}
 SECTION_MEASURES = {
     "2.1": {("border_crossings", "in")},
     "2.2": {("border_crossings", "out")},
     "3": {("trp_holders", None), ("trp_issued", None)},
     "4": {("prp_issued", None)},
-    "5": {("foreign_workers", None), ("employers_recruiting", None), ("work_permit_quota", None),
-          ("work_permit_quota_share_of_labour_force", None)},
+    "5": {
+        ("foreign_workers", None),
+        ("employers_recruiting", None),
+        ("work_permit_quota", None),
+        ("work_permit_quota_share_of_labour_force", None),
+    },
     "6": {("emigrants", None)},
     "7.1": {("personal_remittances", "out")},
     "7.2": {("personal_remittances", "in")},
@@ -91,8 +107,11 @@ def candidates_of(rows: list[dict]) -> dict[str, list[Candidate]]:
     for row in rows:
         if _num(row["value"]) is not None:
             unit = row["unit"]
-            texts = {f"{row['value']:.{_decimals(row['value_precision'])}f}"} if unit == "percent" else \
-                expected_texts(row["value"], row["value_precision"], unit)  # fmt: skip
+            texts = (
+                {f"{row['value']:.{_decimals(row['value_precision'])}f}"}
+                if unit == "percent"
+                else expected_texts(row["value"], row["value_precision"], unit)
+            )
             for t in texts:
                 out.setdefault(t, []).append(Candidate(row, "value", None, 0))
         if _num(row["share"]) is not None:
@@ -103,7 +122,9 @@ def candidates_of(rows: list[dict]) -> dict[str, list[Candidate]]:
         if change is not None and row["change_unit"] != "direction":
             sign = (change > 0) - (change < 0)
             if row["change_unit"] == "absolute":
-                texts = expected_texts(change, row["change_precision"], "USD" if row["unit"] == "USD" else None)
+                texts = expected_texts(
+                    change, row["change_precision"], "USD" if row["unit"] == "USD" else None
+                )
             else:
                 texts = {f"{abs(change):.{_decimals(row['change_precision'])}f}"}
             for t in texts:
@@ -186,7 +207,9 @@ def measures_for(section: str) -> set | None:
     if section in SECTION_MEASURES:
         return SECTION_MEASURES[section]
     top = section.split(".")[0]
-    return SECTION_MEASURES.get(top) or (SECTION_MEASURES.get(f"{top}.1", set()) | SECTION_MEASURES.get(f"{top}.2", set()) or None)
+    return SECTION_MEASURES.get(top) or (
+        SECTION_MEASURES.get(f"{top}.1", set()) | SECTION_MEASURES.get(f"{top}.2", set()) or None
+    )
 
 
 def strip_non_figures(text: str, ages: list[str]) -> str:
@@ -200,7 +223,9 @@ def strip_non_figures(text: str, ages: list[str]) -> str:
 
 
 def check_narrative(
-    md: str, observations: pd.DataFrame, flagged: set[tuple[str, str]] | None = None,
+    md: str,
+    observations: pd.DataFrame,
+    flagged: set[tuple[str, str]] | None = None,
     derived: pd.DataFrame | None = None,
 ) -> tuple[int, list[str]]:
     """(numbers checked, problems) for the narrative of a report built from `observations` and `derived`
@@ -208,7 +233,9 @@ def check_narrative(
     value | share | change."""
     rows = [{**r, "computed": False} for r in observations.to_dict("records")]
     if derived is not None and not derived.empty:
-        rows += [_exact({**r, "computed": True, "corrected_fields": None}) for r in derived.to_dict("records")]
+        rows += [
+            _exact({**r, "computed": True, "corrected_fields": None}) for r in derived.to_dict("records")
+        ]
     published = {(r["delivery_quarter"], r["obs_id"]): r for r in rows if not r["computed"]}
     every = {(r["delivery_quarter"], r["obs_id"]): r for r in rows}
     for row in rows:
@@ -235,7 +262,13 @@ def check_narrative(
             spans = period_spans(sentence, periods)
             pointer, previous_end = -1, 0
             for m in NUMBER.finditer(clean):
-                number, scale, corrected, computed, flag = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
+                number, scale, corrected, computed, flag = (
+                    m.group(1),
+                    m.group(2),
+                    m.group(3),
+                    m.group(4),
+                    m.group(5),
+                )
                 if not scale and re.fullmatch(r"\d{4}", number) and number in years:
                     continue  # a year
                 checked += 1
@@ -243,11 +276,19 @@ def check_narrative(
                 after = clean[m.end() : m.end() + 40]
                 if re.match(r"\s*per cent(?: \w+)?(?:,| \()\s*computed", after):
                     if not computed or not _computed_ok(token, scope, published):
-                        problems.append(f"[{section}] computed {token!r} does not follow from the figures in: {sentence}")
+                        problems.append(
+                            f"[{section}] computed {token!r} does not follow from the figures in: {sentence}"
+                        )
                     previous_end = m.end()
                     continue
-                found = [c for c in table.get(token, []) if _fits(c, token, sentence, context, clean, m, previous_end)]
-                found = [c for c in found if not c.row.get("country_name") or c.row["country_name"] in mentions]
+                found = [
+                    c
+                    for c in table.get(token, [])
+                    if _fits(c, token, sentence, context, clean, m, previous_end)
+                ]
+                found = [
+                    c for c in found if not c.row.get("country_name") or c.row["country_name"] in mentions
+                ]
                 found = [c for c in found if c.row["computed"] == bool(computed)]
                 found = [c for c in found if not c.row["computed"] or _recomputes(c, every)]
                 named = nearest_period(spans, m.start(), m.end())
@@ -261,7 +302,9 @@ def check_narrative(
                     ordered = sorted(found, key=lambda c: mentions[c.row["country_name"]])
                     after_pointer = [c for c in ordered if mentions[c.row["country_name"]] >= pointer]
                     if not after_pointer:
-                        problems.append(f"[{section}] {token!r} is out of the order its countries are named in: {sentence}")
+                        problems.append(
+                            f"[{section}] {token!r} is out of the order its countries are named in: {sentence}"
+                        )
                     else:
                         pointer = mentions[after_pointer[0].row["country_name"]]
                 if not found:
@@ -300,7 +343,9 @@ def _fits(c: Candidate, token: str, sentence: str, context: str, clean: str, m, 
 
 
 def _sign(text: str, first: bool) -> int:
-    hits = [(x.start(), -1) for x in NEGATIVE.finditer(text)] + [(x.start(), 1) for x in POSITIVE.finditer(text)]
+    hits = [(x.start(), -1) for x in NEGATIVE.finditer(text)] + [
+        (x.start(), 1) for x in POSITIVE.finditer(text)
+    ]
     if not hits:
         return 0
     return sorted(hits)[0 if first else -1][1]
@@ -340,7 +385,9 @@ def _recomputes(c: Candidate, by_id: dict) -> bool:
     values = [float(i["value"]) for i in inputs]
     kind = row["derivation"]
     if c.facet == "change":
-        return len(values) == 2 and _within((values[0] / values[1] - 1) * 100, row["change_low"], row["change_high"])
+        return len(values) == 2 and _within(
+            (values[0] / values[1] - 1) * 100, row["change_low"], row["change_high"]
+        )
     if c.facet == "value" and kind in ("group_total", "year_sum"):
         return _within(sum(values), row["value_low"], row["value_high"])
     if c.facet == "share" and kind == "share_of_total":
@@ -362,7 +409,9 @@ def _computed_ok(token: str, scope: list[dict], published: dict) -> bool:
         if f"{abs(r['change']):.{_decimals(r['change_precision'])}f}" != token:
             continue
         ids = [x.strip() for x in str(r["input_obs_ids"]).split(",")]
-        inputs = [published.get((q or r["delivery_quarter"], obs)) for q, _, obs in (i.rpartition("/") for i in ids)]
+        inputs = [
+            published.get((q or r["delivery_quarter"], obs)) for q, _, obs in (i.rpartition("/") for i in ids)
+        ]
         if len(inputs) != 2 or None in inputs:
             continue
         now, base = inputs
@@ -404,8 +453,10 @@ def test_the_q1_text_opens_as_the_published_report_does(q1):
         f"first quarter of 2024, which is {abs(total.change)} per cent less than in the last quarter of 2023 "
         f"({base.value:,.0f} migrants)"
     ) in md
-    assert "The National Bank of Kazakhstan has not yet published data for the first quarter of 2024; this " \
-        "section uses 2023 annual data" in md  # fmt: skip
+    assert (
+        "The National Bank of Kazakhstan has not yet published data for the first quarter of 2024; this "
+        "section uses 2023 annual data" in md
+    )
 
 
 @pytest.mark.parametrize(
@@ -413,14 +464,19 @@ def test_the_q1_text_opens_as_the_published_report_does(q1):
     [
         ("2,975,788 migrant arrivals", "2,975,789 migrant arrivals"),  # a wrong digit
         ("12.6 per cent less", "12.6 per cent more"),  # a wrong direction
-        ("64 per cent from the Russian Federation, 27.4 per cent from Uzbekistan",
-         "27.4 per cent from the Russian Federation, 64 per cent from Uzbekistan"),  # swapped countries
+        (
+            "64 per cent from the Russian Federation, 27.4 per cent from Uzbekistan",
+            "27.4 per cent from the Russian Federation, 64 per cent from Uzbekistan",
+        ),  # swapped countries
         ("883.5 million USD", "883.6 million USD"),  # a wrong amount
         ("(2.7 million migrants)", "(2.70 million migrants)"),  # a digit the source did not publish
         ("45.2 per cent (2,602 migrants) from Uzbekistan", "45.2 per cent (2,602 migrants) from Kyrgyzstan"),
-        ("a total of 2,975,788 migrant arrivals", "a total of 3,405,102 migrant arrivals"),  # the base period's figure
+        (
+            "a total of 2,975,788 migrant arrivals",
+            "a total of 3,405,102 migrant arrivals",
+        ),  # the base period's figure
     ],
-)  # fmt: skip
+)
 def test_the_check_fails_when_a_number_is_wrong(q1, old, new):
     obs, md, derived = q1
     assert old in md
@@ -436,8 +492,10 @@ def test_every_number_in_the_q2_narrative_comes_from_the_observations():
     assert problems == []
     assert checked >= 20
     assert "34.5\u2020 per cent more, computed from the two figures" in md
-    for old, new in (("34.5\u2020 per cent more, computed", "35.4\u2020 per cent more, computed"),
-                     ("34.5\u2020 per cent more, computed", "34.5 per cent more, computed")):  # fmt: skip
+    for old, new in (
+        ("34.5\u2020 per cent more, computed", "35.4\u2020 per cent more, computed"),
+        ("34.5\u2020 per cent more, computed", "34.5 per cent more, computed"),
+    ):
         _, problems = check_narrative(md.replace(old, new), obs, derived=derived)
         assert problems
 
@@ -463,11 +521,20 @@ def test_every_number_of_a_counts_only_quarter_recomputes_from_the_warehouse(cou
 @pytest.mark.parametrize(
     ("pattern", "replacement"),
     [
-        (r"(\d+\.\d)\u2020 per cent of total arrivals", "\\1 per cent of total arrivals"),  # a computed share unmarked
-        (r"of these, (\d+)\.(\d)\u2020 per cent", "of these, 1\\1.\\2\u2020 per cent"),  # a wrong derived share
-        (r"(\d+)\u2020 per cent (less|more) \(computed", "\\1.5\u2020 per cent \\2 (computed"),  # a wrong change
+        (
+            r"(\d+\.\d)\u2020 per cent of total arrivals",
+            "\\1 per cent of total arrivals",
+        ),  # a computed share unmarked
+        (
+            r"of these, (\d+)\.(\d)\u2020 per cent",
+            "of these, 1\\1.\\2\u2020 per cent",
+        ),  # a wrong derived share
+        (
+            r"(\d+)\u2020 per cent (less|more) \(computed",
+            "\\1.5\u2020 per cent \\2 (computed",
+        ),  # a wrong change
     ],
-)  # fmt: skip
+)
 def test_the_check_fails_on_a_wrong_derived_figure(counts_only, pattern, replacement):
     obs, md, derived = counts_only
     changed = re.sub(pattern, replacement, md, count=1)
@@ -480,8 +547,13 @@ def test_the_check_fails_when_a_derived_figure_does_not_follow_from_its_inputs(c
     """Text and warehouse agree, but the derived figure is not what its inputs give: found."""
     obs, _, derived = counts_only
     wrong = derived.copy()
-    row = ((wrong.derivation == "group_share") & (wrong.country_group == "CIS") & (wrong.direction == "in")
-           & (wrong.measure == "border_crossings") & (wrong.delivery_quarter == COUNTS_ONLY_QUARTER))  # fmt: skip
+    row = (
+        (wrong.derivation == "group_share")
+        & (wrong.country_group == "CIS")
+        & (wrong.direction == "in")
+        & (wrong.measure == "border_crossings")
+        & (wrong.delivery_quarter == COUNTS_ONLY_QUARTER)
+    )
     assert row.sum() == 1
     wrong.loc[row, ["share", "share_low", "share_high"]] = 70.0
     md = markdown_for(COUNTS_ONLY_QUARTER, obs, wrong)

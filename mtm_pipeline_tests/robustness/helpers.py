@@ -44,9 +44,13 @@ def _select(table: str, exclude: tuple[str, ...], where: str) -> str:
 
 
 def table_checksum(
-    con: duckdb.DuckDBPyConnection, table: str, *, exclude: tuple[str, ...] = (), where: str = "TRUE",
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    *,
+    exclude: tuple[str, ...] = (),
+    where: str = "TRUE",
     params: list | None = None,
-) -> tuple[int, str]:  # fmt: skip
+) -> tuple[int, str]:
     """(row count, md5 of every row as JSON, sorted) for the table, computed by DuckDB."""
     sql = f"SELECT count(*), md5(coalesce(string_agg(j, chr(10) ORDER BY j), '')) FROM ({_select(table, exclude, where)})"
     count, digest = con.execute(sql, params or []).fetchone()
@@ -59,8 +63,14 @@ def checksums(path: Path | str, *, exclude: tuple[str, ...] = ()) -> dict[str, t
         return {t: table_checksum(con, t, exclude=exclude) for t in tables(con)}
 
 
-def rows_of(path: Path | str, table: str, *, exclude: tuple[str, ...] = (), where: str = "TRUE",
-            params: list | None = None) -> Counter:  # fmt: skip
+def rows_of(
+    path: Path | str,
+    table: str,
+    *,
+    exclude: tuple[str, ...] = (),
+    where: str = "TRUE",
+    params: list | None = None,
+) -> Counter:
     """The rows of a table as a multiset of JSON texts (for set differences in assertions)."""
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute(_select(table, exclude, where), params or []).fetchall()
@@ -77,8 +87,14 @@ DELIVERED_ASSETS = [
 ]
 
 
-def materialise(warehouse: WarehouseResource, quarter: str, instance: dg.DagsterInstance | None = None,
-                *, reference: bool = False, assets=None):  # fmt: skip
+def materialise(
+    warehouse: WarehouseResource,
+    quarter: str,
+    instance: dg.DagsterInstance | None = None,
+    *,
+    reference: bool = False,
+    assets=None,
+):
     """Materialise the quarter's warehouse assets in-process (what `mtm run <quarter>` writes)."""
     instance = instance or dg.DagsterInstance.ephemeral()
     if not instance.has_dynamic_partition(QUARTERS_NAME, quarter):
@@ -86,9 +102,12 @@ def materialise(warehouse: WarehouseResource, quarter: str, instance: dg.Dagster
     if reference:
         dg.materialize([country_reference], instance=instance, resources={"warehouse": warehouse})
     return dg.materialize(
-        assets or WAREHOUSE_ASSETS, partition_key=quarter, instance=instance,
-        resources={"warehouse": warehouse}, raise_on_error=False,
-    )  # fmt: skip
+        assets or WAREHOUSE_ASSETS,
+        partition_key=quarter,
+        instance=instance,
+        resources={"warehouse": warehouse},
+        raise_on_error=False,
+    )
 
 
 def step_failures(result) -> str:

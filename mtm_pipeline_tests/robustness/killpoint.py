@@ -35,8 +35,21 @@ import time
 
 import duckdb
 
-_WRITES = ("BEGIN", "COMMIT", "ROLLBACK", "DELETE", "INSERT", "UPDATE", "CREATE", "DROP", "ALTER",
-           "CHECKPOINT", "COPY", "ATTACH", "DETACH")  # fmt: skip
+_WRITES = (
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "DELETE",
+    "INSERT",
+    "UPDATE",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "CHECKPOINT",
+    "COPY",
+    "ATTACH",
+    "DETACH",
+)
 _START = time.monotonic()
 _count = 0
 
@@ -110,8 +123,10 @@ def _rerun(quarters: list[str], ephemeral: bool = False) -> int:
     holding = sorted(instance.event_log_storage.get_concurrency_run_ids())
     released = release_stale_runs(instance)
     remaining = sorted(instance.event_log_storage.get_concurrency_run_ids())
-    print("RERUN " + json.dumps({"holding_slots": holding, "released": released, "remaining": remaining}),
-          flush=True)  # fmt: skip
+    print(
+        "RERUN " + json.dumps({"holding_slots": holding, "released": released, "remaining": remaining}),
+        flush=True,
+    )
     if ephemeral:
         instance = dg.DagsterInstance.ephemeral()
     ok = True

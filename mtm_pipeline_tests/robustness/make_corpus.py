@@ -23,25 +23,52 @@ Q1 = HERE.parents[1] / "data" / "raw" / "2024-Q1"
 Row = dict[str, str]
 
 RUSSIAN = {
-    "Uzbekistan": "Узбекистан", "Russian Federation": "Российская Федерация", "Kyrgyzstan": "Кыргызстан",
-    "Tajikistan": "Таджикистан", "Azerbaijan": "Азербайджан", "Belarus": "Беларусь", "Armenia": "Армения",
-    "China": "Китай", "Mongolia": "Монголия", "Türkiye": "Турция", "Georgia": "Грузия", "Ukraine": "Украина",
-    "Turkmenistan": "Туркменистан", "Germany": "Германия", "Islamic Republic of Iran": "Иран",
+    "Uzbekistan": "Узбекистан",
+    "Russian Federation": "Российская Федерация",
+    "Kyrgyzstan": "Кыргызстан",
+    "Tajikistan": "Таджикистан",
+    "Azerbaijan": "Азербайджан",
+    "Belarus": "Беларусь",
+    "Armenia": "Армения",
+    "China": "Китай",
+    "Mongolia": "Монголия",
+    "Türkiye": "Турция",
+    "Georgia": "Грузия",
+    "Ukraine": "Украина",
+    "Turkmenistan": "Туркменистан",
+    "Germany": "Германия",
+    "Islamic Republic of Iran": "Иран",
     "Other countries": "Прочие страны",
-}  # fmt: skip
+}
 KAZAKH = {
-    "Uzbekistan": "Өзбекстан", "Russian Federation": "Ресей", "Kyrgyzstan": "Қырғызстан",
-    "Tajikistan": "Тәжікстан", "Azerbaijan": "Әзірбайжан", "Belarus": "Беларусь", "Armenia": "Армения",
-    "China": "Қытай", "Mongolia": "Монғолия", "Türkiye": "Түркия", "Georgia": "Грузия", "Ukraine": "Украина",
-    "Turkmenistan": "Түрікменстан", "Germany": "Германия", "Islamic Republic of Iran": "Иран",
+    "Uzbekistan": "Өзбекстан",
+    "Russian Federation": "Ресей",
+    "Kyrgyzstan": "Қырғызстан",
+    "Tajikistan": "Тәжікстан",
+    "Azerbaijan": "Әзірбайжан",
+    "Belarus": "Беларусь",
+    "Armenia": "Армения",
+    "China": "Қытай",
+    "Mongolia": "Монғолия",
+    "Türkiye": "Түркия",
+    "Georgia": "Грузия",
+    "Ukraine": "Украина",
+    "Turkmenistan": "Түрікменстан",
+    "Germany": "Германия",
+    "Islamic Republic of Iran": "Иран",
     "Other countries": "Басқа елдер",
-}  # fmt: skip
+}
 # English names typed with Cyrillic look-alike letters (С, е, Т, і), and a Russian name with a Latin K.
 LOOKALIKES = {
-    "China": "\u0421hina", "Uzbekistan": "Uzb\u0435kistan", "Türkiye": "\u0422ürkiye",
-    "India": "\u0456ndia", "Russian Federation": "Russian F\u0435deration", "Tajikistan": "Таджикистан",
-    "Belarus": "Бeларусь", "Kyrgyzstan": "Kыргызстан",
-}  # fmt: skip
+    "China": "\u0421hina",
+    "Uzbekistan": "Uzb\u0435kistan",
+    "Türkiye": "\u0422ürkiye",
+    "India": "\u0456ndia",
+    "Russian Federation": "Russian F\u0435deration",
+    "Tajikistan": "Таджикистан",
+    "Belarus": "Бeларусь",
+    "Kyrgyzstan": "Kыргызстан",
+}
 
 
 def read(name: str) -> list[Row]:
@@ -123,10 +150,16 @@ def cases() -> dict[str, dict[str, bytes]]:
         "emigration.csv",
         to_csv(edit(read("emigration.csv"), "emi_2023_deu", rank="second")),
     )
-    put("wrong_type_date", "labour_migration.csv",
-        to_csv(edit(read("labour_migration.csv"), "emp_2024q1_total", publication_date="March 2024")))  # fmt: skip
-    put("publication_date_month_13", "emigration.csv",
-        to_csv(edit(read("emigration.csv"), "emi_2023_deu", publication_date="2024-13")))  # fmt: skip
+    put(
+        "wrong_type_date",
+        "labour_migration.csv",
+        to_csv(edit(read("labour_migration.csv"), "emp_2024q1_total", publication_date="March 2024")),
+    )
+    put(
+        "publication_date_month_13",
+        "emigration.csv",
+        to_csv(edit(read("emigration.csv"), "emi_2023_deu", publication_date="2024-13")),
+    )
     # --- empty
     put("header_only", "remittances.csv", ",".join(COLUMNS) + "\n")
     put("empty_file", "remittances.csv", b"")
@@ -157,8 +190,11 @@ def cases() -> dict[str, dict[str, bytes]]:
         "border_crossings.csv",
         to_csv(map_column(read("border_crossings.csv"), "value", lambda v: grouped(v, "\u00a0"))),
     )
-    put("thousands_narrow_nbsp", "residence_permits.csv",
-        to_csv(map_column(read("residence_permits.csv"), "value", lambda v: grouped(v, "\u202f"))))  # fmt: skip
+    put(
+        "thousands_narrow_nbsp",
+        "residence_permits.csv",
+        to_csv(map_column(read("residence_permits.csv"), "value", lambda v: grouped(v, "\u202f"))),
+    )
     put(
         "thousands_commas",
         "border_crossings.csv",

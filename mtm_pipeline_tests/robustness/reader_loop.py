@@ -46,12 +46,16 @@ def main(warehouse: Path, stop: Path, result: Path, quarters: list[str]) -> int:
             errors.append(f"{error.__class__.__name__}: {error}\n{traceback.format_exc(limit=3)}")
         time.sleep(0.005)
     result.write_text(
-        json.dumps({
-            "reads": reads, "errors": errors, "seen": {k: sorted(v) for k, v in seen.items()},
-            "max_wait_seconds": round(max(waited, default=0), 3),
-        }),
+        json.dumps(
+            {
+                "reads": reads,
+                "errors": errors,
+                "seen": {k: sorted(v) for k, v in seen.items()},
+                "max_wait_seconds": round(max(waited, default=0), 3),
+            }
+        ),
         encoding="utf-8",
-    )  # fmt: skip
+    )
     return 0
 
 

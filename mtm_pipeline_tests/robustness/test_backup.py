@@ -238,10 +238,20 @@ def test_release_stale_runs_frees_the_pool_slot_of_a_killed_run(tmp_path):
 
     data = new_data_dir(tmp_path, with_dagster_home=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MTM_", "DAGSTER_"))}
-    env.update(MTM_DATA_DIR=str(data), DAGSTER_HOME=str(data / "dagster_home"), GX_ANALYTICS_ENABLED="false",
-               DAGSTER_DISABLE_TELEMETRY="1", MTM_KILL_BEFORE_WRITE="12")  # fmt: skip
-    child = subprocess.run([PYTHON, "-m", "mtm_pipeline_tests.robustness.killpoint", "run", "2024-Q1"],
-                           env=env, capture_output=True, check=False, timeout=300)  # fmt: skip
+    env.update(
+        MTM_DATA_DIR=str(data),
+        DAGSTER_HOME=str(data / "dagster_home"),
+        GX_ANALYTICS_ENABLED="false",
+        DAGSTER_DISABLE_TELEMETRY="1",
+        MTM_KILL_BEFORE_WRITE="12",
+    )
+    child = subprocess.run(
+        [PYTHON, "-m", "mtm_pipeline_tests.robustness.killpoint", "run", "2024-Q1"],
+        env=env,
+        capture_output=True,
+        check=False,
+        timeout=300,
+    )
     assert child.returncode == -signal.SIGKILL
     instance = dg.DagsterInstance.from_config(str(data / "dagster_home"))
     try:

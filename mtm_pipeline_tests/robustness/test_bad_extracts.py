@@ -141,8 +141,13 @@ def xlsx_formula_with_saved_result(folder: Path, _: Path) -> None:
     path = folder / "labour_migration.xlsx"
     _save(_workbook("labour_migration.csv", numeric=True), path)
     # value of fw_2024q1_total (L2) as a formula whose result Excel saved
-    _rewrite_part(path, SHEET, lambda xml: re.sub(r'<c r="L2"([^>]*)><v>12882</v></c>',
-                                                 r'<c r="L2"\1><f>12000+882</f><v>12882</v></c>', xml))  # fmt: skip
+    _rewrite_part(
+        path,
+        SHEET,
+        lambda xml: re.sub(
+            r'<c r="L2"([^>]*)><v>12882</v></c>', r'<c r="L2"\1><f>12000+882</f><v>12882</v></c>', xml
+        ),
+    )
 
 
 def xlsx_merged_header(folder: Path, _: Path) -> None:
@@ -164,8 +169,13 @@ def xlsx_error_cell(folder: Path, _: Path) -> None:
     (folder / "labour_migration.csv").unlink()
     path = folder / "labour_migration.xlsx"
     _save(_workbook("labour_migration.csv", numeric=True), path)
-    _rewrite_part(path, SHEET, lambda xml: re.sub(r'<c r="N10"([^>]*)><v>[^<]*</v></c>',
-                                                 r'<c r="N10" t="e"><f>L10/0</f><v>#DIV/0!</v></c>', xml))  # fmt: skip
+    _rewrite_part(
+        path,
+        SHEET,
+        lambda xml: re.sub(
+            r'<c r="N10"([^>]*)><v>[^<]*</v></c>', r'<c r="N10" t="e"><f>L10/0</f><v>#DIV/0!</v></c>', xml
+        ),
+    )
 
 
 def xlsx_two_sheets(folder: Path, _: Path) -> None:
@@ -331,25 +341,53 @@ XLSX_FIX = "Export the sheet again"
 
 CASES = [
     # columns
-    Case("missing_column", "refused", "border_crossings", ((1, None),), ("missing column(s): unit", HEADER_FIX)),
+    Case(
+        "missing_column", "refused", "border_crossings", ((1, None),), ("missing column(s): unit", HEADER_FIX)
+    ),
     Case("extra_column", "refused", "emigration", ((1, None),), ("unknown column(s): 'comment'", HEADER_FIX)),
-    Case("renamed_column", "refused", "labour_migration", ((1, None),),
-         ("missing column(s): value", "'Value' (is it 'value'?)", HEADER_FIX)),
+    Case(
+        "renamed_column",
+        "refused",
+        "labour_migration",
+        ((1, None),),
+        ("missing column(s): value", "'Value' (is it 'value'?)", HEADER_FIX),
+    ),
     Case("reordered_columns", "normalised", "residence_permits", expect=permits_exact),
     # wrong types (pandera, lazy: every failure by row and column)
     Case("wrong_type_value", "refused", "border_crossings", ((6, "value"),), ("found 'n/a'",)),
     Case("wrong_type_rank", "refused", "emigration", ((3, "rank"),), ("found 'second'",)),
-    Case("wrong_type_date", "refused", "labour_migration", ((9, "publication_date"),), ("found 'March 2024'",)),
-    Case("publication_date_month_13", "refused", "emigration", ((3, "publication_date"),),
-         ("found '2024-13'", "that exists (month 01-12, day in the month)")),
+    Case(
+        "wrong_type_date", "refused", "labour_migration", ((9, "publication_date"),), ("found 'March 2024'",)
+    ),
+    Case(
+        "publication_date_month_13",
+        "refused",
+        "emigration",
+        ((3, "publication_date"),),
+        ("found '2024-13'", "that exists (month 01-12, day in the month)"),
+    ),
     # empty
-    Case("header_only", "refused", "remittances", ((None, None),), ("a header but no observations", "leave the file out")),
-    Case("empty_file", "refused", "remittances", ((1, None),), ("the file is empty", "an empty file is not a substitute")),
+    Case(
+        "header_only",
+        "refused",
+        "remittances",
+        ((None, None),),
+        ("a header but no observations", "leave the file out"),
+    ),
+    Case(
+        "empty_file",
+        "refused",
+        "remittances",
+        ((1, None),),
+        ("the file is empty", "an empty file is not a substitute"),
+    ),
     # impossible figures
     Case("negative_count", "refused", "emigration", ((3, "value"),), ("found '-2283'",)),
     Case("share_above_100", "refused", "border_crossings", ((8, "share"),), ("found '164'",)),
     Case("period_2024_q5", "refused", "residence_permits", ((2, "period"),), ("found '2024-Q5'",)),
-    Case("too_many_decimals", "refused", "border_crossings", ((7, "share"),), ("4 decimal places", "keeps 3")),
+    Case(
+        "too_many_decimals", "refused", "border_crossings", ((7, "share"),), ("4 decimal places", "keeps 3")
+    ),
     Case("too_many_digits", "refused", "border_crossings", ((4, "value"),), ("found '34051020000000001'",)),
     Case("bad_group_spaces", "refused", "border_crossings", ((2, "value"),), ("found '29 75 788'",)),
     # numbers as agencies write them
@@ -361,68 +399,220 @@ CASES = [
     Case("russian_scale_words", "normalised", "remittances", expect=remittances_with_precision),
     Case("percent_signs", "normalised", "border_crossings", expect=shares_and_changes),
     # duplicates and re-deliveries
-    Case("duplicate_row", "refused", "emigration", ((5, "obs_id"), (14, "obs_id")), ("found 'emi_2023_pol'",)),
-    Case("duplicate_observation", "refused", "emigration", ((5, "obs_id"), (14, "obs_id")), ("emi_2023_pol_again",)),
+    Case(
+        "duplicate_row", "refused", "emigration", ((5, "obs_id"), (14, "obs_id")), ("found 'emi_2023_pol'",)
+    ),
+    Case(
+        "duplicate_observation",
+        "refused",
+        "emigration",
+        ((5, "obs_id"), (14, "obs_id")),
+        ("emi_2023_pol_again",),
+    ),
     Case("same_file_twice", "idempotent", None, setup=nothing),
-    Case("two_files_one_source", "refused", "emigration", ((None, None),),
-         ("two files for source 'emigration'", "emigration.csv, emigration.xlsx", NAME_FIX), setup=two_files_one_source),
-    Case("misnamed_file", "refused", "border_crossings", ((None, None),),
-         ("Border_Crossings.CSV looks like the 'border_crossings' extract", NAME_FIX), remove=("border_crossings.csv",)),
-    Case("backup_copy_in_folder", "refused", "border_crossings", ((None, None),),
-         ("border_crossings.csv.bak looks like", NAME_FIX)),
+    Case(
+        "two_files_one_source",
+        "refused",
+        "emigration",
+        ((None, None),),
+        ("two files for source 'emigration'", "emigration.csv, emigration.xlsx", NAME_FIX),
+        setup=two_files_one_source,
+    ),
+    Case(
+        "misnamed_file",
+        "refused",
+        "border_crossings",
+        ((None, None),),
+        ("Border_Crossings.CSV looks like the 'border_crossings' extract", NAME_FIX),
+        remove=("border_crossings.csv",),
+    ),
+    Case(
+        "backup_copy_in_folder",
+        "refused",
+        "border_crossings",
+        ((None, None),),
+        ("border_crossings.csv.bak looks like", NAME_FIX),
+    ),
     # country names
     Case("russian_country_names", "normalised", "residence_permits", differs=("country",)),
     Case("kazakh_country_names", "normalised", "residence_permits", differs=("country",)),
     Case("lookalike_letters", "normalised", "border_crossings", differs=("country",)),
-    Case("unknown_country", "refused", "emigration", ((4, "country"),), ("'Atlantis'", "add a reviewed alias"),
-         at="conformance"),
+    Case(
+        "unknown_country",
+        "refused",
+        "emigration",
+        ((4, "country"),),
+        ("'Atlantis'", "add a reviewed alias"),
+        at="conformance",
+    ),
     Case("apostrophe_country", "loaded", "emigration", expect=civ_loaded),
     # encodings and CSV structure
-    Case("cp1251_encoding", "refused", "residence_permits", ((6, "country"), (27, "country")),
-         ("not UTF-8", "'Узбекистан'", "Save the file as CSV UTF-8")),
-    Case("utf16_encoding", "refused", "emigration", ((None, None),), ("UTF-16", "Save the file as CSV UTF-8")),
+    Case(
+        "cp1251_encoding",
+        "refused",
+        "residence_permits",
+        ((6, "country"), (27, "country")),
+        ("not UTF-8", "'Узбекистан'", "Save the file as CSV UTF-8"),
+    ),
+    Case(
+        "utf16_encoding", "refused", "emigration", ((None, None),), ("UTF-16", "Save the file as CSV UTF-8")
+    ),
     Case("utf8_bom", "normalised", "border_crossings", expect=arrivals_exact),
     Case("crlf_line_endings", "normalised", "labour_migration"),
-    Case("line_separator_in_cell", "normalised", "border_crossings", differs=("published_text",), expect=separator_kept),
+    Case(
+        "line_separator_in_cell",
+        "normalised",
+        "border_crossings",
+        differs=("published_text",),
+        expect=separator_kept,
+    ),
     Case("unclosed_quote", "refused", "emigration", ((5, None),), ("not valid CSV", "never closed")),
     Case("quote_swallows_rows", "refused", "emigration", ((4, None),), ("not valid CSV", "never closed")),
-    Case("short_row", "refused", "labour_migration", ((3, "unit"),), ("the row ends before column 'unit'", ROWS_FIX)),
-    Case("long_row", "refused", "labour_migration", ((6, None),), ("27 cells but the header has 26", ROWS_FIX)),
+    Case(
+        "short_row",
+        "refused",
+        "labour_migration",
+        ((3, "unit"),),
+        ("the row ends before column 'unit'", ROWS_FIX),
+    ),
+    Case(
+        "long_row", "refused", "labour_migration", ((6, None),), ("27 cells but the header has 26", ROWS_FIX)
+    ),
     # workbooks
-    Case("xlsx_numeric_cells", "normalised", "labour_migration", differs=("file_name",),
-         setup=xlsx_numeric_cells, expect=labour_from_numeric_cells),
-    Case("xlsx_formula_with_saved_result", "normalised", "labour_migration", differs=("file_name",),
-         setup=xlsx_formula_with_saved_result, expect=labour_from_numeric_cells),
-    Case("xlsx_merged_header", "refused", "labour_migration", ((None, None),), ("merged cells L1:M1", "Unmerge"),
-         setup=xlsx_merged_header),
-    Case("xlsx_formula_without_result", "refused", "labour_migration", ((2, "value"), (10, "share")),
-         ("cell L2: formula =SUM(L3:L8) has no saved result", "cell N10", "recalculate"),
-         setup=xlsx_formula_without_result),
-    Case("xlsx_error_cell", "refused", "labour_migration", ((10, "share"),), ("cell N10: the cell holds the error #DIV/0!",),
-         setup=xlsx_error_cell),
-    Case("xlsx_two_sheets", "refused", "labour_migration", ((None, None),), ("2 sheets with data", "single sheet"),
-         setup=xlsx_two_sheets),
-    Case("not_really_xlsx", "refused", "labour_migration", ((None, None),), ("not a zip package", XLSX_FIX),
-         remove=("labour_migration.csv",)),
-    Case("xlsx_old_xls", "refused", "labour_migration", ((None, None),), ("an old .xls workbook", XLSX_FIX),
-         setup=xlsx_old_xls),
-    Case("xlsx_xml_bomb", "refused", "labour_migration", ((None, None),), ("declares entities", "billion laughs"),
-         setup=xlsx_xml_bomb),
-    Case("xlsx_zip_bomb", "refused", "labour_migration", ((None, None),), ("inflates to", "refused without reading"),
-         setup=xlsx_zip_bomb),
+    Case(
+        "xlsx_numeric_cells",
+        "normalised",
+        "labour_migration",
+        differs=("file_name",),
+        setup=xlsx_numeric_cells,
+        expect=labour_from_numeric_cells,
+    ),
+    Case(
+        "xlsx_formula_with_saved_result",
+        "normalised",
+        "labour_migration",
+        differs=("file_name",),
+        setup=xlsx_formula_with_saved_result,
+        expect=labour_from_numeric_cells,
+    ),
+    Case(
+        "xlsx_merged_header",
+        "refused",
+        "labour_migration",
+        ((None, None),),
+        ("merged cells L1:M1", "Unmerge"),
+        setup=xlsx_merged_header,
+    ),
+    Case(
+        "xlsx_formula_without_result",
+        "refused",
+        "labour_migration",
+        ((2, "value"), (10, "share")),
+        ("cell L2: formula =SUM(L3:L8) has no saved result", "cell N10", "recalculate"),
+        setup=xlsx_formula_without_result,
+    ),
+    Case(
+        "xlsx_error_cell",
+        "refused",
+        "labour_migration",
+        ((10, "share"),),
+        ("cell N10: the cell holds the error #DIV/0!",),
+        setup=xlsx_error_cell,
+    ),
+    Case(
+        "xlsx_two_sheets",
+        "refused",
+        "labour_migration",
+        ((None, None),),
+        ("2 sheets with data", "single sheet"),
+        setup=xlsx_two_sheets,
+    ),
+    Case(
+        "not_really_xlsx",
+        "refused",
+        "labour_migration",
+        ((None, None),),
+        ("not a zip package", XLSX_FIX),
+        remove=("labour_migration.csv",),
+    ),
+    Case(
+        "xlsx_old_xls",
+        "refused",
+        "labour_migration",
+        ((None, None),),
+        ("an old .xls workbook", XLSX_FIX),
+        setup=xlsx_old_xls,
+    ),
+    Case(
+        "xlsx_xml_bomb",
+        "refused",
+        "labour_migration",
+        ((None, None),),
+        ("declares entities", "billion laughs"),
+        setup=xlsx_xml_bomb,
+    ),
+    Case(
+        "xlsx_zip_bomb",
+        "refused",
+        "labour_migration",
+        ((None, None),),
+        ("inflates to", "refused without reading"),
+        setup=xlsx_zip_bomb,
+    ),
     # paths and quarter keys
-    Case("symlink_out_of_raw", "refused", "emigration", (), ("resolves outside the data directory",),
-         setup=symlink_out_of_raw),
-    Case("symlinked_quarter_folder", "refused", None, (), ("resolves outside the data directory",),
-         setup=symlinked_quarter_folder),
-    Case("partition_key_dot_dot", "refused", None, (), ("'../x' is not a period",), partition="../x", setup=nothing),
-    Case("quarter_that_does_not_exist", "refused", None, (), ("'2024-Q5' is not a period",), partition="2024-Q5",
-         setup=nothing),
-    Case("malformed_quarter_folder", "refused", None, (), ("'2024Q3' is not a period",), partition="2024Q3",
-         setup=malformed_quarter_folder),
-    Case("missing_quarter_folder", "refused", None, ((None, None),), ("the quarter folder does not exist",),
-         partition="2024-Q3", setup=nothing),
-]  # fmt: skip
+    Case(
+        "symlink_out_of_raw",
+        "refused",
+        "emigration",
+        (),
+        ("resolves outside the data directory",),
+        setup=symlink_out_of_raw,
+    ),
+    Case(
+        "symlinked_quarter_folder",
+        "refused",
+        None,
+        (),
+        ("resolves outside the data directory",),
+        setup=symlinked_quarter_folder,
+    ),
+    Case(
+        "partition_key_dot_dot",
+        "refused",
+        None,
+        (),
+        ("'../x' is not a period",),
+        partition="../x",
+        setup=nothing,
+    ),
+    Case(
+        "quarter_that_does_not_exist",
+        "refused",
+        None,
+        (),
+        ("'2024-Q5' is not a period",),
+        partition="2024-Q5",
+        setup=nothing,
+    ),
+    Case(
+        "malformed_quarter_folder",
+        "refused",
+        None,
+        (),
+        ("'2024Q3' is not a period",),
+        partition="2024Q3",
+        setup=malformed_quarter_folder,
+    ),
+    Case(
+        "missing_quarter_folder",
+        "refused",
+        None,
+        ((None, None),),
+        ("the quarter folder does not exist",),
+        partition="2024-Q3",
+        setup=nothing,
+    ),
+]
 
 
 # --- fixtures ----------------------------------------------------------------------------------------------
@@ -458,8 +648,18 @@ def _log(case: Case, outcome: str, detail: str, seconds: float) -> None:
     log = os.environ.get("MTM_ROBUSTNESS_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"case": case.id, "expected": case.outcome, "outcome": outcome,
-                                     "detail": detail, "seconds": round(seconds, 2)}) + "\n")  # fmt: skip
+            handle.write(
+                json.dumps(
+                    {
+                        "case": case.id,
+                        "expected": case.outcome,
+                        "outcome": outcome,
+                        "detail": detail,
+                        "seconds": round(seconds, 2),
+                    }
+                )
+                + "\n"
+            )
 
 
 def _direct_read(case: Case, data: Path) -> None:
@@ -482,8 +682,9 @@ def _direct_read(case: Case, data: Path) -> None:
         assert case.source in error.file or f"{case.source}." in text, text
 
 
-def _assert_unchanged_except_failure_records(case: Case, before: dict, after: dict, path: Path,
-                                             before_rows: dict) -> str:  # fmt: skip
+def _assert_unchanged_except_failure_records(
+    case: Case, before: dict, after: dict, path: Path, before_rows: dict
+) -> str:
     for table, checksum in before.items():
         if table in (STAGING, CHECKS):
             continue
@@ -522,9 +723,12 @@ def _before(template: Path) -> tuple[dict, dict]:
     if template not in _BEFORE:
         _BEFORE[template] = (
             checksums(template),
-            {CHECKS: rows_of(template, CHECKS), STAGING: rows_of(template, STAGING, exclude=("loaded_at",)),
-             "path": template},
-        )  # fmt: skip
+            {
+                CHECKS: rows_of(template, CHECKS),
+                STAGING: rows_of(template, STAGING, exclude=("loaded_at",)),
+                "path": template,
+            },
+        )
     return _BEFORE[template]
 
 
@@ -544,8 +748,9 @@ def test_bad_extract(case: Case, template: Path, tmp_path: Path, monkeypatch: py
     _direct_read(case, data)
 
     assets = DELIVERED_ASSETS if case.outcome == "normalised" and case.id not in FULL_QUARTER else None
-    result = materialise(WarehouseResource(path=str(path)), case.partition, dg.DagsterInstance.ephemeral(),
-                         assets=assets)  # fmt: skip
+    result = materialise(
+        WarehouseResource(path=str(path)), case.partition, dg.DagsterInstance.ephemeral(), assets=assets
+    )
     after = checksums(path)
     if case.outcome == "refused":
         assert not result.success
@@ -583,8 +788,9 @@ def test_bad_extract(case: Case, template: Path, tmp_path: Path, monkeypatch: py
         if case.expect:
             case.expect(con)
         if "country" in case.differs:
-            assert _countries(con, case.source) == _countries(duckdb.connect(str(snapshot), read_only=True),
-                                                              case.source)  # fmt: skip
+            assert _countries(con, case.source) == _countries(
+                duckdb.connect(str(snapshot), read_only=True), case.source
+            )
         has_revisions = con.execute(
             "SELECT count(*) FROM duckdb_views() WHERE schema_name = 'history' AND view_name = 'revisions'"
         ).fetchone()[0]
@@ -644,5 +850,9 @@ def test_xml_bomb_is_refused_quickly_without_memory_blow_up(tmp_path):
         extra_mb = (usage.ru_maxrss - base_usage.ru_maxrss) / 1024
         assert seconds < 2.0, output
         assert extra_mb < 100, f"peak memory grew by {extra_mb:.0f} MB reading {path.stat().st_size} bytes"
-        _log(Case(f"{path.parent.name}_bomb_memory", "refused", None), "refused",
-             f"{path.stat().st_size} bytes refused in {seconds:.3f} s, peak RSS +{extra_mb:.0f} MB", seconds)  # fmt: skip
+        _log(
+            Case(f"{path.parent.name}_bomb_memory", "refused", None),
+            "refused",
+            f"{path.stat().st_size} bytes refused in {seconds:.3f} s, peak RSS +{extra_mb:.0f} MB",
+            seconds,
+        )

@@ -50,8 +50,10 @@ from mtm_pipeline_tests.robustness.helpers import (
 Q3 = "2024-Q3"
 STAGING = "staging.extract_rows"
 CHECKS = "quality.check_results"
-FIGURES = ("obs_id, measure, period, direction, country_iso3, purpose, category, sector, education, age_group, "
-           "value, value_precision, unit, part_of, parts_complete")  # fmt: skip
+FIGURES = (
+    "obs_id, measure, period, direction, country_iso3, purpose, category, sector, education, age_group, "
+    "value, value_precision, unit, part_of, parts_complete"
+)
 
 
 @dataclass(frozen=True)
@@ -151,8 +153,11 @@ def _total_row_first(workbook) -> None:
 
 
 def _kazakh_headers(workbook) -> None:
-    for cell, text in zip(("B4", "C4", "D4", "E4"), ("Азаматтығы", "Кіру,\nбарлығы",
-                          "оның ішінде еңбек қызметі мақсатында", "Шығу, барлығы"), strict=True):  # fmt: skip
+    for cell, text in zip(
+        ("B4", "C4", "D4", "E4"),
+        ("Азаматтығы", "Кіру,\nбарлығы", "оның ішінде еңбек қызметі мақсатында", "Шығу, барлығы"),
+        strict=True,
+    ):
         workbook.active[cell] = text
 
 
@@ -164,8 +169,11 @@ def _formula_with_saved_result(path: Path) -> None:
         for name in source.namelist():
             data = source.read(name)
             if name == "xl/worksheets/sheet1.xml":
-                text, count = re.subn(r'<c r="C13"([^>]*)><v>(\d+)</v></c>',
-                                      r'<c r="C13"\1><f>SUM(C5:C12)</f><v>\2</v></c>', data.decode())  # fmt: skip
+                text, count = re.subn(
+                    r'<c r="C13"([^>]*)><v>(\d+)</v></c>',
+                    r'<c r="C13"\1><f>SUM(C5:C12)</f><v>\2</v></c>',
+                    data.decode(),
+                )
                 assert count == 1
                 data = text.encode()
             target.writestr(name, data)
@@ -174,62 +182,191 @@ def _formula_with_saved_result(path: Path) -> None:
 
 CASES = [
     # broken: refused, naming the sheet and cell
-    Case("renamed_header", "refused", "border_crossings", _set("C4", "Прибытие, всего"),
-         ("sheet 'Лист1', cell C4", "expected the column header 'Въезд, всего'", "found 'Прибытие, всего'")),
-    Case("missing_column", "refused", "border_crossings", _edit(_missing_exits),
-         ("sheet 'Лист1', header row 4", "expected the column header 'Выезд, всего'", "found no such column")),
-    Case("extra_column", "refused", "border_crossings", _edit(_extra_column),
-         ("sheet 'Лист1', cell F4", "expected one of the layout's column headers", "found 'Доля, %'")),
-    Case("of_which_row_with_figures", "refused", "residence_permits", _set("B8", "в том числе"),
-         ("sheet 'РВП и ПМЖ', cell B8", "expected no figures in a row labelled 'в том числе'")),
-    Case("unknown_row_label", "refused", "border_crossings", _set("B6", "Атлантида"),
-         ("sheet 'Лист1', cell B6", "expected a country name", "found 'Атлантида'")),
-    Case("cell_not_a_number", "refused", "residence_permits", _set("C5", "около 1200"),
-         ("sheet 'РВП и ПМЖ', cell C5", "expected a number", "found 'около 1200'")),
-    Case("title_period_disagrees", "refused", "border_crossings", _set("A2", "за II квартал 2024 года"),
-         ("sheet 'Лист1'", "states the period 2024-Q2, which disagrees with the delivery quarter folder 2024-Q3")),
-    Case("no_period_in_title", "refused", "residence_permits", _set("A2", "оперативные данные"),
-         ("sheet 'РВП и ПМЖ'", "expected the reference period in the title")),
-    Case("formula_without_saved_result", "refused", "residence_permits", _set("C13", "=SUM(C5:C12)"),
-         ("sheet 'РВП и ПМЖ', cell C13", "found a formula =SUM(C5:C12) without a saved result")),
-    Case("merged_cells_in_data", "refused", "border_crossings", _edit(_merged_data),
-         ("sheet 'Лист1', cell C5", "found merged cells C5:C6")),
-    Case("hidden_row", "refused", "border_crossings", _edit(_hidden_row),
-         ("sheet 'Лист1', cell B7", "found a hidden row with content")),
-    Case("hidden_column", "refused", "border_crossings",
-         _edit(lambda wb: setattr(wb.active.column_dimensions["D"], "hidden", True)),
-         ("sheet 'Лист1', cell D4", "found a hidden column")),
-    Case("hidden_sheet_with_table", "refused", "labour_migration", _edit(_hidden_copy_of_table),
-         ("sheet 'старая версия' is hidden but holds a table",)),
-    Case("matches_no_layout", "refused", "emigration", _no_layout,
-         ("matches no layout of source 'emigration'", "not in the observation contract")),
-    Case("quarter_after_delivery", "refused", "remittances", _set("G15", "IV кв. 2024"),
-         ("sheet 'Переводы', cell G15", "expected a period that has ended by the delivery quarter 2024-Q3",
-          "found 2024-Q4")),
-    Case("not_a_period_column", "refused", "remittances", _set("C5", "Доля, %"),
-         ("sheet 'Переводы', cell C5", "expected a reference period", "found 'Доля, %'")),
-    Case("unit_not_stated", "refused", "remittances", _set("A1", "Личные денежные переводы физических лиц по странам"),
-         ("sheet 'Переводы': expected the unit of the figures ('млн долл. США' or 'тыс. долл. США')",)),
-    Case("totals_disagree", "refused", "labour_migration", _edit(_totals_disagree),
-         ("sheet 'ИРС', cell B16", "expected the same total as ИРС!B6")),
-    Case("figure_below_note", "refused", "residence_permits", _edit(_figure_below_note),
-         ("sheet 'РВП и ПМЖ', cell C16", "expected nothing below the note")),
-    Case("country_twice", "refused", "border_crossings", _set("B7", "Өзбекстан"),
-         ("sheet 'Лист1', cell B7", "found 'Өзбекстан' again (first in row 5)")),
-    Case("same_heading_twice", "refused", "remittances", _set("A14", "Переводы из Казахстана"),
-         ("table 'outflow' of layout 'remittances_by_country_quarters' appears 2 times",
-          "expected table 'inflow'")),
+    Case(
+        "renamed_header",
+        "refused",
+        "border_crossings",
+        _set("C4", "Прибытие, всего"),
+        ("sheet 'Лист1', cell C4", "expected the column header 'Въезд, всего'", "found 'Прибытие, всего'"),
+    ),
+    Case(
+        "missing_column",
+        "refused",
+        "border_crossings",
+        _edit(_missing_exits),
+        ("sheet 'Лист1', header row 4", "expected the column header 'Выезд, всего'", "found no such column"),
+    ),
+    Case(
+        "extra_column",
+        "refused",
+        "border_crossings",
+        _edit(_extra_column),
+        ("sheet 'Лист1', cell F4", "expected one of the layout's column headers", "found 'Доля, %'"),
+    ),
+    Case(
+        "of_which_row_with_figures",
+        "refused",
+        "residence_permits",
+        _set("B8", "в том числе"),
+        ("sheet 'РВП и ПМЖ', cell B8", "expected no figures in a row labelled 'в том числе'"),
+    ),
+    Case(
+        "unknown_row_label",
+        "refused",
+        "border_crossings",
+        _set("B6", "Атлантида"),
+        ("sheet 'Лист1', cell B6", "expected a country name", "found 'Атлантида'"),
+    ),
+    Case(
+        "cell_not_a_number",
+        "refused",
+        "residence_permits",
+        _set("C5", "около 1200"),
+        ("sheet 'РВП и ПМЖ', cell C5", "expected a number", "found 'около 1200'"),
+    ),
+    Case(
+        "title_period_disagrees",
+        "refused",
+        "border_crossings",
+        _set("A2", "за II квартал 2024 года"),
+        (
+            "sheet 'Лист1'",
+            "states the period 2024-Q2, which disagrees with the delivery quarter folder 2024-Q3",
+        ),
+    ),
+    Case(
+        "no_period_in_title",
+        "refused",
+        "residence_permits",
+        _set("A2", "оперативные данные"),
+        ("sheet 'РВП и ПМЖ'", "expected the reference period in the title"),
+    ),
+    Case(
+        "formula_without_saved_result",
+        "refused",
+        "residence_permits",
+        _set("C13", "=SUM(C5:C12)"),
+        ("sheet 'РВП и ПМЖ', cell C13", "found a formula =SUM(C5:C12) without a saved result"),
+    ),
+    Case(
+        "merged_cells_in_data",
+        "refused",
+        "border_crossings",
+        _edit(_merged_data),
+        ("sheet 'Лист1', cell C5", "found merged cells C5:C6"),
+    ),
+    Case(
+        "hidden_row",
+        "refused",
+        "border_crossings",
+        _edit(_hidden_row),
+        ("sheet 'Лист1', cell B7", "found a hidden row with content"),
+    ),
+    Case(
+        "hidden_column",
+        "refused",
+        "border_crossings",
+        _edit(lambda wb: setattr(wb.active.column_dimensions["D"], "hidden", True)),
+        ("sheet 'Лист1', cell D4", "found a hidden column"),
+    ),
+    Case(
+        "hidden_sheet_with_table",
+        "refused",
+        "labour_migration",
+        _edit(_hidden_copy_of_table),
+        ("sheet 'старая версия' is hidden but holds a table",),
+    ),
+    Case(
+        "matches_no_layout",
+        "refused",
+        "emigration",
+        _no_layout,
+        ("matches no layout of source 'emigration'", "not in the observation contract"),
+    ),
+    Case(
+        "quarter_after_delivery",
+        "refused",
+        "remittances",
+        _set("G15", "IV кв. 2024"),
+        (
+            "sheet 'Переводы', cell G15",
+            "expected a period that has ended by the delivery quarter 2024-Q3",
+            "found 2024-Q4",
+        ),
+    ),
+    Case(
+        "not_a_period_column",
+        "refused",
+        "remittances",
+        _set("C5", "Доля, %"),
+        ("sheet 'Переводы', cell C5", "expected a reference period", "found 'Доля, %'"),
+    ),
+    Case(
+        "unit_not_stated",
+        "refused",
+        "remittances",
+        _set("A1", "Личные денежные переводы физических лиц по странам"),
+        ("sheet 'Переводы': expected the unit of the figures ('млн долл. США' or 'тыс. долл. США')",),
+    ),
+    Case(
+        "totals_disagree",
+        "refused",
+        "labour_migration",
+        _edit(_totals_disagree),
+        ("sheet 'ИРС', cell B16", "expected the same total as ИРС!B6"),
+    ),
+    Case(
+        "figure_below_note",
+        "refused",
+        "residence_permits",
+        _edit(_figure_below_note),
+        ("sheet 'РВП и ПМЖ', cell C16", "expected nothing below the note"),
+    ),
+    Case(
+        "country_twice",
+        "refused",
+        "border_crossings",
+        _set("B7", "Өзбекстан"),
+        ("sheet 'Лист1', cell B7", "found 'Өзбекстан' again (first in row 5)"),
+    ),
+    Case(
+        "same_heading_twice",
+        "refused",
+        "remittances",
+        _set("A14", "Переводы из Казахстана"),
+        (
+            "table 'outflow' of layout 'remittances_by_country_quarters' appears 2 times",
+            "expected table 'inflow'",
+        ),
+    ),
     # unusual but readable: the same figures
     Case("numbers_as_text_with_spaces", "read", "border_crossings", _edit(_numbers_as_text)),
     Case("kazakh_headers_and_line_break", "read", "border_crossings", _edit(_kazakh_headers)),
     Case("total_row_first", "read", "residence_permits", _edit(_total_row_first)),
     Case("formula_with_saved_result", "read", "residence_permits", _formula_with_saved_result),
-    Case("headers_in_one_cell", "read", "emigration", _regenerate(sample_workbooks.emigration, one_cell_headers=True)),
-    Case("quarters_as_2023_q1", "read", "remittances", _regenerate(sample_workbooks.remittances, quarter_style="q")),
-    Case("quarters_in_kazakh", "read", "remittances", _regenerate(sample_workbooks.remittances, quarter_style="kazakh")),
-    Case("blocks_on_two_sheets", "read", "remittances", _regenerate(sample_workbooks.remittances, sheets=True)),
+    Case(
+        "headers_in_one_cell",
+        "read",
+        "emigration",
+        _regenerate(sample_workbooks.emigration, one_cell_headers=True),
+    ),
+    Case(
+        "quarters_as_2023_q1",
+        "read",
+        "remittances",
+        _regenerate(sample_workbooks.remittances, quarter_style="q"),
+    ),
+    Case(
+        "quarters_in_kazakh",
+        "read",
+        "remittances",
+        _regenerate(sample_workbooks.remittances, quarter_style="kazakh"),
+    ),
+    Case(
+        "blocks_on_two_sheets", "read", "remittances", _regenerate(sample_workbooks.remittances, sheets=True)
+    ),
     Case("hidden_lookup_sheet", "read", "labour_migration", _edit(_hidden_lookup_sheet)),
-]  # fmt: skip
+]
 
 
 # --- fixtures ------------------------------------------------------------------------------------------------
@@ -258,16 +395,31 @@ def _figures(path: Path, source: str):
     kept = {c.strip() for c in FIGURES.split(",")}
     with duckdb.connect(str(path), read_only=True) as con:
         names = [r[0] for r in con.execute("DESCRIBE published.observations").fetchall()]
-    return rows_of(path, "published.observations", where="stage = 'delivered' AND delivery_quarter = ? AND "
-                   "source = ?", params=[Q3, source], exclude=tuple(n for n in names if n not in kept))  # fmt: skip
+    return rows_of(
+        path,
+        "published.observations",
+        where="stage = 'delivered' AND delivery_quarter = ? AND source = ?",
+        params=[Q3, source],
+        exclude=tuple(n for n in names if n not in kept),
+    )
 
 
 def _log(case: Case, outcome: str, detail: str, seconds: float) -> None:
     log = os.environ.get("MTM_ROBUSTNESS_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"case": f"workbook_{case.id}", "expected": case.outcome, "outcome": outcome,
-                                     "detail": detail, "seconds": round(seconds, 2)}) + "\n")  # fmt: skip
+            handle.write(
+                json.dumps(
+                    {
+                        "case": f"workbook_{case.id}",
+                        "expected": case.outcome,
+                        "outcome": outcome,
+                        "detail": detail,
+                        "seconds": round(seconds, 2),
+                    }
+                )
+                + "\n"
+            )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -304,7 +456,9 @@ def test_bad_workbook(case: Case, template, tmp_path, monkeypatch):
         added, removed = rows_of(path, CHECKS) - before_checks, before_checks - rows_of(path, CHECKS)
         assert added and not removed
         for row in (json.loads(r) for r in added.elements()):
-            assert row["passed"] is False and row["rule"] == "extract_contract" and row["source"] == case.source
+            assert (
+                row["passed"] is False and row["rule"] == "extract_contract" and row["source"] == case.source
+            )
         assert rows_of(path, STAGING, exclude=("loaded_at",)) == before_staging
         detail = text.splitlines()[1].strip()
     else:

@@ -54,17 +54,28 @@ def test_two_loads_and_a_reader_at_once(tmp_path: Path):
     warehouse = data / "warehouse" / "mtm.duckdb"
     stop, result = tmp_path / "stop", tmp_path / "reader.json"
     reader = subprocess.Popen(
-        [PYTHON, "-m", "mtm_pipeline_tests.robustness.reader_loop", str(warehouse), str(stop), str(result),
-         "2024-Q1,2024-Q2"], env=env,
-    )  # fmt: skip
+        [
+            PYTHON,
+            "-m",
+            "mtm_pipeline_tests.robustness.reader_loop",
+            str(warehouse),
+            str(stop),
+            str(result),
+            "2024-Q1,2024-Q2",
+        ],
+        env=env,
+    )
     started = time.monotonic()
     runs = {
         quarter: subprocess.Popen(
-            [PYTHON, "-m", "mtm_pipeline.cli", "run", quarter], env=env, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [PYTHON, "-m", "mtm_pipeline.cli", "run", quarter],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         for quarter in ("2024-Q1", "2024-Q2")
-    }  # fmt: skip
+    }
     outputs = {q: p.communicate(timeout=600) for q, p in runs.items()}
     seconds = time.monotonic() - started
     time.sleep(0.5)  # a few more reads after both loads
@@ -95,8 +106,18 @@ def test_two_loads_and_a_reader_at_once(tmp_path: Path):
     log = os.environ.get("MTM_ROBUSTNESS_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"concurrency": {
-                "seconds": round(seconds, 1), "reads": reads["reads"], "reader_errors": len(reads["errors"]),
-                "seen": reads["seen"], "max_reader_wait_seconds": reads["max_wait_seconds"],
-                "runs": {q: p.returncode for q, p in runs.items()},
-            }}) + "\n")  # fmt: skip
+            handle.write(
+                json.dumps(
+                    {
+                        "concurrency": {
+                            "seconds": round(seconds, 1),
+                            "reads": reads["reads"],
+                            "reader_errors": len(reads["errors"]),
+                            "seen": reads["seen"],
+                            "max_reader_wait_seconds": reads["max_wait_seconds"],
+                            "runs": {q: p.returncode for q, p in runs.items()},
+                        }
+                    }
+                )
+                + "\n"
+            )

@@ -61,8 +61,11 @@ class Server:
     def __init__(self, env: dict[str, str]):
         self.process = subprocess.Popen(
             [PYTHON, "-m", "mtm_pipeline_tests.robustness.killpoint", "serve"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         ready = self.process.stdout.readline()
         assert json.loads(ready) == {"ready": True}, ready
         self.lock = threading.Lock()
@@ -114,8 +117,18 @@ def plan_trials(statements) -> tuple[list[Trial], dict[str, int]]:
     staged = [n for _, n, head in statements if head.startswith('INSERT INTO "staging"')]
     staging_insert = staged[2]
     staging_commit = _find(statements, staging_insert, "COMMIT")
-    before = [1, reference_commit, staging_insert, staging_commit, delivered_delete + 1, delivered_commit,
-              delivered_commit + 1, corrected_insert, corrected_commit, corrected_commit + 1]  # fmt: skip
+    before = [
+        1,
+        reference_commit,
+        staging_insert,
+        staging_commit,
+        delivered_delete + 1,
+        delivered_commit,
+        delivered_commit + 1,
+        corrected_insert,
+        corrected_commit,
+        corrected_commit + 1,
+    ]
     during = [
         (staging_commit, 0.5),
         (delivered_insert, 1.0),
@@ -179,19 +192,25 @@ def quarter_state(path: Path, quarter: str) -> dict[str, tuple[int, str]]:
             return dict.fromkeys(keys, ABSENT)
         state = {
             f"stage {stage}": table_checksum(
-                con, "published.observations", exclude=TIMESTAMPS,
-                where="delivery_quarter = ? AND stage = ?", params=[quarter, stage],
+                con,
+                "published.observations",
+                exclude=TIMESTAMPS,
+                where="delivery_quarter = ? AND stage = ?",
+                params=[quarter, stage],
             )
             for stage in ("delivered", "corrected")
-        }  # fmt: skip
+        }
         state["deliveries"] = table_checksum(
             con, "published.deliveries", exclude=TIMESTAMPS, where="delivery_quarter = ?", params=[quarter]
         )
         for source in SOURCES:
             state[f"staged {source}"] = table_checksum(
-                con, "staging.extract_rows", exclude=TIMESTAMPS,
-                where="delivery_quarter = ? AND source = ?", params=[quarter, source],
-            )  # fmt: skip
+                con,
+                "staging.extract_rows",
+                exclude=TIMESTAMPS,
+                where="delivery_quarter = ? AND source = ?",
+                params=[quarter, source],
+            )
     return state
 
 
@@ -201,11 +220,13 @@ def other_quarter(path: Path, quarter: str) -> dict[str, tuple[int, str]]:
         return {
             table: table_checksum(con, table, where=f"{column} = ?", params=[quarter])
             for table, column in [
-                ("published.observations", "delivery_quarter"), ("published.deliveries", "delivery_quarter"),
-                ("staging.extract_rows", "delivery_quarter"), ("quality.check_results", "quarter"),
+                ("published.observations", "delivery_quarter"),
+                ("published.deliveries", "delivery_quarter"),
+                ("staging.extract_rows", "delivery_quarter"),
+                ("quality.check_results", "quarter"),
                 ("quality.corrections_applied", "quarter"),
             ]
-        }  # fmt: skip
+        }
 
 
 def _log(entry: dict) -> None:
@@ -253,8 +274,15 @@ def test_sigkill_at_any_point_leaves_no_partial_quarter_and_a_rerun_converges(tm
         assert references["empty"][0]["stage delivered"] != previous_q1["stage delivered"]
         statements = _statements(log_empty)
         trials, points = plan_trials(statements)
-        trials.append(Trial("fresh process, 1 ms into the delivered COMMIT", "previous", fresh_process=True,
-                            kill_during=points["delivered COMMIT"], delay_ms=1.0))  # fmt: skip
+        trials.append(
+            Trial(
+                "fresh process, 1 ms into the delivered COMMIT",
+                "previous",
+                fresh_process=True,
+                kill_during=points["delivered COMMIT"],
+                delay_ms=1.0,
+            )
+        )
 
         # 3. The trials, two at a time.
         def run_trial(index: int) -> dict:
@@ -274,16 +302,23 @@ def test_sigkill_at_any_point_leaves_no_partial_quarter_and_a_rerun_converges(tm
                 with output.open("w") as handle:
                     child = subprocess.run(
                         [PYTHON, "-m", "mtm_pipeline_tests.robustness.killpoint", "run", Q1],
-                        env=subprocess_env(data, **kill_env), stdout=handle, stderr=subprocess.STDOUT, timeout=300,
+                        env=subprocess_env(data, **kill_env),
+                        stdout=handle,
+                        stderr=subprocess.STDOUT,
+                        timeout=300,
                         check=False,
-                    )  # fmt: skip
+                    )
                 answer = {
                     "signal": -child.returncode if child.returncode < 0 else None,
                     "exit": child.returncode,
                 }
             else:
-                answer = server.run(argv=["run", Q1], env=subprocess_env(data, **kill_env), output=str(output),
-                                    kill_after=trial.kill_after)  # fmt: skip
+                answer = server.run(
+                    argv=["run", Q1],
+                    env=subprocess_env(data, **kill_env),
+                    output=str(output),
+                    kill_after=trial.kill_after,
+                )
             killed = answer["signal"] == signal.SIGKILL
             path = data / "warehouse" / "mtm.duckdb"
             # the warehouse opens and holds no partial quarter
@@ -310,8 +345,12 @@ def test_sigkill_at_any_point_leaves_no_partial_quarter_and_a_rerun_converges(tm
                 seen = {"warehouse": "absent"}
             # the operator's re-run converges to the undisturbed content
             # every third re-run goes through the DAGSTER_HOME instance (pool slots) after the release
-            rerun = server.run(rerun=[Q1], ephemeral=index % 3 != 0, env=subprocess_env(data),
-                               output=str(folder / "rerun.txt"))  # fmt: skip
+            rerun = server.run(
+                rerun=[Q1],
+                ephemeral=index % 3 != 0,
+                env=subprocess_env(data),
+                output=str(folder / "rerun.txt"),
+            )
             text = (folder / "rerun.txt").read_text()
             assert rerun["exit"] == 0, f"{trial.name}: re-run failed\n{text[-3000:]}"
             report = json.loads(next(line for line in text.splitlines() if line.startswith("RERUN "))[6:])
@@ -319,11 +358,17 @@ def test_sigkill_at_any_point_leaves_no_partial_quarter_and_a_rerun_converges(tm
                 f"{trial.name}: pool slots still held after the release: {report}"
             )
             assert checksums(path, exclude=TIMESTAMPS) == converged, f"{trial.name}: re-run did not converge"
-            entry = {"trial": trial.name, "start": trial.state, "killed": killed,
-                     "stages": {k: v for k, v in seen.items() if k.startswith(("stage", "warehouse"))},
-                     "stale_runs_released": len(report["released"]),
-                     "slot_held_by_dead_run": bool(report["holding_slots"]), "converged": True,
-                     "kill_seconds": answer.get("seconds"), "rerun_seconds": rerun["seconds"]}  # fmt: skip
+            entry = {
+                "trial": trial.name,
+                "start": trial.state,
+                "killed": killed,
+                "stages": {k: v for k, v in seen.items() if k.startswith(("stage", "warehouse"))},
+                "stale_runs_released": len(report["released"]),
+                "slot_held_by_dead_run": bool(report["holding_slots"]),
+                "converged": True,
+                "kill_seconds": answer.get("seconds"),
+                "rerun_seconds": rerun["seconds"],
+            }
             _log(entry)
             return entry
 
@@ -344,6 +389,14 @@ def test_sigkill_at_any_point_leaves_no_partial_quarter_and_a_rerun_converges(tm
     assert {"new", "previous"} <= set(outcomes["stage delivered"]) and {"new"} <= set(
         outcomes["stage corrected"]
     )
-    _log({"summary": {"trials": len(results), "killed": len(killed), "outcomes": outcomes,
-                      "slot_held_by_dead_run": sum(r["slot_held_by_dead_run"] for r in results),
-                      "seconds": round(time.monotonic() - started, 1)}})  # fmt: skip
+    _log(
+        {
+            "summary": {
+                "trials": len(results),
+                "killed": len(killed),
+                "outcomes": outcomes,
+                "slot_held_by_dead_run": sum(r["slot_held_by_dead_run"] for r in results),
+                "seconds": round(time.monotonic() - started, 1),
+            }
+        }
+    )

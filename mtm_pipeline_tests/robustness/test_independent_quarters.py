@@ -64,8 +64,12 @@ def data_with_broken_q3(root: Path, *, broken: bool = True) -> Path:
 
 def environment(data: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MTM_", "DAGSTER_"))}
-    env.update(MTM_DATA_DIR=str(data), DAGSTER_HOME=str(data / "dagster_home"), GX_ANALYTICS_ENABLED="false",
-               DAGSTER_DISABLE_TELEMETRY="1")  # fmt: skip
+    env.update(
+        MTM_DATA_DIR=str(data),
+        DAGSTER_HOME=str(data / "dagster_home"),
+        GX_ANALYTICS_ENABLED="false",
+        DAGSTER_DISABLE_TELEMETRY="1",
+    )
     return env
 
 
@@ -165,13 +169,25 @@ def test_make_run_publishes_the_good_quarters_and_refuses_the_bad_one(tmp_path):
 
 def test_dagster_cli_backfill_publishes_the_good_quarters_and_refuses_the_bad_one(tmp_path):
     data = data_with_broken_q3(tmp_path)
-    add = ("import dagster as dg; from mtm_pipeline.partitions import QUARTERS_NAME; "
-           f"dg.DagsterInstance.get().add_dynamic_partitions(QUARTERS_NAME, {[*GOOD, BAD]!r})")  # fmt: skip
+    add = (
+        "import dagster as dg; from mtm_pipeline.partitions import QUARTERS_NAME; "
+        f"dg.DagsterInstance.get().add_dynamic_partitions(QUARTERS_NAME, {[*GOOD, BAD]!r})"
+    )
     assert run([sys.executable, "-c", add], data).returncode == 0
     result = run(
-        [str(BIN / "dagster"), "asset", "materialize", "-m", "mtm_pipeline.definitions", "--select", QUARTER_ASSETS,
-         "--partition-range", f"{GOOD[0]}...{BAD}"], data,
-    )  # fmt: skip
+        [
+            str(BIN / "dagster"),
+            "asset",
+            "materialize",
+            "-m",
+            "mtm_pipeline.definitions",
+            "--select",
+            QUARTER_ASSETS,
+            "--partition-range",
+            f"{GOOD[0]}...{BAD}",
+        ],
+        data,
+    )
     assert result.returncode != 0
     log = result.stdout + result.stderr
     assert "1 of 3 quarter(s) failed (published: 2024-Q1, 2024-Q2)" in log
@@ -244,9 +260,12 @@ def test_sensor_run_of_a_broken_new_quarter_leaves_the_published_ones(tmp_path, 
     instance.add_dynamic_partitions(QUARTERS_NAME, result.dynamic_partitions_requests[0].partition_keys)
     request = result.run_requests[0]
     outcome = defs.resolve_job_def("quarter_job").execute_in_process(
-        instance=instance, partition_key=request.partition_key, tags=request.tags, raise_on_error=False,
+        instance=instance,
+        partition_key=request.partition_key,
+        tags=request.tags,
+        raise_on_error=False,
         run_config=cli.QUIET,
-    )  # fmt: skip
+    )
     assert not outcome.success
     failure = next(e for e in outcome.all_events if e.is_step_failure)
     assert failure.step_key == "residence_permits_extract"

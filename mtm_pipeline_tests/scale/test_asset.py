@@ -35,9 +35,12 @@ def _materialize(root: Path, quarter: str):
     instance.add_dynamic_partitions(QUARTERS_NAME, [quarter])
     warehouse = WarehouseResource(path=str(root / "warehouse" / "mtm.duckdb"))
     return dg.materialize(
-        [BORDER_EXTRACT, border_crossing_records], partition_key=quarter, instance=instance,
-        resources={"warehouse": warehouse}, raise_on_error=False,
-    )  # fmt: skip
+        [BORDER_EXTRACT, border_crossing_records],
+        partition_key=quarter,
+        instance=instance,
+        resources={"warehouse": warehouse},
+        raise_on_error=False,
+    )
 
 
 def _metadata(result) -> dict:

@@ -78,9 +78,12 @@ class Pipeline:
             else {"partition_key": first}
         )
         return dg.materialize(
-            assets, instance=self.instance, resources={"warehouse": self.warehouse}, raise_on_error=False,
+            assets,
+            instance=self.instance,
+            resources={"warehouse": self.warehouse},
+            raise_on_error=False,
             **where,
-        )  # fmt: skip
+        )
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.warehouse.file), read_only=True) as con:

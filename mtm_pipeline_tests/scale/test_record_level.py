@@ -74,9 +74,16 @@ def test_aggregates_equal_a_direct_count(records, aggregates):
             row = aggregates[(aggregates["direction"] == direction) & (aggregates["country"] == citizenship)]
             assert len(row) == 1 and int(row["value"].iloc[0]) == n, citizenship
             assert row["country_group"].iloc[0] == group
-            assert float(row["share"].iloc[0]) == pytest.approx(100 * n / sum(
-                m for c, m in mine.items() if ("CIS" if mapper.is_cis(mapper.to_iso3(c), end) else "non-CIS") == group
-            ), abs=0.05)  # fmt: skip
+            assert float(row["share"].iloc[0]) == pytest.approx(
+                100
+                * n
+                / sum(
+                    m
+                    for c, m in mine.items()
+                    if ("CIS" if mapper.is_cis(mapper.to_iso3(c), end) else "non-CIS") == group
+                ),
+                abs=0.05,
+            )
         for group, n in groups.items():
             assert _value(aggregates, direction=direction, country_group=group) == n
     # one row per direction x citizenship, plus per direction the total, labour, CIS and non-CIS

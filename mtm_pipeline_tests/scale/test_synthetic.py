@@ -86,9 +86,17 @@ def test_every_quarter_is_schema_valid_and_consistent(published):
             evaluated[f.rule] = evaluated.get(f.rule, 0) + 1
         history.append(frame)
     # the consistency rules really ran on the synthetic figures
-    for rule in ("parts_sum_to_total", "shares_sum_to_100", "share_matches_ratio", "stated_change_matches",
-                 "group_totals_add_up", "subset_within_total", "quarters_agree_with_year",
-                 "country_group_matches_reference", "rank_matches_values"):  # fmt: skip
+    for rule in (
+        "parts_sum_to_total",
+        "shares_sum_to_100",
+        "share_matches_ratio",
+        "stated_change_matches",
+        "group_totals_add_up",
+        "subset_within_total",
+        "quarters_agree_with_year",
+        "country_group_matches_reference",
+        "rank_matches_values",
+    ):
         assert evaluated.get(rule, 0) > 0, rule
 
 

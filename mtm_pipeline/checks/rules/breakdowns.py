@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from mtm_pipeline.checks import findings as fmt
-from mtm_pipeline.checks.intervals import Interval, at_most, interval_sum
 from mtm_pipeline.checks.rules.context import Context, is_group_breakdown
 from mtm_pipeline.checks.rules.wording import (
     Emit,
@@ -15,6 +14,7 @@ from mtm_pipeline.checks.rules.wording import (
     share_text,
     tolerance_amount,
 )
+from mtm_pipeline.intervals import Interval, at_most, interval_sum
 
 
 def parts_sum_to_total(ctx: Context, emit: Emit) -> None:

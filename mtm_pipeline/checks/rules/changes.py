@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from mtm_pipeline.checks import findings as fmt
-from mtm_pipeline.checks.intervals import Interval, percent_change
 from mtm_pipeline.checks.rules.context import Context
 from mtm_pipeline.checks.rules.observations import Obs
 from mtm_pipeline.checks.rules.wording import Emit, amount, finest, pct, rows_with, tolerance_amount
+from mtm_pipeline.intervals import Interval, percent_change
 from mtm_pipeline.periods import previous_quarter, same_quarter_last_year
 
 # Default threshold of plausible_change: a quarterly total moving by more than this (per cent) is flagged.

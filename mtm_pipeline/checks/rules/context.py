@@ -8,7 +8,6 @@ from typing import Any
 
 import pandas as pd
 
-from mtm_pipeline.checks.intervals import Interval
 from mtm_pipeline.checks.rules.observations import (
     TEXT_DIMS,
     Obs,
@@ -16,6 +15,7 @@ from mtm_pipeline.checks.rules.observations import (
     obs_from_record,
     prepare_history,
 )
+from mtm_pipeline.intervals import Interval
 
 
 class Context:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from mtm_pipeline.checks.intervals import Interval
+from mtm_pipeline.intervals import Interval
 from mtm_pipeline.periods import PeriodError, parse_period
 
 # The text dimensions of the natural key (besides measure, period and country).
@@ -87,9 +87,16 @@ class Obs:
         """Natural key without the period."""
         group = self.country_group if self.country_key is None else None
         return (
-            self.measure, self.direction, self.country_key, group, self.purpose, self.category,
-            self.sector, self.education, self.age_group,
-        )  # fmt: skip
+            self.measure,
+            self.direction,
+            self.country_key,
+            group,
+            self.purpose,
+            self.category,
+            self.sector,
+            self.education,
+            self.age_group,
+        )
 
     @property
     def label(self) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 
 from mtm_pipeline.checks import findings as fmt
-from mtm_pipeline.checks.intervals import Interval, at_most, interval_sum, ratio_percent
 from mtm_pipeline.checks.rules.context import Context
 from mtm_pipeline.checks.rules.observations import Obs
 from mtm_pipeline.checks.rules.wording import (
@@ -19,6 +18,7 @@ from mtm_pipeline.checks.rules.wording import (
     share_text,
     tolerance_amount,
 )
+from mtm_pipeline.intervals import Interval, at_most, interval_sum, ratio_percent
 
 
 def share_matches_ratio(ctx: Context, emit: Emit) -> None:

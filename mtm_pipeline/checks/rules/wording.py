@@ -8,8 +8,8 @@ import math
 
 from mtm_pipeline.checks import findings as fmt
 from mtm_pipeline.checks.findings import Finding
-from mtm_pipeline.checks.intervals import Interval
 from mtm_pipeline.checks.rules.observations import Obs
+from mtm_pipeline.intervals import Interval
 
 
 def amount(iv: Interval, unit: str | None, precision: float | None, *, signed: bool = False) -> str:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from mtm_pipeline.checks.intervals import Interval
 from mtm_pipeline.checks.rules.observations import Obs, prepare_rows
+from mtm_pipeline.intervals import Interval
 from mtm_pipeline.numbers import NumberFormatError, parse_published_number, published_notation
 
 # Which fields of the rows a rule compares (the figures a finding of that rule involves).

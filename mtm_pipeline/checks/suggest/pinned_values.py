@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mtm_pipeline.checks.intervals import interval_sum
 from mtm_pipeline.checks.suggest.candidate import Candidate
 from mtm_pipeline.checks.suggest.figures import Cell, FieldEdit, Stage, notation, parse
+from mtm_pipeline.intervals import interval_sum
 
 PINNING_RULES = ("parts_sum_to_total", "group_totals_add_up", "shares_sum_to_100")
 

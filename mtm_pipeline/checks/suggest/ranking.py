@@ -25,9 +25,22 @@ from mtm_pipeline.checks.suggest.rounding import rounding_reason
 from mtm_pipeline.checks.suggest.search import Accepted, FindingKey, SearchResult, search
 
 SUGGESTION_COLUMNS = (
-    "quarter", "stage", "suggestion_id", "rank", "group_id", "source", "obs_id", "field", "published",
-    "suggested", "kind", "findings_cleared", "findings", "evidence", "created_at",
-)  # fmt: skip
+    "quarter",
+    "stage",
+    "suggestion_id",
+    "rank",
+    "group_id",
+    "source",
+    "obs_id",
+    "field",
+    "published",
+    "suggested",
+    "kind",
+    "findings_cleared",
+    "findings",
+    "evidence",
+    "created_at",
+)
 UNEXPLAINED_COLUMNS = ("quarter", "stage", "rule", "subject", "reason", "created_at")
 
 
@@ -161,9 +174,11 @@ def _unusual_notation(stage: Stage, accepted: Accepted) -> int:
         precisions = {
             round(float(stage.records[pos][written]), 9)
             for pos, other in enumerate(stage.normalised)
-            if pos != me and other.source == edit.cell.source and other.part_of == total
+            if pos != me
+            and other.source == edit.cell.source
+            and other.part_of == total
             and not missing(stage.records[pos].get(written))
-        }  # fmt: skip
+        }
         if precisions and round(edit.suggested_precision or 0.0, 9) not in precisions:
             count += 1
     return count
@@ -172,9 +187,13 @@ def _unusual_notation(stage: Stage, accepted: Accepted) -> int:
 def _sort_key(stage: Stage, accepted: Accepted) -> tuple:
     c = accepted.candidate
     return (
-        -len(accepted.cleared), len(c.edits), _unusual_notation(stage, accepted), PLAUSIBILITY[c.kind],
-        _size_of_change(accepted), c.detail,
-    )  # fmt: skip
+        -len(accepted.cleared),
+        len(c.edits),
+        _unusual_notation(stage, accepted),
+        PLAUSIBILITY[c.kind],
+        _size_of_change(accepted),
+        c.detail,
+    )
 
 
 def _groups(result: SearchResult) -> dict[FindingKey, int]:

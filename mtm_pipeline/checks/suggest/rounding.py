@@ -7,8 +7,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from mtm_pipeline.checks.findings import Finding
-from mtm_pipeline.checks.intervals import Interval, ratio_percent
 from mtm_pipeline.checks.suggest.figures import Stage, value_of
+from mtm_pipeline.intervals import Interval, ratio_percent
 
 
 def _round_half_up(x: Decimal, decimals: int) -> Decimal:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mtm_pipeline.checks.intervals import ratio_percent
 from mtm_pipeline.checks.suggest.candidate import Candidate
 from mtm_pipeline.checks.suggest.figures import Cell, FieldEdit, Stage, notation, parse, value_of
+from mtm_pipeline.intervals import ratio_percent
 
 
 def _other_bases(stage: Stage, cell: Cell) -> Iterator[tuple[int, str]]:

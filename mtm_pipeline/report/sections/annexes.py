@@ -11,12 +11,21 @@ def revisions(ctx) -> None:
     ctx.h(2, "8. Revised Figures")
     revisions = [r for r in ctx.store.revisions if r.later_quarter <= ctx.q]
     if revisions:
-        ctx.add(Paragraph("The following figures were delivered again, in a later quarter or as a new file "
-                           "for the same quarter, with different numbers; the report uses the newest "
-                           "delivery.", "boilerplate"))  # fmt: skip
+        ctx.add(
+            Paragraph(
+                "The following figures were delivered again, in a later quarter or as a new file "
+                "for the same quarter, with different numbers; the report uses the newest "
+                "delivery.",
+                "boilerplate",
+            )
+        )
         ctx.add(TableBlock(tables.revisions_table(revisions)))
     else:
-        ctx.add(Paragraph("No figure delivered in more than one quarter differs between deliveries.", "boilerplate"))
+        ctx.add(
+            Paragraph(
+                "No figure delivered in more than one quarter differs between deliveries.", "boilerplate"
+            )
+        )
 
 
 def sources(ctx) -> None:
@@ -33,14 +42,23 @@ def annex(ctx) -> None:
     findings = tables.findings_table(ctx.src.check_results)
     evaluated = 0 if ctx.src.check_results is None else len(ctx.src.check_results)
     if findings.rows:
-        ctx.add(Paragraph(f"{len(findings.rows)} of {evaluated} check evaluations for {ctx.q} failed. Figures "
-                           "named here are shown as published unless Annex B lists a correction; a figure of the "
-                           f"corrected stage that a failed check is about is marked {FLAGGED_MARK} in the text and "
-                           "tables.", "boilerplate"))  # fmt: skip
+        ctx.add(
+            Paragraph(
+                f"{len(findings.rows)} of {evaluated} check evaluations for {ctx.q} failed. Figures "
+                "named here are shown as published unless Annex B lists a correction; a figure of the "
+                f"corrected stage that a failed check is about is marked {FLAGGED_MARK} in the text and "
+                "tables.",
+                "boilerplate",
+            )
+        )
         ctx.add(TableBlock(findings))
         ctx.add(Paragraph(suggestions.INTRODUCTION, "boilerplate"))
-        ctx.add(Bullets(suggestions.suggestion_lines(ctx.src.check_results, ctx.src.suggestions,
-                                                     ctx.src.unexplained), role="boilerplate"))  # fmt: skip
+        ctx.add(
+            Bullets(
+                suggestions.suggestion_lines(ctx.src.check_results, ctx.src.suggestions, ctx.src.unexplained),
+                role="boilerplate",
+            )
+        )
     elif evaluated:
         ctx.add(Paragraph(f"All {evaluated} check evaluations for {ctx.q} passed.", "boilerplate"))
     else:
@@ -48,8 +66,13 @@ def annex(ctx) -> None:
     ctx.h(2, "Annex B: Corrections Applied")
     corrections = tables.corrections_table(ctx.src.corrections)
     if corrections.rows:
-        ctx.add(Paragraph("Corrections applied between the delivered and the corrected stage; corrected figures "
-                           "are marked with an asterisk in the text and tables.", "boilerplate"))  # fmt: skip
+        ctx.add(
+            Paragraph(
+                "Corrections applied between the delivered and the corrected stage; corrected figures "
+                "are marked with an asterisk in the text and tables.",
+                "boilerplate",
+            )
+        )
         ctx.add(TableBlock(corrections))
     else:
         ctx.add(Paragraph(f"No corrections were applied for {ctx.q}.", "boilerplate"))

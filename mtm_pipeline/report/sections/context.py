@@ -39,10 +39,19 @@ QUOTA, QUOTA_SHARE = "work_permit_quota", "work_permit_quota_share_of_labour_for
 EMIGRANTS, REMITTANCES = "emigrants", "personal_remittances"
 
 VIEWS = (
-    (FLOW, "in"), (FLOW, "out"), (TRP_HOLDERS, None), (TRP_ISSUED, None), (PRP, None), (WORKERS, None),
-    (EMPLOYERS, None), (QUOTA, None), (QUOTA_SHARE, None), (EMIGRANTS, None), (REMITTANCES, "out"),
+    (FLOW, "in"),
+    (FLOW, "out"),
+    (TRP_HOLDERS, None),
+    (TRP_ISSUED, None),
+    (PRP, None),
+    (WORKERS, None),
+    (EMPLOYERS, None),
+    (QUOTA, None),
+    (QUOTA_SHARE, None),
+    (EMIGRANTS, None),
+    (REMITTANCES, "out"),
     (REMITTANCES, "in"),
-)  # fmt: skip
+)
 # Measures whose countries the published report states within their CIS / non-CIS group ("of these, 64 per cent
 # from the Russian Federation"); the others by country of all countries.
 BY_GROUP = (FLOW, PRP)
@@ -101,8 +110,9 @@ class ReportContext:
         self.used.extend(facts)
         if any(COMPUTED_MARK in label for labels in chart.labels for label in labels):
             notes = (*notes, tables.COMPUTED_NOTE)
-        fig = Figure(self.figure_no, title, chart, tables.source_line(facts), f"figure-{self.figure_no:02d}.png",
-                     notes)  # fmt: skip
+        fig = Figure(
+            self.figure_no, title, chart, tables.source_line(facts), f"figure-{self.figure_no:02d}.png", notes
+        )
         self.add(FigureBlock(fig))
 
     def table(self, make) -> None:
@@ -137,23 +147,32 @@ class ReportContext:
         """'<Agency> reported a total of N <noun> in <period>, which is ... than in ... (...).'"""
         h = v.headline
         if h is not None and h.value is not None:
-            self.compared_paragraph(v, wd, f"{capitalise(agency_phrase(v.agency))} {verb} {self.w.value(h)} "
-                                           f"{wd['noun']} {in_period(v.period)}")  # fmt: skip
+            self.compared_paragraph(
+                v,
+                wd,
+                f"{capitalise(agency_phrase(v.agency))} {verb} {self.w.value(h)} "
+                f"{wd['noun']} {in_period(v.period)}",
+            )
             return
         self.direction_only_paragraph(v, wd)
 
     def direction_only_paragraph(self, v: MeasureView, wd: dict, passive: str = "recorded") -> None:
-        stated = [(c, next(x for x in c.stated if x.unit == "direction")) for c in v.comparisons
-                  if any(x.unit == "direction" for x in c.stated)]  # fmt: skip
+        stated = [
+            (c, next(x for x in c.stated if x.unit == "direction"))
+            for c in v.comparisons
+            if any(x.unit == "direction" for x in c.stated)
+        ]
         if not stated:
             return
         marks = {c.base_period: self.w.cite_change(ch) for c, ch in stated}
         by_sign: dict = {}
         for c, ch in stated:
             by_sign.setdefault(ch.sign, []).append(c.base_period)
-        parts = [f"{more_fewer(sign)} {wd['noun']} were {passive} {in_period(v.period)} than in "
-                 f"{join_words([period_phrase(b) + marks[b] for b in bases])}"
-                 for sign, bases in sorted(by_sign.items(), reverse=True)]  # fmt: skip
+        parts = [
+            f"{more_fewer(sign)} {wd['noun']} were {passive} {in_period(v.period)} than in "
+            f"{join_words([period_phrase(b) + marks[b] for b in bases])}"
+            for sign, bases in sorted(by_sign.items(), reverse=True)
+        ]
         text = capitalise("; ".join(parts)) + " (the direction was stated; no figure was published)."
         latest = v.latest.get(("headline",))
         extra = None

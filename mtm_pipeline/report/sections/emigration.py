@@ -21,16 +21,26 @@ def emigration(ctx) -> None:
     if countries:
         first, rest = countries[0], countries[1:]
         change = emigration_change(ctx, first, long=True)
-        text = (f"According to {agency_phrase(v.agency)}, {in_period(v.period)}, {country_phrase(first.country_name)} "
-                f"was the primary destination for Kazakh citizens seeking permanent residence, with "
-                f"{ctx.w.value(first)} individuals relocating{change}.")  # fmt: skip
+        text = (
+            f"According to {agency_phrase(v.agency)}, {in_period(v.period)}, {country_phrase(first.country_name)} "
+            f"was the primary destination for Kazakh citizens seeking permanent residence, with "
+            f"{ctx.w.value(first)} individuals relocating{change}."
+        )
         if rest:
-            items = [f"{country_phrase(f.country_name)}: {ctx.w.value(f)}{emigration_change(ctx, f)}" for f in rest]
-            text += (f" The second most popular destination was {items[0]}"
-                     + (f", followed by {join_words(items[1:])}" if items[1:] else "") + ".")  # fmt: skip
+            items = [
+                f"{country_phrase(f.country_name)}: {ctx.w.value(f)}{emigration_change(ctx, f)}" for f in rest
+            ]
+            text += (
+                f" The second most popular destination was {items[0]}"
+                + (f", followed by {join_words(items[1:])}" if items[1:] else "")
+                + "."
+            )
         ctx.para(text)
-        ctx.figure(f"Emigration of Kazakh citizens by country of destination, {period_caption(v.period)} (absolute numbers)",
-                    charts.value_chart(countries, "emigrants"), countries)  # fmt: skip
+        ctx.figure(
+            f"Emigration of Kazakh citizens by country of destination, {period_caption(v.period)} (absolute numbers)",
+            charts.value_chart(countries, "emigrants"),
+            countries,
+        )
     education = list(v.breakdowns.get("education", ()))
     if education:
         ages = sorted({f.age_group for f in education if f.age_group})
@@ -42,8 +52,12 @@ def emigration(ctx) -> None:
         ctx.para(f"Among those who left Kazakhstan{age}, {join_words(items)}.")
     bases = sorted({c.base_period for f in countries + education for c in f.changes})
     if bases:
-        ctx.add(Paragraph(f"Changes in parentheses are compared to {join_words([period_phrase(b) for b in bases])}.",
-                           "note"))  # fmt: skip
+        ctx.add(
+            Paragraph(
+                f"Changes in parentheses are compared to {join_words([period_phrase(b) for b in bases])}.",
+                "note",
+            )
+        )
     ctx.rankings(v)
     ctx.note(missing_sentence(v))
 
@@ -55,7 +69,9 @@ def emigration_change(ctx, f: Fact, long: bool = False) -> str:
     if long:
         kind = "an increase" if c.sign > 0 else "a decrease"
         if c.unit == "times":
-            return f", marking {kind} of {ctx.w.change_abs(c)} times compared to {period_phrase(c.base_period)}"
+            return (
+                f", marking {kind} of {ctx.w.change_abs(c)} times compared to {period_phrase(c.base_period)}"
+            )
         if c.unit == "percent":
             return f", marking {kind} of {ctx.w.change_abs(c)} per cent compared to {period_phrase(c.base_period)}"
         return f", marking {kind}{ctx.w.cite_change(c)} compared to {period_phrase(c.base_period)}"

@@ -30,18 +30,26 @@ def flows(ctx) -> None:
         ctx.headline_paragraph(v, wd, verb="reported a total of")
         for f in v.subsets.get("purpose", ()):
             share = f" ({ctx.w.share(f, sign=True)} of the total)" if f.share is not None else ""
-            ctx.para(f"Of the total number of those who {wd['verb']}, {ctx.w.value(f)} {wd['people']}{share} "
-                      f"indicated {f.purpose} as the purpose of their {wd['trip']}.")  # fmt: skip
+            ctx.para(
+                f"Of the total number of those who {wd['verb']}, {ctx.w.value(f)} {wd['people']}{share} "
+                f"indicated {f.purpose} as the purpose of their {wd['trip']}."
+            )
         group_paragraphs(ctx, v, wd)
         for group, facts in v.countries.items():
             if not any(f.share is not None for f in facts):
                 continue
-            title = (f"Migrant {wd['flow']} {'from' if d == 'in' else 'to'} {group_long(group)}, "
-                     f"{period_caption(v.period)} (%)")  # fmt: skip
+            title = (
+                f"Migrant {wd['flow']} {'from' if d == 'in' else 'to'} {group_long(group)}, "
+                f"{period_caption(v.period)} (%)"
+            )
             label = f"% of {wd['short']} {'from' if d == 'in' else 'to'} {group_short(group)}"
             rest = v.not_itemised_of(facts)
-            ctx.figure(title, charts.share_chart(list(facts), label, rest), list(facts) + ([rest] if rest else []),
-                       charts.incomplete_note(list(facts), rest))  # fmt: skip
+            ctx.figure(
+                title,
+                charts.share_chart(list(facts), label, rest),
+                list(facts) + ([rest] if rest else []),
+                charts.incomplete_note(list(facts), rest),
+            )
         ctx.rankings(v)
         ctx.note(missing_sentence(v))
 

@@ -11,8 +11,19 @@ from mtm_pipeline.report.sections.context import EMIGRANTS, FLOW, PRP, REMITTANC
 
 def key_findings(ctx) -> None:
     ctx.h(2, "II. Key Findings")
-    items = [x for x in (kf_flows(ctx), kf_non_cis(ctx), kf_trp(ctx), kf_prp(ctx), kf_labour(ctx),
-                         kf_emigration(ctx), kf_remittances(ctx)) if x]  # fmt: skip
+    items = [
+        x
+        for x in (
+            kf_flows(ctx),
+            kf_non_cis(ctx),
+            kf_trp(ctx),
+            kf_prp(ctx),
+            kf_labour(ctx),
+            kf_emigration(ctx),
+            kf_remittances(ctx),
+        )
+        if x
+    ]
     ctx.w.discard()
     if items:
         ctx.add(Bullets(tuple(items), numbered=True, role="key"))
@@ -33,8 +44,10 @@ def kf_flows(ctx) -> str | None:
     if base and all(dirs.get(v.direction) for v, _ in heads) and len(set(dirs.values())) == 1:
         word = more_fewer(next(iter(dirs.values())))
         verbs = join_words(["arrived in" if v.direction == "in" else "departed from" for v, _ in heads])
-        text = (f"{capitalise(in_period(period))}, {word} migrants {verbs} the country ({join_words(counts)}) "
-                f"than {in_period(base)}.")  # fmt: skip
+        text = (
+            f"{capitalise(in_period(period))}, {word} migrants {verbs} the country ({join_words(counts)}) "
+            f"than {in_period(base)}."
+        )
     elif base:
         parts = []
         for (v, _), count in zip(heads, counts, strict=True):
@@ -78,7 +91,9 @@ def kf_trp(ctx) -> str | None:
     text = f"{capitalise(in_period(v.period))}, {ctx.w.value(v.headline)} migrants held temporary residence permits"
     labour = v.subsets.get("purpose", ())
     if labour:
-        text += " (" + join_words([f"{ctx.w.value(f)} of them for {f.purpose} purposes" for f in labour]) + ")"
+        text += (
+            " (" + join_words([f"{ctx.w.value(f)} of them for {f.purpose} purposes" for f in labour]) + ")"
+        )
     if prev:
         text += f", {more_fewer(prev.direction)} than {in_period(prev.base_period)}"
     return text + "."
@@ -92,23 +107,36 @@ def kf_prp(ctx) -> str | None:
     if v.headline is not None and v.headline.value is not None:
         text = f"{capitalise(in_period(v.period))}, {ctx.w.value(v.headline)} migrants obtained permanent residence permits"
         if ups:
-            text += ", " + join_words([f"{more_fewer(c.direction)} than {in_period(c.base_period)}" for c in ups])
+            text += ", " + join_words(
+                [f"{more_fewer(c.direction)} than {in_period(c.base_period)}" for c in ups]
+            )
         text += "."
     elif ups:
         signs = {c.direction for c in ups}
         if len(signs) == 1:
-            text = (f"{capitalise(more_fewer(ups[0].direction))} migrants obtained permanent residence permits "
-                    f"{in_period(v.period)} than in "
-                    f"{join_words([period_phrase(c.base_period) for c in ups])}.")  # fmt: skip
+            text = (
+                f"{capitalise(more_fewer(ups[0].direction))} migrants obtained permanent residence permits "
+                f"{in_period(v.period)} than in "
+                f"{join_words([period_phrase(c.base_period) for c in ups])}."
+            )
         else:
-            text = capitalise(join_words([f"{more_fewer(c.direction)} permits than {in_period(c.base_period)}" for c in ups])) + "."
+            text = (
+                capitalise(
+                    join_words(
+                        [f"{more_fewer(c.direction)} permits than {in_period(c.base_period)}" for c in ups]
+                    )
+                )
+                + "."
+            )
     else:
         return None
     countries = order_facts([f for facts in v.countries.values() for f in facts if f.country_iso3 != "ZZZ"])
     by_value = sorted([f for f in countries if f.value is not None], key=lambda f: (-f.value, f.country_name))
     if by_value:
-        text += (f" Nationals of {join_words([country_phrase(f.country_name) for f in by_value[:3]])} "
-                 "obtained the most permits.")  # fmt: skip
+        text += (
+            f" Nationals of {join_words([country_phrase(f.country_name) for f in by_value[:3]])} "
+            "obtained the most permits."
+        )
     return text
 
 
@@ -158,9 +186,13 @@ def kf_remittances(ctx) -> str | None:
         signs.add(prev.direction)
         verb = "rose" if prev.direction > 0 else "declined"
         if prev.percent is not None:
-            parts.append(f"{flow} {verb} by {ctx.w.change_abs(prev.percent)} per cent to {ctx.w.money(v.headline)}")
+            parts.append(
+                f"{flow} {verb} by {ctx.w.change_abs(prev.percent)} per cent to {ctx.w.money(v.headline)}"
+            )
         elif prev.computed is not None:
-            parts.append(f"{flow} {verb} by {ctx.w.change_abs(prev.computed)} per cent (computed) to {ctx.w.money(v.headline)}")
+            parts.append(
+                f"{flow} {verb} by {ctx.w.change_abs(prev.computed)} per cent (computed) to {ctx.w.money(v.headline)}"
+            )
         else:
             parts.append(f"{flow} {verb} to {ctx.w.money(v.headline)}")
     if not parts:
@@ -168,6 +200,8 @@ def kf_remittances(ctx) -> str | None:
     if period and base and len(signs) == 1:
         word = "increased" if signs == {1} else "decreased"
         latest = "" if within_quarter(period, ctx.q) else " (the latest data available)"
-        return (f"Compared to {period_phrase(base)}, the volume of personal remittances {word} "
-                f"{in_period(period)}{latest}: {join_words(parts)}.")  # fmt: skip
+        return (
+            f"Compared to {period_phrase(base)}, the volume of personal remittances {word} "
+            f"{in_period(period)}{latest}: {join_words(parts)}."
+        )
     return capitalise(join_words(parts)) + "."

@@ -20,22 +20,47 @@ def labour(ctx) -> None:
     if v.period:
         h = v.headline
         if h is not None and h.value is not None:
-            ctx.compared_paragraph(v, wd, f"{capitalise(agency_phrase(v.agency))} reported that {ctx.w.value(h)} "
-                                          f"migrant workers were working in Kazakhstan {in_period(v.period)}")  # fmt: skip
+            ctx.compared_paragraph(
+                v,
+                wd,
+                f"{capitalise(agency_phrase(v.agency))} reported that {ctx.w.value(h)} "
+                f"migrant workers were working in Kazakhstan {in_period(v.period)}",
+            )
         cats = list(v.subsets.get("category", ()))
         if cats and all(bool(f.parts_complete) for f in cats):
-            ctx.add(Paragraph("The permits for foreign labour force include the following categories:", "narrative"))
-            ctx.add(ctx.w.bullets([f"{ctx.w.value(f)} permits for {CATEGORY_WORDS.get(f.category, f.category)}"
-                                     for f in cats]))  # fmt: skip
+            ctx.add(
+                Paragraph(
+                    "The permits for foreign labour force include the following categories:", "narrative"
+                )
+            )
+            ctx.add(
+                ctx.w.bullets(
+                    [
+                        f"{ctx.w.value(f)} permits for {CATEGORY_WORDS.get(f.category, f.category)}"
+                        for f in cats
+                    ]
+                )
+            )
         elif cats:
-            ctx.para("Of these, " + join_words([f"{ctx.w.value(f)} held permits for "
-                                                 f"{CATEGORY_WORDS.get(f.category, f.category)}" for f in cats]) + ".")  # fmt: skip
+            ctx.para(
+                "Of these, "
+                + join_words(
+                    [
+                        f"{ctx.w.value(f)} held permits for {CATEGORY_WORDS.get(f.category, f.category)}"
+                        for f in cats
+                    ]
+                )
+                + "."
+            )
     employers(ctx, v)
     if v.period:
         sectors = list(v.breakdowns.get("sector", ()))
         if sectors:
-            ctx.para(f"When categorized by economic activities, the highest numbers of individuals are employed "
-                      f"in the sectors shown in Table {ctx.table_no + 1}.", role="narrative")  # fmt: skip
+            ctx.para(
+                f"When categorized by economic activities, the highest numbers of individuals are employed "
+                f"in the sectors shown in Table {ctx.table_no + 1}.",
+                role="narrative",
+            )
             ctx.used.extend(sectors)
             ctx.table(lambda n: tables.sector_table(n, sectors, v.headline, v.period))
         ctx.rankings(v)
@@ -51,8 +76,10 @@ def labour(ctx) -> None:
                     figure = ctx.w.share(f, sign=True)
                 name = country_phrase(f.country_name) if f.country_iso3 == REMAINDER_ISO3 else f.country_name
                 items.append(f"{name} \u2013 {figure}")
-            ctx.para(f"{capitalise(agency_phrase(v.agency))} reported that the main countries of origin of labour "
-                      f"migrants are: {join_words(items)}.")  # fmt: skip
+            ctx.para(
+                f"{capitalise(agency_phrase(v.agency))} reported that the main countries of origin of labour "
+                f"migrants are: {join_words(items)}."
+            )
         ctx.note(missing_sentence(v))
     quota(ctx)
 
@@ -63,11 +90,15 @@ def employers(ctx, workers: MeasureView) -> None:
         return
     ctx.track(v)
     if v.is_report_period:
-        ctx.para(f"{ctx.w.value(v.headline)} employers in Kazakhstan legally recruited migrant workers "
-                  f"{in_period(v.period)}.")  # fmt: skip
+        ctx.para(
+            f"{ctx.w.value(v.headline)} employers in Kazakhstan legally recruited migrant workers "
+            f"{in_period(v.period)}."
+        )
     else:
-        ctx.para(f"The number of employers recruiting migrant workers is not available for {period_phrase(ctx.q)}; "
-                  f"the latest figure, for {period_phrase(v.period)}, is {ctx.w.value(v.headline)} employers.")  # fmt: skip
+        ctx.para(
+            f"The number of employers recruiting migrant workers is not available for {period_phrase(ctx.q)}; "
+            f"the latest figure, for {period_phrase(v.period)}, is {ctx.w.value(v.headline)} employers."
+        )
 
 
 def quota(ctx) -> None:
@@ -86,9 +117,11 @@ def quota(ctx) -> None:
         bits.append(f"{ctx.w.value(s)}% of the labour force in the Republic")
     if q is not None and q.value is not None:
         bits.append(f"{ctx.w.value(q)} permits")
-    text = (f"In order to protect the domestic labour market, {agency_phrase(qv.agency or sv.agency)} annually "
-            f"establishes and distributes a quota to attract foreign specialists to the country. "
-            f"{capitalise(in_period(period))}, the total quota is set at {join_words(bits, 'or')}")  # fmt: skip
+    text = (
+        f"In order to protect the domestic labour market, {agency_phrase(qv.agency or sv.agency)} annually "
+        f"establishes and distributes a quota to attract foreign specialists to the country. "
+        f"{capitalise(in_period(period))}, the total quota is set at {join_words(bits, 'or')}"
+    )
     prev = str(parse_period(period).start.year - 1) if parse_period(period).kind == "year" else None
     if prev:
         pq, ps = ctx.store.one(QUOTA, prev), ctx.store.one(QUOTA_SHARE, prev)

@@ -30,21 +30,32 @@ def trp(ctx) -> None:
     if v.period:
         h = v.headline
         if h is not None and h.value is not None:
-            ctx.compared_paragraph(v, wd, f"{capitalise(in_period(v.period))}, {agency_phrase(v.agency)} registered "
-                                          f"{ctx.w.value(h)} {wd['noun']}")  # fmt: skip
+            ctx.compared_paragraph(
+                v,
+                wd,
+                f"{capitalise(in_period(v.period))}, {agency_phrase(v.agency)} registered "
+                f"{ctx.w.value(h)} {wd['noun']}",
+            )
         else:
             ctx.direction_only_paragraph(v, wd)
         for f in v.subsets.get("purpose", ()):
-            ctx.para(f"Of these, {ctx.w.value(f)} {wd['people']} held temporary residence permits for "
-                      f"{f.purpose} purposes.")  # fmt: skip
+            ctx.para(
+                f"Of these, {ctx.w.value(f)} {wd['people']} held temporary residence permits for "
+                f"{f.purpose} purposes."
+            )
         holders_by_country = [f for facts in v.countries.values() for f in facts]
         if holders_by_country:
             items = [country_item(ctx.w, f, wd["people"], wd["prep"]) for f in holders_by_country]
             ctx.para(f"By country of origin: {join_words(items)}.")
-            ctx.figure(f"Temporary residence permit holders by country, {period_caption(v.period)} (absolute numbers)",
-                        charts.value_chart(holders_by_country, "holders"), holders_by_country)  # fmt: skip
+            ctx.figure(
+                f"Temporary residence permit holders by country, {period_caption(v.period)} (absolute numbers)",
+                charts.value_chart(holders_by_country, "holders"),
+                holders_by_country,
+            )
         else:
-            ctx.note(f"No breakdown of temporary residence permit holders by country is available for {period_phrase(v.period)}.")
+            ctx.note(
+                f"No breakdown of temporary residence permit holders by country is available for {period_phrase(v.period)}."
+            )
     trp_issued(ctx, show_figure=not any(v.countries.values()))
     series = ctx.sel.series(TRP_HOLDERS, None, kinds=("quarter",))
     if series and v.period:
@@ -52,11 +63,16 @@ def trp(ctx) -> None:
         absent = [q for q in wanted if q not in {f.period for f in series}]
         first, last = series[0].period, series[-1].period
         span = period_short(first) if first == last else f"{period_short(first)} to {period_short(last)}"
-        ctx.figure(f"Temporary residence permit holders by quarter, {span} (absolute numbers)",
-                    charts.series_chart([("holders", series)], "holders"), series)  # fmt: skip
+        ctx.figure(
+            f"Temporary residence permit holders by quarter, {span} (absolute numbers)",
+            charts.series_chart([("holders", series)], "holders"),
+            series,
+        )
         if absent:
-            ctx.note(f"No figures of holders were delivered for {quarters_phrase(absent)}; "
-                      "the figure shows the quarters delivered.")  # fmt: skip
+            ctx.note(
+                f"No figures of holders were delivered for {quarters_phrase(absent)}; "
+                "the figure shows the quarters delivered."
+            )
 
 
 def trp_issued(ctx, show_figure: bool) -> None:
@@ -66,14 +82,21 @@ def trp_issued(ctx, show_figure: bool) -> None:
     wd = words(TRP_ISSUED, None)
     ctx.track(v)
     countries = [f for facts in v.countries.values() for f in facts]
-    text = (f"Permits issued are a different count from holders: {in_period(v.period)}, "
-            f"{agency_phrase(v.agency)} issued {ctx.w.value(v.headline)} temporary residence permits")  # fmt: skip
+    text = (
+        f"Permits issued are a different count from holders: {in_period(v.period)}, "
+        f"{agency_phrase(v.agency)} issued {ctx.w.value(v.headline)} temporary residence permits"
+    )
     if countries:
-        text += ", of which " + join_words([country_item(ctx.w, f, wd["people"], wd["prep"]) for f in countries])
+        text += ", of which " + join_words(
+            [country_item(ctx.w, f, wd["people"], wd["prep"]) for f in countries]
+        )
     ctx.para(text + ".")
     if show_figure and countries:
-        ctx.figure(f"Temporary residence permits issued by country, {period_caption(v.period)} (absolute numbers)",
-                    charts.value_chart(countries, "permits issued"), countries)  # fmt: skip
+        ctx.figure(
+            f"Temporary residence permits issued by country, {period_caption(v.period)} (absolute numbers)",
+            charts.value_chart(countries, "permits issued"),
+            countries,
+        )
 
 
 def prp(ctx) -> None:
@@ -82,20 +105,32 @@ def prp(ctx) -> None:
         return
     h = v.headline
     if h is not None and h.value is not None:
-        ctx.compared_paragraph(v, wd, f"{capitalise(in_period(v.period))}, {ctx.w.value(h)} migrants received "
-                                      "permanent residence permits")  # fmt: skip
+        ctx.compared_paragraph(
+            v,
+            wd,
+            f"{capitalise(in_period(v.period))}, {ctx.w.value(h)} migrants received "
+            "permanent residence permits",
+        )
     else:
         ctx.direction_only_paragraph(v, wd, passive="issued")
     prp_periods = set(ctx.sel.periods(PRP))
-    seen = sorted({f.country_group for f in ctx.store.query(PRP, country_group=SET, country_iso3=ANY)
-                   if f.period in prp_periods}, key=lambda g: {"CIS": 0}.get(g, 1))  # fmt: skip
+    seen = sorted(
+        {
+            f.country_group
+            for f in ctx.store.query(PRP, country_group=SET, country_iso3=ANY)
+            if f.period in prp_periods
+        },
+        key=lambda g: {"CIS": 0}.get(g, 1),
+    )
     groups = {f.country_group: f for f in v.groups}
     for i, group in enumerate(seen, start=1):
         ctx.h(3, f"4.{i} Permanent Residence Permit Holders from {capitalise(group)} Countries")
         gf, facts = groups.get(group), list(v.countries.get(group, ()))
         if gf is None and not facts:
-            ctx.note(f"No figures of permanent residence permits for nationals of {group_short(group)} are "
-                      f"available for {period_phrase(v.period)}.")  # fmt: skip
+            ctx.note(
+                f"No figures of permanent residence permits for nationals of {group_short(group)} are "
+                f"available for {period_phrase(v.period)}."
+            )
             continue
         items = [country_item(ctx.w, f, wd["people"], wd["prep"]) for f in facts]
         if gf is not None and gf.value is not None:
@@ -107,7 +142,10 @@ def prp(ctx) -> None:
         ctx.para(lead + (": " + join_words(items) if items else "") + ".")
         if any(f.share is not None for f in facts):
             rest = v.not_itemised_of(facts)
-            ctx.figure(f"Permanent residence permit holders from {group_short(group)}, {period_caption(v.period)} (%)",
-                       charts.share_chart(facts, f"% of permits to nationals of {group_short(group)}", rest),
-                       facts + ([rest] if rest else []), charts.incomplete_note(facts, rest))  # fmt: skip
+            ctx.figure(
+                f"Permanent residence permit holders from {group_short(group)}, {period_caption(v.period)} (%)",
+                charts.share_chart(facts, f"% of permits to nationals of {group_short(group)}", rest),
+                facts + ([rest] if rest else []),
+                charts.incomplete_note(facts, rest),
+            )
     ctx.note(missing_sentence(v))

@@ -3,7 +3,7 @@
 import pytest
 
 from mtm_pipeline.checks import findings as fmt
-from mtm_pipeline.checks.intervals import Interval, at_most, interval_sum, percent_change, ratio_percent
+from mtm_pipeline.intervals import Interval, at_most, interval_sum, percent_change, ratio_percent
 
 
 def test_around_is_the_rounding_interval_of_a_published_figure():
