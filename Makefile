@@ -37,7 +37,7 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# Warehouse maintenance (see README "Reliability")
+# Warehouse maintenance (see docs/reliability.md)
 backup: $(STAMP)
 	$(BIN)/python -m mtm_pipeline.maintenance backup
 
@@ -49,6 +49,6 @@ restore: $(STAMP)
 	$(BIN)/python -m mtm_pipeline.maintenance restore "$(BACKUP)"
 
 # Load every quarter in raw/ into a new warehouse file and swap it in when it lost no published quarter
-# (the old warehouse is kept as a backup; see README "Reliability").
+# (the old warehouse is kept as a backup; see docs/reliability.md).
 rebuild: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m mtm_pipeline.maintenance rebuild

@@ -44,7 +44,7 @@ ADDRESSED = [
     ("share_matches_ratio", ("rem_in_2022_kgz", "rem_in_2022_total")),
     ("share_matches_ratio", ("rem_in_2023_kgz", "rem_in_2023_total")),
 ]
-# Left uncorrected on purpose (see mtm_pipeline/checks/FINDINGS_Q1_2024.md).
+# Left uncorrected on purpose (see docs/q1-2024-findings.md).
 UNCORRECTED = [
     ("share_matches_ratio", ("prp_2024q1_cis_uzb", "prp_2024q1_cis")),
     ("share_matches_ratio", ("prp_2024q1_cis_kgz", "prp_2024q1_cis")),

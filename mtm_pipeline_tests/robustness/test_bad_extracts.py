@@ -16,7 +16,7 @@ normalised cases the extracts and the delivered stage, except the FULL_QUARTER o
   for names in Russian), and history.revisions shows no revision.
 
 The corpus is bad_extracts/<case>/ (regenerate with make_corpus.py); binary cases are built here.
-Set MTM_ROBUSTNESS_LOG=<file> to append one JSON line per case (used for RELIABILITY.md).
+Set MTM_ROBUSTNESS_LOG=<file> to append one JSON line per case (used for docs/reliability.md).
 """
 
 from __future__ import annotations

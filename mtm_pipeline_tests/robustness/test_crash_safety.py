@@ -22,7 +22,7 @@ undisturbed run's, excluding load timestamps. A killed run keeps the "duckdb_wri
 DAGSTER_HOME, and without the release every later run waits for it forever; the release must leave no
 slot claimed, and every third re-run goes through that instance to show the next run proceeds.
 
-Set MTM_ROBUSTNESS_LOG=<file> to append one JSON line per trial (used for RELIABILITY.md).
+Set MTM_ROBUSTNESS_LOG=<file> to append one JSON line per trial (used for docs/reliability.md).
 """
 
 from __future__ import annotations
