@@ -1,4 +1,5 @@
-"""One benchmark run over a record-level file, in its own process (the parent measures wall time and peak RSS).
+"""One benchmark run over a record-level file, in its own process (the parent measures wall time and
+peak RSS).
 
     python benchmarks/records_worker.py --method record_level|bare|pandas --path FILE [--quarter 2024-Q4]
 
@@ -74,7 +75,8 @@ def run_record_level(path: Path, quarter: str) -> list:
 
 
 def run_pandas(path: Path, quarter: str) -> list:
-    """pandas + pandera: the rows read into a DataFrame, validated row by row with a pandera model, grouped."""
+    """pandas + pandera: the rows read into a DataFrame, validated row by row with a pandera model,
+    grouped."""
     import pandas as pd
     import pandera.pandas as pa
     from pandera.typing import Series

@@ -6,7 +6,8 @@ quarter   One quarter end to end (every asset, check and report) through the Dag
           persistent instance, against the floor of importing the libraries that run imports.
 backfill  Forty quarters of the synthetic history: one single-run backfill through the Dagster command
           line (--partition-range), the same command for the first quarter alone (the cost of each added
-          quarter is the difference over 39), and forty separate runs (python -m mtm_pipeline.cli run --separate).
+          quarter is the difference over 39), and forty separate runs
+          (python -m mtm_pipeline.cli run --separate).
 records   Ten million record-level crossings (Parquet and CSV) validated and aggregated by
           mtm_pipeline.record_level, against a bare DuckDB GROUP BY and against pandas + pandera.
 
@@ -142,7 +143,7 @@ def machine() -> dict:
     }
 
 
-# --- a. one quarter end to end -------------------------------------------------------------------------------
+# --- a. one quarter end to end ------------------------------------------------------------------------------
 
 
 def bench_quarter(args, work: Path) -> dict:
@@ -277,7 +278,8 @@ def bench_backfill(args, work: Path) -> dict:
             results.append(result)
             shutil.rmtree(root, ignore_errors=True)
             print(
-                f"  backfill {name} {i}: {result['wall_s']:.1f} s, {len(runs)} runs, failed {result['failed_runs']}",
+                f"  backfill {name} {i}: {result['wall_s']:.1f} s, {len(runs)} runs, "
+                f"failed {result['failed_runs']}",
                 file=sys.stderr,
             )
         out[name] = results
@@ -315,7 +317,8 @@ def bench_records(args, work: Path) -> dict:
     csv.parent.mkdir(parents=True)
     convert = (
         "import duckdb; con = duckdb.connect(); con.execute('SET enable_progress_bar = false'); "
-        f"con.execute(\"COPY (SELECT * FROM read_parquet('{parquet}')) TO '{csv}' (FORMAT csv, HEADER true)\")"
+        f"con.execute(\"COPY (SELECT * FROM read_parquet('{parquet}')) "
+        f"TO '{csv}' (FORMAT csv, HEADER true)\")"
     )
     subprocess.run([PYTHON, "-c", convert], cwd=REPO, env=base_env(), check=True)
     out: dict = {"rows": args.rows, "files": {}}
@@ -337,7 +340,8 @@ def bench_records(args, work: Path) -> dict:
                 del result["stderr"]
                 runs.append(result)
                 print(
-                    f"  records {fmt} {method} {i}: first {result['first_s']:.2f} s, second {result['second_s']:.2f} s, "
+                    f"  records {fmt} {method} {i}: first {result['first_s']:.2f} s, "
+                    f"second {result['second_s']:.2f} s, "
                     f"rss {result['max_rss_mb']:.0f} MB",
                     file=sys.stderr,
                 )
@@ -371,10 +375,12 @@ def table(results: dict) -> str:
         wall, floor = median(q["wall_s"]), median(q["floor_s"])
         ratio = wall / floor
         lines.append(
-            f"| a. One quarter end to end ({QUARTER}, all assets, checks, reports; Dagster CLI, persistent instance) "
+            f"| a. One quarter end to end ({QUARTER}, all assets, checks, reports; "
+            "Dagster CLI, persistent instance) "
             f"| {_s(wall)} (run itself {_s(median(q['run_s']))}; peak RSS {median(q['max_rss_mb']):.0f} MB) "
             f"| import floor {_s(floor)}; ratio {ratio:.1f}x | <= 10 s and <= 3x floor "
-            f"| {'yes' if wall <= 10 else f'no: +{wall - 10:.1f} s'} / {'yes' if ratio <= 3 else f'no: {ratio:.1f}x'} |"
+            f"| {'yes' if wall <= 10 else f'no: +{wall - 10:.1f} s'} / "
+            f"{'yes' if ratio <= 3 else f'no: {ratio:.1f}x'} |"
         )
     if "backfill" in results:
         b = results["backfill"]
@@ -383,7 +389,8 @@ def table(results: dict) -> str:
         added = (single - one) / 39
         separate = median(r["wall_s"] for r in b["separate"]) if b.get("separate") else float("nan")
         lines.append(
-            f"| b. 40 quarters (synthetic {FIRST}..{LAST}) as one single-run backfill, Dagster CLI `--partition-range` "
+            f"| b. 40 quarters (synthetic {FIRST}..{LAST}) as one single-run backfill, "
+            "Dagster CLI `--partition-range` "
             f"| {_s(single)} (peak RSS {median(r['max_rss_mb'] for r in b['single']):.0f} MB) "
             f"| the same command for {FIRST} alone {_s(one)} (ratio {single / one:.1f}x): each added quarter "
             f"{_s(added)}; "
@@ -404,13 +411,17 @@ def table(results: dict) -> str:
             vs_bare_first = mine["first_s"] / bare["first_s"]
             speedup = pandas["second_s"] / mine["second_s"]
             lines.append(
-                f"| c. {r['rows'] / 1e6:g} M crossings, {fmt} ({f['path_size_mb']:.0f} MB): record_level validate + aggregate "
-                f"| {_s(mine['second_s'])} (first call in process {_s(mine['first_s'])}); peak RSS {rss['record_level']:.0f} MB "
-                f"| bare GROUP BY {_s(bare['second_s'])} (first {_s(bare['first_s'])}, {rss['bare']:.0f} MB); "
+                f"| c. {r['rows'] / 1e6:g} M crossings, {fmt} ({f['path_size_mb']:.0f} MB): "
+                "record_level validate + aggregate "
+                f"| {_s(mine['second_s'])} (first call in process {_s(mine['first_s'])}); "
+                f"peak RSS {rss['record_level']:.0f} MB "
+                f"| bare GROUP BY {_s(bare['second_s'])} "
+                f"(first {_s(bare['first_s'])}, {rss['bare']:.0f} MB); "
                 f"pandas + pandera {_s(pandas['second_s'])} ({rss['pandas']:.0f} MB) "
                 f"| <= 2x bare; >= 5x faster than pandas; <= 1 GB "
                 f"| {'yes' if vs_bare <= 2 else 'no'} ({vs_bare:.1f}x; first call {vs_bare_first:.1f}x) / "
-                f"{'yes' if speedup >= 5 else 'no'} ({speedup:.0f}x) / {'yes' if rss['record_level'] <= 1024 else 'no'} |"
+                f"{'yes' if speedup >= 5 else 'no'} ({speedup:.0f}x) / "
+                f"{'yes' if rss['record_level'] <= 1024 else 'no'} |"
             )
     return "\n".join(lines)
 
@@ -439,7 +450,8 @@ def details(results: dict) -> str:
                 n = min(len(p) for p in per)
                 per_q = [median(p[i] for p in per) for i in range(n)]
                 lines.append(
-                    f"Backfill ({name}): per quarter run median {median(per_q):.2f} s, first {per_q[0]:.2f} s, "
+                    f"Backfill ({name}): per quarter run median {median(per_q):.2f} s, "
+                    f"first {per_q[0]:.2f} s, "
                     f"last {per_q[-1]:.2f} s, growth {_slope(per_q) * 1000:.0f} ms per earlier quarter"
                 )
             if runs:
@@ -452,7 +464,8 @@ def details(results: dict) -> str:
             for method, runs in f["methods"].items():
                 busy = [r["busy_before"] for r in runs]
                 lines.append(
-                    f"Records {fmt} {method}: process wall {median(r['wall_s'] for r in runs):.2f} s (imports "
+                    f"Records {fmt} {method}: process wall "
+                    f"{median(r['wall_s'] for r in runs):.2f} s (imports "
                     f"{median(r['import_s'] for r in runs):.2f} s); other load before the runs "
                     f"{min(busy):.0%}..{max(busy):.0%}"
                 )

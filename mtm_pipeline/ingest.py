@@ -1,4 +1,5 @@
-"""Read one source's extract for a delivery quarter and validate it at the boundary (no Dagster, no warehouse)."""
+"""Read one source's extract for a delivery quarter and validate it at the boundary (no Dagster, no
+warehouse)."""
 
 from __future__ import annotations
 

@@ -135,7 +135,8 @@ def border_crossings(path: Path, quarter: str) -> Path:
 
 
 def remittances(path: Path, quarter: str, *, quarter_style: str = "roman", sheets: bool = False) -> Path:
-    """Shape (b): outflow and inflow blocks (or sheets), countries as rows, the last six quarters as columns."""
+    """Shape (b): outflow and inflow blocks (or sheets), countries as rows, the last six quarters as
+    columns."""
     quarters = quarter_range(_back(quarter, 5), quarter)
     workbook = _workbook(quarter)
     first = workbook.active
@@ -184,7 +185,8 @@ def _quarter_label(quarter: str, style: str) -> str:
 
 
 def _remittance(delivery: str, quarter: str, country: str, direction: str) -> float:
-    """Million USD to one decimal; the delivery quarter's own figure is preliminary and revised in the next."""
+    """Million USD to one decimal; the delivery quarter's own figure is preliminary and revised in the
+    next."""
     base = _rng("level", f"rem/{country}/{direction}").uniform(5, 80 if direction == "out" else 35)
     base *= _rng(quarter, f"rem/{country}/{direction}").uniform(0.9, 1.1)
     if quarter == delivery:  # preliminary: the next delivery states the final figure

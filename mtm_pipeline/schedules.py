@@ -23,7 +23,9 @@ def expected_sources() -> list[str] | None:
     job=quarter_job,
     cron_schedule=f"0 6 {SCHEDULE_DAY} 1,4,7,10 *",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Runs the just-completed quarter; alerts with the list of sources whose extracts are missing.",
+    description=(
+        "Runs the just-completed quarter; alerts with the list of sources whose extracts are missing."
+    ),
 )
 def quarterly_schedule(context: dg.ScheduleEvaluationContext):
     from mtm_pipeline.alerts import alert_for_missing_sources, deliver_alerts

@@ -30,7 +30,8 @@ TEXT_COLUMNS = (
 
 
 def conformed_row(obs_id: str, delivery_quarter: str = "2030-Q1", **cells) -> dict:
-    """One conformed row; value, share and change in the contract's notation ('2.7 million', '58.2', '-12.6')."""
+    """One conformed row; value, share and change in the contract's notation ('2.7 million', '58.2',
+    '-12.6')."""
     out = dict.fromkeys(TEXT_COLUMNS)
     out.update(
         delivery_quarter=delivery_quarter,

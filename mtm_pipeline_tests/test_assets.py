@@ -26,7 +26,8 @@ def test_extract_asset_stages_the_delivered_rows(data_dir, tmp_path):
     with duckdb.connect(warehouse.path, read_only=True) as con:
         staged = con.execute(
             "SELECT count(*), sum(value) FILTER (WHERE measure = 'foreign_workers' AND country IS NULL "
-            "AND category IS NULL AND sector IS NULL) FROM staging.extract_rows WHERE source = 'labour_migration'"
+            "AND category IS NULL AND sector IS NULL) FROM staging.extract_rows "
+            "WHERE source = 'labour_migration'"
         ).fetchone()
     assert staged[0] == result.metadata["dagster/row_count"]
     assert staged[1] == 12882  # "12,882 migrant workers are currently working in Kazakhstan"

@@ -47,7 +47,8 @@ def test_warehouse_holds_the_published_figures(loaded):
     total = (
         "SELECT value FROM published.observations WHERE stage = 'delivered' AND delivery_quarter = ? "
         "AND measure = ? AND period = ? AND direction IS NOT DISTINCT FROM ? AND country IS NULL "
-        "AND country_group IS NULL AND purpose IS NULL AND category IS NULL AND sector IS NULL AND value IS NOT NULL"
+        "AND country_group IS NULL AND purpose IS NULL AND category IS NULL AND sector IS NULL "
+        "AND value IS NOT NULL"
     )
     with duckdb.connect(warehouse.path, read_only=True) as con:
         # Q1 report, section 2: arrivals and departures, and the quarters they are compared with
@@ -166,11 +167,12 @@ def test_suggested_corrections_in_the_checks_and_the_warehouse(loaded):
     assert "No edit explains it" in shown  # the -51.8 per cent
     with duckdb.connect(warehouse.path, read_only=True) as con:
         best = con.execute(
-            "SELECT stage, list(DISTINCT suggestion_id ORDER BY suggestion_id) FROM quality.suggested_corrections "
-            "WHERE quarter = '2024-Q1' AND rank = 1 GROUP BY stage"
+            "SELECT stage, list(DISTINCT suggestion_id ORDER BY suggestion_id) "
+            "FROM quality.suggested_corrections WHERE quarter = '2024-Q1' AND rank = 1 GROUP BY stage"
         ).fetchall()
         unexplained = con.execute(
-            "SELECT stage, count(*) FROM quality.unexplained_findings WHERE quarter = '2024-Q1' GROUP BY stage ORDER BY stage"
+            "SELECT stage, count(*) FROM quality.unexplained_findings WHERE quarter = '2024-Q1' "
+            "GROUP BY stage ORDER BY stage"
         ).fetchall()
     assert best == [("delivered", ["D1", "D2", "D3", "D4"])]  # the corrected stage has none
     assert unexplained == [("corrected", 6), ("delivered", 6)]

@@ -24,8 +24,8 @@ def test_redelivered_quarter_keeps_both_vintages_and_lists_the_revision(data_dir
 
     with duckdb.connect(warehouse.path, read_only=True) as con:
         deliveries = con.execute(
-            "SELECT delivery_id FROM history.deliveries WHERE source = 'emigration' AND delivery_quarter = '2024-Q1' "
-            "ORDER BY sequence"
+            "SELECT delivery_id FROM history.deliveries "
+            "WHERE source = 'emigration' AND delivery_quarter = '2024-Q1' ORDER BY sequence"
         ).fetchall()
         assert len(deliveries) == 2
         first, second = deliveries[0][0], deliveries[1][0]

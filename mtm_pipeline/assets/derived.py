@@ -26,8 +26,8 @@ def _metadata(derived: pd.DataFrame, *, preview: bool) -> dict:
 
 @dg.asset(
     description="Figures the sources did not publish, computed from the ones they did: shares, CIS / non-CIS "
-    "groups, rankings, the part an incomplete list does not itemise, changes and year sums, each with its inputs "
-    "and honest precision.",
+    "groups, rankings, the part an incomplete list does not itemise, changes and year sums, each with its "
+    "inputs and honest precision.",
     partitions_def=quarter_partitions,
     group_name="warehouse",
     kinds={"duckdb"},

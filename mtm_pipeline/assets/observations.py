@@ -101,7 +101,9 @@ def corrected_stand_in(delivered: pd.DataFrame, quarter: str) -> pd.DataFrame | 
 
 
 @dg.asset(
-    description="Published observations of a quarter as delivered: every extract conformed (ISO3, CIS by date).",
+    description=(
+        "Published observations of a quarter as delivered: every extract conformed (ISO3, CIS by date)."
+    ),
     partitions_def=quarter_partitions,
     group_name="warehouse",
     kinds={"duckdb", "pandera"},
@@ -180,7 +182,9 @@ def delivered_observations(
 
 
 @dg.asset(
-    description="Published observations of a quarter with reviewed corrections applied: what the report uses.",
+    description=(
+        "Published observations of a quarter with reviewed corrections applied: what the report uses."
+    ),
     partitions_def=quarter_partitions,
     group_name="warehouse",
     kinds={"duckdb", "pandera"},

@@ -10,7 +10,9 @@ from mtm_pipeline.warehouse.load import replace_rows
 
 
 @dg.asset(
-    description="Countries (ISO 3166 alpha-3, display names) and dated CIS membership used to conform extracts.",
+    description=(
+        "Countries (ISO 3166 alpha-3, display names) and dated CIS membership used to conform extracts."
+    ),
     group_name="reference",
     kinds={"duckdb"},
     owners=OWNERS,

@@ -200,7 +200,8 @@ class Fact:
         return next(iter(self.prov.values()))
 
     def computed(self, facet: str) -> bool:
-        """The facet (value, share, rank, or change|<base>|<unit>) is a derived figure, not a published one."""
+        """The facet (value, share, rank, or change|<base>|<unit>) is a derived figure, not a published
+        one."""
         return facet in self.prov and self.prov[facet].computed
 
     def qualifier(self, facet: str) -> str | None:
@@ -217,7 +218,8 @@ class Fact:
 
     @property
     def label(self) -> str:
-        """What the figure is, in words, for annex tables: 'border_crossings 2024-Q1 (in, Russian Federation, CIS)'."""
+        """What the figure is, in words, for annex tables:
+        'border_crossings 2024-Q1 (in, Russian Federation, CIS)'."""
         parts = [
             self.direction,
             self.country_name,

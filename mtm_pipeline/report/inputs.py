@@ -8,10 +8,10 @@ import pandas as pd
 
 from mtm_pipeline.periods import parse_quarter_key, previous_quarter
 
-# The deliveries a quarterly report reads: its own quarter and the eight before it. Every comparison the report
-# states reaches back at most a year before the newest period a section uses, and a section whose source has
-# delivered nothing for two years says so; older deliveries are the trend report's. Reading them all made each
-# report's cost grow with the whole history.
+# The deliveries a quarterly report reads: its own quarter and the eight before it. Every comparison the
+# report states reaches back at most a year before the newest period a section uses, and a section whose
+# source has delivered nothing for two years says so; older deliveries are the trend report's. Reading them
+# all made each report's cost grow with the whole history.
 REPORT_HISTORY_QUARTERS = 8
 
 

@@ -1,4 +1,5 @@
-"""Document -> Markdown (GitHub-flavoured: pipe tables, [^n] footnotes). Deterministic: same document, same bytes."""
+"""Document -> Markdown (GitHub-flavoured: pipe tables, [^n] footnotes). Deterministic: same document,
+same bytes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Document -> PDF with fpdf2 (pure Python) and the DejaVu Sans fonts that matplotlib ships (Unicode: Türkiye).
+"""Document -> PDF with fpdf2 (pure Python) and the DejaVu Sans fonts that matplotlib ships
+(Unicode: Türkiye).
 
 Text is broken into lines by text_wrap and each line placed with FPDF.text: fpdf2's own line breaking
 (multi_cell, table) took seconds per report.
@@ -124,7 +125,8 @@ def _write(
     pad_y: float = 0.0,
 ) -> None:
     """What multi_cell(width, line_height, text, new_x="LMARGIN", new_y="NEXT", padding=...) draws, with the
-    lines broken by text_wrap.wrap: a new page where the next line does not fit, a filled block drawn per page."""
+    lines broken by text_wrap.wrap: a new page where the next line does not fit, a filled block drawn per
+    page."""
     x = pdf.l_margin if x is None else x
     width = pdf.epw if width is None else width
     inset = pdf.c_margin if pad_x is None else pad_x

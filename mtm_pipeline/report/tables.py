@@ -1,9 +1,10 @@
 """Tables of the report (pure): Table 1 (sectors), Tables 2 and 3 (remittances), trend and annex tables.
 
 Cells show figures at their published precision; a figure computed in the warehouse from the delivered
-figures (published.derived_figures) is marked with a dagger and explained in the table's notes; a corrected figure is marked with an asterisk; a figure that a failed
-check of the corrected stage is about (left as published) is marked with a double dagger, and the table's
-notes name the check. In the XLSX the marks' meaning is a comment on the cell.
+figures (published.derived_figures) is marked with a dagger and explained in the table's notes; a corrected
+figure is marked with an asterisk; a figure that a failed check of the corrected stage is about (left as
+published) is marked with a double dagger, and the table's notes name the check. In the XLSX the marks'
+meaning is a comment on the cell.
 """
 
 from __future__ import annotations
@@ -98,7 +99,10 @@ def computed_comment(p: Provenance) -> str:
     arr_2024q3_total; not published.'"""
     qualifier = f", {p.qualifier.replace('_', ' ')}" if p.qualifier else ""
     inputs = f" from {', '.join(p.inputs)}" if p.inputs else ""
-    return f"{COMPUTED_MARK} Computed in the warehouse ({p.derivation}, {p.obs_id}{qualifier}){inputs}; not published."
+    return (
+        f"{COMPUTED_MARK} Computed in the warehouse ({p.derivation}, {p.obs_id}{qualifier})"
+        f"{inputs}; not published."
+    )
 
 
 def _share_cell(f: Fact | None) -> Cell:
@@ -400,7 +404,8 @@ def lineage_table(facts: Iterable[Fact]) -> Table:
 
 
 def derived_table(facts: Iterable[Fact]) -> Table:
-    """Every computed figure of the facts the report uses, with the figures it was computed from (sheet Derived)."""
+    """Every computed figure of the facts the report uses, with the figures it was computed from (sheet
+    Derived)."""
     seen: dict[tuple, tuple] = {}
     for f in facts:
         for facet, p in f.prov.items():
@@ -438,7 +443,10 @@ def derived_table(facts: Iterable[Fact]) -> Table:
     rows = tuple(seen[k] for k in sorted(seen))
     return Table(
         key="Derived",
-        title="Derived figures: computed in the warehouse from the delivered figures (published.derived_figures)",
+        title=(
+            "Derived figures: computed in the warehouse from the delivered figures "
+            "(published.derived_figures)"
+        ),
         columns=(
             "Derived figure",
             "Figure",

@@ -1,4 +1,5 @@
-"""Open the DuckDB warehouse: never at import time, retry while another process holds the lock, always close."""
+"""Open the DuckDB warehouse: never at import time, retry while another process holds the lock, always
+close."""
 
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ DERIVED_FIGURES = "published.derived_figures"
 
 
 def publish_derived(con: duckdb.DuckDBPyConnection, quarter: str, derived: pd.DataFrame) -> None:
-    """Swap the quarter's derived figures (DELETE the quarter, INSERT, COMMIT); no rows leaves it with none."""
+    """Swap the quarter's derived figures (DELETE the quarter, INSERT, COMMIT); no rows leaves it with
+    none."""
     if not derived.empty and set(derived["delivery_quarter"]) != {quarter}:
         raise ValueError(
             f"derived figures of {sorted(set(derived['delivery_quarter']))} published as {quarter}"

@@ -40,7 +40,8 @@ def read_stage(con: duckdb.DuckDBPyConnection, quarter: str, stage: str) -> pd.D
 
 def read_all_corrected(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
-        f"SELECT * FROM {OBSERVATIONS} WHERE stage = 'corrected' ORDER BY delivery_quarter, source, row_number"
+        f"SELECT * FROM {OBSERVATIONS} WHERE stage = 'corrected' "
+        "ORDER BY delivery_quarter, source, row_number"
     ).df()
 
 

@@ -198,7 +198,8 @@ def test_share_matches_ratio():
 
 
 def test_share_matches_ratio_within_rounding_of_both_figures():
-    # 16.6 / 476.9 = 3.48 per cent: "3" fits, "4" does not; with "1.08 billion" the total itself is an interval
+    # 16.6 / 476.9 = 3.48 per cent: "3" fits, "4" does not; with "1.08 billion" the total itself is an
+    # interval
     assert only(
         evaluate_rules(_share_of("16.6 million", "3", "476.9 million", "USD")), "share_matches_ratio"
     ).passed

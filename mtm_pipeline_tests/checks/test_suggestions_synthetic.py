@@ -44,7 +44,7 @@ def quarter(request, tmp_path_factory) -> tuple[pd.DataFrame, list]:
     return _load(root, QUARTER), prepare_history(history)
 
 
-# --- choosing figures by structure ---------------------------------------------------------------------------
+# --- choosing figures by structure --------------------------------------------------------------------------
 
 
 def _rows(frame: pd.DataFrame, source: str, **conditions) -> pd.DataFrame:
@@ -121,7 +121,7 @@ def _other_scale(text: str) -> str:
     )
 
 
-# --- the cases -----------------------------------------------------------------------------------------------
+# --- the cases ----------------------------------------------------------------------------------------------
 
 
 def case_digit_wrong(frame):

@@ -89,8 +89,8 @@ def frame(*rows: dict) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-# The six findings the corrected stage of 2024-Q1 still fails (quality.check_results, copied from a pipeline run;
-# the first obs_id is the figure the finding is about).
+# The six findings the corrected stage of 2024-Q1 still fails (quality.check_results, copied from a pipeline
+# run; the first obs_id is the figure the finding is about).
 Q1_CORRECTED_FINDINGS = (
     (
         "remittances",
@@ -159,7 +159,8 @@ def check_row(
     tolerance: str | None = None,
     **fields,
 ) -> dict:
-    """One quality.check_results row (a failed WARN of the corrected stage of 2024-Q1 unless fields say otherwise)."""
+    """One quality.check_results row (a failed WARN of the corrected stage of 2024-Q1 unless fields say
+    otherwise)."""
     return {
         "quarter": "2024-Q1",
         "stage": "corrected",

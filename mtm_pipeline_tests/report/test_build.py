@@ -1,4 +1,5 @@
-"""The report files: built from the delivered extracts (with a correction and findings), twice, and compared."""
+"""The report files: built from the delivered extracts (with a correction and findings), twice, and
+compared."""
 
 from __future__ import annotations
 
@@ -149,41 +150,47 @@ def test_the_q2_report_renders_what_there_is_and_names_what_is_missing(q2_build)
     md = art.markdown.read_text(encoding="utf-8")
     expected = [
         (
-            "reported a total of 4,001,714 migrant arrivals in the second quarter of 2024, more than in the first "
-            "quarter of 2024 (2,975,788 migrants; 34.5\u2020 per cent more, computed from the two figures)"
-        ),
-        "China, Türkiye and India were the top three non-CIS countries of origin in the second quarter of 2024",
-        (
-            "Not available for the second quarter of 2024: the number of arrivals with labour as the stated purpose, "
-            "the CIS and non-CIS figures of arrivals and the breakdown of arrivals by CIS and by non-CIS country "
-            "(latest for each: the first quarter of 2024)."
+            "reported a total of 4,001,714 migrant arrivals in the second quarter of 2024, more than in the "
+            "first quarter of 2024 (2,975,788 migrants; 34.5\u2020 per cent more, computed from the two "
+            "figures)"
         ),
         (
-            "has not yet published data for the second quarter of 2024; this section uses data for the first quarter "
-            "of 2024, the latest available"
+            "China, Türkiye and India were the top three non-CIS countries of origin in the second quarter "
+            "of 2024"
         ),
         (
-            "More permanent residence permits were issued in the second quarter of 2024 than in the first quarter of "
-            "2024 and the second quarter of 2023 (the direction was stated; no figure was published)"
+            "Not available for the second quarter of 2024: the number of arrivals with labour as the stated "
+            "purpose, the CIS and non-CIS figures of arrivals and the breakdown of arrivals by CIS and by "
+            "non-CIS country (latest for each: the first quarter of 2024)."
         ),
         (
-            "Not available for the second quarter of 2024: the total number of permanent residence permits, the CIS "
-            "and non-CIS figures of permits and the breakdown of permits by CIS and by non-CIS country (latest for "
-            "each: the first quarter of 2024)."
+            "has not yet published data for the second quarter of 2024; this section uses data for the first "
+            "quarter of 2024, the latest available"
+        ),
+        (
+            "More permanent residence permits were issued in the second quarter of 2024 than in the first "
+            "quarter of 2024 and the second quarter of 2023 (the direction was stated; no figure was "
+            "published)"
+        ),
+        (
+            "Not available for the second quarter of 2024: the total number of permanent residence permits, "
+            "the CIS and non-CIS figures of permits and the breakdown of permits by CIS and by non-CIS "
+            "country (latest for each: the first quarter of 2024)."
         ),
         "14,049 migrant workers were working in Kazakhstan as of 1 July 2024",
         "The number of employers recruiting migrant workers is not available for the second quarter of 2024",
         (
-            "Not available for the second quarter of 2024: the breakdown of emigrants by country and the breakdown "
-            "of emigrants by education level (latest for each: 2023)."
+            "Not available for the second quarter of 2024: the breakdown of emigrants by country and the "
+            "breakdown of emigrants by education level (latest for each: 2023)."
         ),
         (
-            "Not available for the second quarter of 2024: the CIS and non-CIS figures of remittances sent from "
-            "Kazakhstan and the breakdown of remittances sent from Kazakhstan by country (latest for each: 2023)."
+            "Not available for the second quarter of 2024: the CIS and non-CIS figures of remittances sent "
+            "from Kazakhstan and the breakdown of remittances sent from Kazakhstan by country (latest for "
+            "each: 2023)."
         ),
         (
-            "The increase in the second quarter of 2024 compared to the first quarter of 2024 was 9.2 per cent (no "
-            "figure for the first quarter of 2024 is available)"
+            "The increase in the second quarter of 2024 compared to the first quarter of 2024 was 9.2 per "
+            "cent (no figure for the first quarter of 2024 is available)"
         ),
     ]
     for text in expected:

@@ -83,9 +83,9 @@ def test_every_figure_of_the_q1_corrected_findings_is_marked_and_only_those(q1_o
     assert row[2].value == 4.0 and "share_matches_ratio" in row[2].comment
     assert [n for n in table.notes if n.startswith(FLAGGED_MARK)] == [
         (
-            "\u2021 Türkiye, Share of total 2022 %: inconsistent with other published figures, left as published: "
-            "share_matches_ratio expected [3.46, 3.50] per cent (16.6 million / 476.9 million), observed 4 per cent "
-            "(implies a value of [16.68, 21.47] million); see Annex A."
+            "\u2021 Türkiye, Share of total 2022 %: inconsistent with other published figures, left as "
+            "published: share_matches_ratio expected [3.46, 3.50] per cent (16.6 million / 476.9 million), "
+            "observed 4 per cent (implies a value of [16.68, 21.47] million); see Annex A."
         )
     ]
     assert "| Türkiye | 16.6 | 4%\u2021 | 17.9 | 6% | +7.8 |" in md
@@ -177,12 +177,12 @@ def test_the_rule_decides_which_facet_of_the_first_obs_id_is_marked():
     assert FN_PATTERN.sub("", w.change_abs(total.change("2023-Q4"))) == "10"
     assert notes.texts == [
         (
-            "Inconsistent with other published figures, left as published (t, value): parts_sum_to_total expected E, "
-            "observed O; see Annex A."
+            "Inconsistent with other published figures, left as published (t, value): parts_sum_to_total "
+            "expected E, observed O; see Annex A."
         ),
         (
-            "Inconsistent with other published figures, left as published (p, share): share_matches_ratio expected E, "
-            "observed O; see Annex A."
+            "Inconsistent with other published figures, left as published (p, share): share_matches_ratio "
+            "expected E, observed O; see Annex A."
         ),
     ]
 

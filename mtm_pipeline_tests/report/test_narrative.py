@@ -88,8 +88,8 @@ def test_a_stated_direction_gets_the_derived_change_labelled_as_computed():
     w = Writer(Footnotes())
     clauses, _ = comparison_parts(w, v, "migrants")
     assert text_of(clauses) == (
-        ", more than in the first quarter of 2024 (100 migrants; 10.0\u2020 per cent more, computed from the two "
-        "figures)"
+        ", more than in the first quarter of 2024 (100 migrants; 10.0\u2020 per cent more, computed from the "
+        "two figures)"
     )
     w.para("The paragraph.")
     assert (
@@ -142,8 +142,8 @@ def test_rank_only_rows_are_written_as_a_ranking():
         quarter="2024-Q2",
     )
     assert ranking_sentence(v.rankings[0], v) == (
-        "China, Türkiye and India were the top three non-CIS countries of origin in the second quarter of 2024 "
-        "(in the order given; no figures were published)."
+        "China, Türkiye and India were the top three non-CIS countries of origin in the second quarter of "
+        "2024 (in the order given; no figures were published)."
     )
 
 
@@ -157,8 +157,8 @@ def test_missing_parts_and_substitute_periods_are_named():
         quarter="2024-Q2",
     )
     assert missing_sentence(v) == (
-        "Not available for the second quarter of 2024: the number of arrivals with labour as the stated purpose "
-        "(latest: the first quarter of 2024)."
+        "Not available for the second quarter of 2024: the number of arrivals with labour as the stated "
+        "purpose (latest: the first quarter of 2024)."
     )
     rem = {
         "measure": "personal_remittances",
@@ -170,8 +170,8 @@ def test_missing_parts_and_substitute_periods_are_named():
     }
     annual = view([{**rem, "value": 883.5e6}], measure="personal_remittances", direction="out")
     assert availability_sentence(annual, "personal remittances") == (
-        "The National Bank of Kazakhstan has not yet published data for the first quarter of 2024; this section "
-        "uses 2023 annual data, the latest available."
+        "The National Bank of Kazakhstan has not yet published data for the first quarter of 2024; this "
+        "section uses 2023 annual data, the latest available."
     )
 
 

@@ -103,10 +103,10 @@ def test_the_scanner_finds_a_placeholder(text):
 
 def test_the_scanner_passes_ordinary_report_text():
     text = (
-        "Nationals of CIS countries received 5,873 permanent residence permits: 2,525 migrants from the Russian "
-        "Federation and 317 migrants from other countries. Compared to 2022, the largest increases were for "
-        "Uzbekistan (+32.5%); the largest declines were for Georgia (-7.6%). Permanent residence permits "
-        "issued to nationals of non-CIS countries: 0.7 per cent (1 January 2024)."
+        "Nationals of CIS countries received 5,873 permanent residence permits: 2,525 migrants from the "
+        "Russian Federation and 317 migrants from other countries. Compared to 2022, the largest increases "
+        "were for Uzbekistan (+32.5%); the largest declines were for Georgia (-7.6%). Permanent residence "
+        "permits issued to nationals of non-CIS countries: 0.7 per cent (1 January 2024)."
     )
     assert placeholder_problems(text, "text") == []
 

@@ -183,7 +183,8 @@ def nearest_period(spans, start: int, end: int) -> str | None:
 
 
 def narrative(md: str) -> list[tuple[str, str]]:
-    """(section key, paragraph text) of the key findings and sections 2 to 7, footnotes and escapes removed."""
+    """(section key, paragraph text) of the key findings and sections 2 to 7, footnotes and escapes
+    removed."""
     body = md[md.index("## II. Key Findings") : md.index("## 8. Revised Figures")]
     section, out = "II", []
     for block in body.split("\n\n"):
@@ -303,7 +304,8 @@ def check_narrative(
                     after_pointer = [c for c in ordered if mentions[c.row["country_name"]] >= pointer]
                     if not after_pointer:
                         problems.append(
-                            f"[{section}] {token!r} is out of the order its countries are named in: {sentence}"
+                            f"[{section}] {token!r} is out of the order its countries are named in: "
+                            f"{sentence}"
                         )
                     else:
                         pointer = mentions[after_pointer[0].row["country_name"]]
@@ -449,9 +451,9 @@ def test_the_q1_text_opens_as_the_published_report_does(q1):
     total = obs[(obs.obs_id == "arr_2024q1_total")].iloc[0]
     base = obs[(obs.obs_id == "arr_2023q4_total")].iloc[0]
     assert (
-        f"The National Border Service of Kazakhstan reported a total of {total.value:,.0f} migrant arrivals in the "
-        f"first quarter of 2024, which is {abs(total.change)} per cent less than in the last quarter of 2023 "
-        f"({base.value:,.0f} migrants)"
+        f"The National Border Service of Kazakhstan reported a total of {total.value:,.0f} migrant arrivals "
+        f"in the first quarter of 2024, which is {abs(total.change)} per cent less than in the last quarter "
+        f"of 2023 ({base.value:,.0f} migrants)"
     ) in md
     assert (
         "The National Bank of Kazakhstan has not yet published data for the first quarter of 2024; this "

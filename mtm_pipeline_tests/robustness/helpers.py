@@ -35,7 +35,8 @@ def tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _select(table: str, exclude: tuple[str, ...], where: str) -> str:
-    """Every column of the table but the excluded ones (DuckDB's COLUMNS(lambda)), as one JSON text per row."""
+    """Every column of the table but the excluded ones (DuckDB's COLUMNS(lambda)), as one JSON text per
+    row."""
     names = "[" + ", ".join("'" + c.replace("'", "''") + "'" for c in exclude) + "]::VARCHAR[]"
     return (
         f"SELECT to_json(t)::VARCHAR AS j FROM (SELECT COLUMNS(lambda c: NOT list_contains({names}, c)) "
@@ -52,7 +53,10 @@ def table_checksum(
     params: list | None = None,
 ) -> tuple[int, str]:
     """(row count, md5 of every row as JSON, sorted) for the table, computed by DuckDB."""
-    sql = f"SELECT count(*), md5(coalesce(string_agg(j, chr(10) ORDER BY j), '')) FROM ({_select(table, exclude, where)})"
+    sql = (
+        "SELECT count(*), md5(coalesce(string_agg(j, chr(10) ORDER BY j), '')) "
+        f"FROM ({_select(table, exclude, where)})"
+    )
     count, digest = con.execute(sql, params or []).fetchone()
     return int(count), digest
 

@@ -30,7 +30,8 @@ def main(warehouse: Path, stop: Path, result: Path, quarters: list[str]) -> int:
         try:
             with connect(warehouse, read_only=True, wait_seconds=120) as con:
                 if con.execute(
-                    "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'published' AND table_name = 'observations'"
+                    "SELECT count(*) FROM duckdb_tables() "
+                    "WHERE schema_name = 'published' AND table_name = 'observations'"
                 ).fetchone()[0]:
                     rows = con.execute(
                         "SELECT delivery_quarter, stage, count(*) FROM published.observations GROUP BY ALL"

@@ -126,7 +126,8 @@ def test_backup_includes_commits_still_in_the_write_ahead_log(tmp_path):
     code = (
         "import duckdb, os, signal\n"
         f"con = duckdb.connect({str(path)!r})\n"
-        "con.execute('CREATE SCHEMA published; CREATE TABLE published.observations (x INT)'); con.execute('CHECKPOINT')\n"
+        "con.execute('CREATE SCHEMA published; CREATE TABLE published.observations (x INT)'); "
+        "con.execute('CHECKPOINT')\n"
         "con.execute('INSERT INTO published.observations VALUES (1), (2)')\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )

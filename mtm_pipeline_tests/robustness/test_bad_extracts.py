@@ -318,8 +318,8 @@ def civ_loaded(con) -> None:
 
 def separator_kept(con) -> None:
     text = con.execute(
-        "SELECT published_text FROM published.observations WHERE delivery_quarter = ? AND stage = 'delivered' "
-        "AND obs_id = 'arr_2024q1_total'",
+        "SELECT published_text FROM published.observations "
+        "WHERE delivery_quarter = ? AND stage = 'delivered' AND obs_id = 'arr_2024q1_total'",
         [Q1],
     ).fetchone()[0]
     assert text == "a total of 2,975,788\u2028migrant arrivals"
@@ -836,7 +836,8 @@ def test_xml_bomb_is_refused_quickly_without_memory_blow_up(tmp_path):
         "from mtm_pipeline.sources.errors import ExtractError\n"
         "t = time.monotonic()\n"
         "try:\n    read_extract(Path(sys.argv[1])); print('READ')\n"
-        "except ExtractError as e:\n    print('REFUSED', round(time.monotonic() - t, 3), str(e).splitlines()[1])\n"
+        "except ExtractError as e:\n"
+        "    print('REFUSED', round(time.monotonic() - t, 3), str(e).splitlines()[1])\n"
     )
     for path in (folder / "labour_migration.xlsx", zip_folder / "labour_migration.xlsx"):
         baseline = subprocess.Popen([PYTHON, "-c", "import mtm_pipeline.sources.reader"])

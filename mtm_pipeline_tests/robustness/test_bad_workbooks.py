@@ -65,7 +65,7 @@ class Case:
     message: tuple = ()  # fragments the error must contain
 
 
-# --- changes to a sample workbook ----------------------------------------------------------------------------
+# --- changes to a sample workbook ---------------------------------------------------------------------------
 
 
 def _edit(edit: Callable[[openpyxl.Workbook], None]) -> Callable[[Path], None]:
@@ -369,7 +369,7 @@ CASES = [
 ]
 
 
-# --- fixtures ------------------------------------------------------------------------------------------------
+# --- fixtures -----------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

@@ -120,7 +120,8 @@ def assert_good_quarters_published_and_bad_refused(data: Path) -> None:
     assert not (data / "reports" / BAD).exists()
     with duckdb.connect(str(data / "warehouse" / "mtm.duckdb"), read_only=True) as con:
         refused = con.execute(
-            "SELECT source, rule, severity, message FROM quality.check_results WHERE quarter = ? AND NOT passed",
+            "SELECT source, rule, severity, message FROM quality.check_results "
+            "WHERE quarter = ? AND NOT passed",
             [BAD],
         ).fetchall()
     assert [(s, r, sev) for s, r, sev, _ in refused] == [("residence_permits", "extract_contract", "ERROR")]

@@ -57,7 +57,8 @@ def test_text_with_quotes_and_sql_loads_as_data(data_dir, tmp_path):
         assert {"published.observations", "staging.extract_rows", "reference.countries"} <= set(tables(con))
         stored = dict(
             con.execute(
-                "SELECT obs_id || '/' || stage, coalesce(note, '') || '|' || published_text || '|' || location "
+                "SELECT obs_id || '/' || stage, "
+                "coalesce(note, '') || '|' || published_text || '|' || location "
                 "FROM published.observations WHERE obs_id IN ('emi_2023_rus', 'emi_2023_deu')"
             ).fetchall()
         )
@@ -69,7 +70,8 @@ def test_text_with_quotes_and_sql_loads_as_data(data_dir, tmp_path):
         ).fetchone() == ("Côte d'Ivoire", "CIV")
         assert con.execute("SELECT count(*) FROM reference.countries").fetchone()[0] > 200
         counts = con.execute(
-            "SELECT stage, count(*) FROM published.observations WHERE delivery_quarter = ? GROUP BY ALL ORDER BY 1",
+            "SELECT stage, count(*) FROM published.observations WHERE delivery_quarter = ? "
+            "GROUP BY ALL ORDER BY 1",
             [Q1],
         ).fetchall()
         assert counts == [("corrected", 132), ("delivered", 132)]

@@ -57,8 +57,8 @@ def test_records_are_validated_aggregated_reconciled_and_staged(data_root):
     assert check.passed and check.metadata["differences"].value == 0
     with duckdb.connect(str(data_root / "warehouse" / "mtm.duckdb"), read_only=True) as con:
         rows = con.execute(
-            "SELECT direction, sum(value) FROM staging.record_aggregates WHERE delivery_quarter = ? AND country IS NULL "
-            "AND country_group IS NULL AND purpose IS NULL GROUP BY ALL",
+            "SELECT direction, sum(value) FROM staging.record_aggregates WHERE delivery_quarter = ? "
+            "AND country IS NULL AND country_group IS NULL AND purpose IS NULL GROUP BY ALL",
             [RECORDS_QUARTER],
         ).fetchall()
     assert sum(float(v) for _, v in rows) == RECORD_ROWS

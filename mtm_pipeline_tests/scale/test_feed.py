@@ -90,12 +90,13 @@ class Pipeline:
             return con.execute(sql, params or []).fetchall()
 
     def border_crossings(self, quarter: str, table: str = "published.observations") -> list[tuple]:
-        """The quarter's border_crossings rows of a table (record aggregates: source border_crossing_records)."""
+        """The quarter's border_crossings rows of a table (record aggregates: source
+        border_crossing_records)."""
         stage = " AND stage = 'delivered'" if table == "published.observations" else ""
         source = "border_crossing_records" if table == "staging.record_aggregates" else "border_crossings"
         return self.query(
-            f"SELECT obs_id, direction, country, country_group, purpose, value, share, file_name, file_sha256 "
-            f"FROM {table} WHERE delivery_quarter = ? AND source = ?{stage} ORDER BY obs_id",
+            f"SELECT obs_id, direction, country, country_group, purpose, value, share, file_name, "
+            f"file_sha256 FROM {table} WHERE delivery_quarter = ? AND source = ?{stage} ORDER BY obs_id",
             [quarter, source],
         )
 
@@ -171,7 +172,8 @@ def test_records_without_a_published_extract_are_fed_checked_and_published(root)
     assert _figures(pipeline.border_crossings(FIRST, "staging.extract_rows")) == _figures(published)
     assert _figures(pipeline.border_crossings(FIRST, "staging.record_aggregates")) == _figures(published)
     assert pipeline.query(
-        "SELECT file_name FROM published.deliveries WHERE delivery_quarter = ? AND source = 'border_crossings'",
+        "SELECT file_name FROM published.deliveries "
+        "WHERE delivery_quarter = ? AND source = 'border_crossings'",
         [FIRST],
     ) == [(f"raw/{FIRST}/{RECORDS}",)]
 

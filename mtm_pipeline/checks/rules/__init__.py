@@ -101,8 +101,8 @@ RULES: dict[str, RuleSpec] = {
         RuleSpec(
             "subset_within_total",
             "A part never exceeds the total it is part of (lower bound of the part <= upper bound of the "
-            "total), in every breakdown; likewise a purpose subset (e.g. labour) never exceeds the all-purpose "
-            "figure of the same source, measure, period and dimensions.",
+            "total), in every breakdown; likewise a purpose subset (e.g. labour) never exceeds the "
+            "all-purpose figure of the same source, measure, period and dimensions.",
             "WARN",
         ),
         RuleSpec(
@@ -128,7 +128,8 @@ RULES: dict[str, RuleSpec] = {
             "plausible_change",
             "Quarter-on-quarter and year-on-year change of a quarterly total (no country) against the "
             f"comparison quarters in this delivery or history stays within +/- "
-            f"{PLAUSIBLE_CHANGE_THRESHOLD_PERCENT:g} per cent (every value in the intervals beyond it: flagged). "
+            f"{PLAUSIBLE_CHANGE_THRESHOLD_PERCENT:g} per cent (every value in the intervals beyond it: "
+            "flagged). "
             "Always WARN: a large change can be real.",
             "WARN",
         ),
@@ -177,7 +178,8 @@ def evaluate_rules(
     history: published rows of OTHER delivery quarters (same columns; may be None or empty), or those rows
     already normalised by `prepare_history`. severities: per-rule overrides of default_severity. only: these
     rules alone.
-    Returns one Finding per rule evaluation (passed ones too). A rule with nothing to evaluate returns nothing."""
+    Returns one Finding per rule evaluation (passed ones too). A rule with nothing to evaluate returns
+    nothing."""
     resolved = resolve_severities(severities)
     ctx = Context(observations, history)
     findings: list[Finding] = []

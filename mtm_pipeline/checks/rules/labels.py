@@ -74,7 +74,8 @@ def rank_matches_values(ctx: Context, emit: Emit) -> None:
             if passed
             else f"The stated ranks of {what} contradict the values: "
             + "; ".join(
-                f"{a[0].label} is ranked {a[0].rank} with {amount(a[1][0], unit, a[1][1].value_precision)} but "
+                f"{a[0].label} is ranked {a[0].rank} with "
+                f"{amount(a[1][0], unit, a[1][1].value_precision)} but "
                 f"{b[0].label} is ranked {b[0].rank} with {amount(b[1][0], unit, b[1][1].value_precision)}"
                 for a, b in violations
             )

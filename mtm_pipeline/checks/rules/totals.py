@@ -53,11 +53,13 @@ def share_matches_ratio(ctx: Context, emit: Emit) -> None:
         else:
             implied_txt = amount(implied, unit, part_value[1].value_precision)
         message = (
-            f"{o.obs_id} is {share_txt} per cent of {o.part_of} and {pv_txt} / {tv_txt} = {pct(ratio)} per cent: "
+            f"{o.obs_id} is {share_txt} per cent of {o.part_of} and "
+            f"{pv_txt} / {tv_txt} = {pct(ratio)} per cent: "
             "they agree within rounding."
             if passed
             else f"{o.obs_id} is published as {share_txt} per cent of {o.part_of} = {tv_txt}, but its value "
-            f"{pv_txt} is {pct(ratio)} per cent of it; at {share_txt} per cent the value would be {implied_txt}."
+            f"{pv_txt} is {pct(ratio)} per cent of it; "
+            f"at {share_txt} per cent the value would be {implied_txt}."
         )
         emit(
             rows,
