@@ -64,7 +64,7 @@ def run(quarters: list[str] | None = None, *, separate: bool = False, warehouse:
         print(f"no quarter folders in {paths.raw}; nothing to do")
         return 1
     instance = _instance()
-    from mtm_pipeline.maintenance import release_stale_runs
+    from mtm_pipeline.stale_runs import release_stale_runs
 
     for run_id in release_stale_runs(instance):  # a killed run would otherwise hold the writer pool slot
         print(f"released run {run_id}: its process no longer exists")
