@@ -32,7 +32,7 @@ BAD_KEYS = {
     "../../etc": "is a path: give a quarter key like 2024-Q1",
     "2024-Q1/../../x": "is a path",
     "2024-q1": "is not a quarter key: use YYYY-Qn",
-    "２０２４-Q1": "is not a quarter key",  # full-width digits are digits to a regex's \d, not to a folder
+    "２０２４-Q1": "is not a quarter key",  # full-width digits: digits to \d, not in a folder name
     "": "is not a quarter key",
 }
 
