@@ -59,6 +59,7 @@ def _describe(path: Path) -> str:
 
 
 def cmd_backup(keep: int) -> int:
+    """`backup`: snapshot the warehouse into backups/, keeping the newest `keep`."""
     paths = data_paths()
     made = backup_warehouse(paths.warehouse, paths.backups, keep=keep)
     if made is None:
@@ -69,6 +70,7 @@ def cmd_backup(keep: int) -> int:
 
 
 def cmd_list() -> int:
+    """`list-backups`: the backups, newest first, with their published rows."""
     backups = list_backups(data_paths().backups)
     if not backups:
         print(f"no backups in {data_paths().backups}")
@@ -78,6 +80,7 @@ def cmd_list() -> int:
 
 
 def cmd_restore(name: str) -> int:
+    """`restore <file>`: put a backup back, keeping the current warehouse as a backup first."""
     paths = data_paths()
     backup = _resolve_backup(name)
     try:
@@ -183,6 +186,7 @@ def cmd_rebuild() -> int:
 
 
 def cmd_release_stale_runs() -> int:
+    """`release-stale-runs`: fail the runs whose process died and free their pool slots."""
     instance = _instance()
     if instance is None:
         print("DAGSTER_HOME is not set: runs are not recorded, nothing to release")
@@ -193,6 +197,7 @@ def cmd_release_stale_runs() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The maintenance command line (see the module docstring); its exit code."""
     parser = argparse.ArgumentParser(
         prog="python -m mtm_pipeline.maintenance",
         description=__doc__,

@@ -206,6 +206,7 @@ def _unwritable(error: OSError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`show <quarter>` or `accept <quarter> <id>`; exit 2 for a bad quarter key, 1 for another refusal."""
     parser = argparse.ArgumentParser(
         prog="python -m mtm_pipeline.suggestions", description=__doc__.split("\n\n")[0]
     )
