@@ -220,7 +220,7 @@ def run(quarters: list[str] | None = None, *, separate: bool = False, warehouse:
     try:
         quarters = quarters_to_run(quarters, paths)
     except QuarterArgumentError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print("\n".join(f"error: {line}" for line in str(error).splitlines()), file=sys.stderr)
         return 2
     if not quarters:
         print(f"no quarter folders in {paths.raw}; nothing to do")

@@ -229,15 +229,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "show":
-            print(show(quarter, args.stage))
-            return 0
-        path, numbers = accept(quarter, args.suggestion_id)
+            text = show(quarter, args.stage)
+        else:
+            path, numbers = accept(quarter, args.suggestion_id)
     except ValueError as error:  # a SuggestionError, or a quarter that is not a quarter key
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except OSError as error:  # the corrections file (or its folder) cannot be written
+    except OSError as error:  # accept: the corrections file (or its folder) cannot be written
         print(f"error: {_unwritable(error)}", file=sys.stderr)
         return 1
+    if args.command == "show":
+        print(text)
+        return 0
     rows = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {numbers[0]}-{numbers[-1]}"
     print(
         f"appended {rows} to {path} (justification prefilled from the evidence).\n"
