@@ -206,3 +206,14 @@ def test_accept_into_a_read_only_corrections_file_is_a_clear_error(review_root):
     assert f"error: cannot write {path}: Permission denied. It is read-only" in result.stderr
     assert "nothing was appended" in result.stderr
     assert path.read_bytes() == before
+
+
+def test_only_folders_named_exactly_like_a_quarter_are_quarters(tmp_path: Path):
+    """The sensor and `cli run` without arguments take the quarters from raw/: the same rule applies."""
+    from mtm_pipeline.ingest import discover_quarters
+
+    for name in ("2024-Q1", "２０２４-Q2", "2024-Q3 ", "2024-Q4\n", "2024-Q5"):
+        (tmp_path / "raw" / name).mkdir(parents=True)
+    found, skipped = discover_quarters(DataPaths(tmp_path))
+    assert found == ["2024-Q1"]
+    assert sorted(skipped) == sorted(["２０２４-Q2", "2024-Q3 ", "2024-Q4\n", "2024-Q5"])
