@@ -47,12 +47,18 @@ def test_good_keys_pass_once_each_in_the_order_given():
     assert check_quarter_keys(["2024-Q2", "2024-Q1", "2024-Q2"]) == ["2024-Q2", "2024-Q1"]
 
 
-@pytest.fixture
-def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
+@pytest.fixture(scope="module")
+def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One Dagster instance for the refusals (none may add a partition; each test checks it)."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    dg.DagsterInstance.from_config(str(home)).dispose()  # its storage, created once
     return home
+
+
+@pytest.fixture
+def dagster_home(shared_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DAGSTER_HOME", str(shared_home))
+    return shared_home
 
 
 def _partitions(home: Path) -> list[str]:
@@ -81,7 +87,9 @@ def test_cli_run_refuses_a_bad_quarter_before_staging_anything(
     assert _partitions(dagster_home) == []  # no partition added
 
 
-def test_partition_keys_left_by_an_unchecked_run_are_removed(dagster_home, capsys):
+def test_partition_keys_left_by_an_unchecked_run_are_removed(tmp_path, capsys):
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         instance.add_dynamic_partitions(QUARTERS_NAME, ["2023-Q4", "2024-Q5", "2024-Q3 ", "../../etc"])
         cli.prepare_instance(instance, ["2024-Q1", "2023-Q4"])
