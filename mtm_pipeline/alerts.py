@@ -22,6 +22,7 @@ import base64
 import json
 import logging
 import os
+import re
 import smtplib
 import ssl
 import urllib.error
@@ -163,14 +164,51 @@ def _secrets(env: Mapping[str, str]) -> list[str]:
                 secrets.add(value)
     password = env.get("MTM_SMTP_PASSWORD") or ""
     if password:
-        secrets.add(password)
-        quoted = urllib.parse.quote(password, safe="")
-        secrets.add(quoted)
+        secrets |= smtp_credential_forms(env.get("MTM_SMTP_USER") or "", password)
     return sorted((s for s in secrets if s), key=len, reverse=True)
 
 
+def smtp_credential_forms(user: str, password: str) -> set[str]:
+    """The SMTP password as it may appear in a server's reply or an exception: as typed, URL-quoted, as
+    Python shows it in str and bytes reprs, its UTF-8 bytes read as Latin-1, and each AUTH token that
+    carries it (AUTH PLAIN as smtplib and `_login` send it, AUTH LOGIN), padded or not."""
+    raw = password.encode("utf-8")
+    forms = {
+        password,
+        urllib.parse.quote(password, safe=""),
+        repr(password)[1:-1],
+        ascii(password)[1:-1],
+        repr(raw)[2:-1],
+        raw.decode("latin-1"),
+    }
+    for payload in (f"\0{user}\0{password}", f"{user}\0{user}\0{password}", password):
+        token = base64.b64encode(payload.encode("utf-8")).decode("ascii")
+        forms |= {token, token.rstrip("=")}
+    return {form for form in forms if len(form) > 1}
+
+
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
+
+
+def _redact_auth_tokens(text: str, password: str) -> str:
+    """Base64 runs in `text` that decode to something holding the password (an AUTH token with any
+    authorisation identity) replaced by ***."""
+    secret = password.encode("utf-8")
+
+    def hide(match: re.Match) -> str:
+        run = match.group(0)
+        try:
+            decoded = base64.b64decode(run + "=" * (-len(run) % 4), validate=True)
+        except ValueError:
+            return run
+        return REDACTED if secret in decoded else run
+
+    return _BASE64_RUN.sub(hide, text)
+
+
 def redact(text: object, env: Mapping[str, str] | None = None) -> str:
-    """`text` with the webhook URL (its path, query, credentials) and the SMTP password replaced by ***.
+    """`text` with the webhook URL (its path, query, credentials) and the SMTP password (in any form an
+    SMTP server or an exception may show it, `smtp_credential_forms`) replaced by ***.
 
     The webhook's scheme and host stay visible so an error still says where delivery went.
     """
@@ -183,6 +221,8 @@ def redact(text: object, env: Mapping[str, str] | None = None) -> str:
         if parts.port:
             host = f"{host}:{parts.port}"
         out = out.replace(url, f"{parts.scheme}://{host}/{REDACTED}")
+    if env.get("MTM_SMTP_PASSWORD"):
+        out = _redact_auth_tokens(out, env["MTM_SMTP_PASSWORD"])
     for secret in _secrets(env):
         out = out.replace(secret, REDACTED)
     return out
@@ -338,7 +378,22 @@ def _post_webhook(alerts: list[Alert], url: str, base: str) -> str:
     return f"HTTP {status}"
 
 
+class SmtpLoginRefused(smtplib.SMTPException):
+    """The SMTP server refused the login. Its reply is left out: a server may quote the AUTH exchange."""
+
+
 def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in; a refusal raises SmtpLoginRefused with the reply code only, never the server's text."""
+    try:
+        _authenticate(smtp, user, password)
+    except smtplib.SMTPResponseException as exc:
+        raise SmtpLoginRefused(
+            f"the SMTP server refused the login of user {user!r} (reply code {exc.smtp_code}; its text is "
+            "not shown, as it may quote the credentials)"
+        ) from None
+
+
+def _authenticate(smtp: smtplib.SMTP, user: str, password: str) -> None:
     """smtp.login, except that non-ASCII credentials (which smtplib cannot encode) go as UTF-8 AUTH PLAIN."""
     if (user + password).isascii():
         smtp.login(user, password)
@@ -371,6 +426,7 @@ def _send_email(alerts: list[Alert], env: Mapping[str, str], base: str) -> str:
     msg.set_content(email_body(alerts, base=base), charset="utf-8", cte="quoted-printable")
 
     with smtplib.SMTP(host, port, timeout=TIMEOUT_SECONDS) as smtp:
+        smtp.set_debuglevel(0)  # off: smtplib's debug output would print the AUTH exchange to stderr
         smtp.ehlo()
         if env.get("MTM_SMTP_STARTTLS") == "1":
             smtp.starttls(context=ssl.create_default_context())

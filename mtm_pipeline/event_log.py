@@ -9,8 +9,10 @@ either storage is read by the other.
 
 `dagster.yaml` selects it (`event_log_storage`). Without a `base_dir` it uses the instance's own folder
 (`<instance home>/history/runs`, where Dagster's default storage keeps the same files), taken from the
-instance when the instance registers it. Built on Dagster's SqliteEventLogStorage (not public API): dagster
-is pinned, and `mtm_pipeline_tests/test_event_log.py` checks the behaviour relied on.
+instance when the instance registers it. Built on Dagster's SqliteEventLogStorage (not public API, checked
+with Dagster 1.13.27): dagster is pinned, and `mtm_pipeline_tests/test_event_log.py` checks the behaviour
+relied on, naming the installed Dagster version when it changes. One of the two modules allowed to import
+`dagster._` (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -290,10 +290,7 @@ def validate_quarters(
     Docs site accumulates: earlier quarters' (and earlier runs') validation pages stay listed.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
-    import pandas as pd
     from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     quarters = sorted(frames)
     docs_dir = Path(docs_dir).absolute()
@@ -301,8 +298,37 @@ def validate_quarters(
     docs_dir.mkdir(parents=True, exist_ok=True)
     results_dir.mkdir(parents=True, exist_ok=True)
     context = _ephemeral_context(docs_dir, results_dir)
-    datasource = context.data_sources.add_pandas("mtm_warehouse")
     run_name = quarters[0] if len(quarters) == 1 else f"{quarters[0]}..{quarters[-1]}"
+    run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
+    results = _run_suites(context, frames, quarters, run_id)
+    index, pages = _build_docs(context, docs_dir, run_id)
+    failed: dict[str, list[str]] = {quarter: [] for quarter in quarters}
+    for suite_name, quarter_column, result in results:
+        for r in sorted(result.results, key=lambda r: (r.expectation_config.meta or {}).get("position", 0)):
+            if not r.success:
+                for quarter in sorted(_quarters_hit(r, quarter_column, quarters)):
+                    failed[quarter].append(_describe_failure(suite_name, r))  # in suite order
+    evaluated = sum(len(result.results) for _, _, result in results)
+    return {
+        quarter: GxOutcome(
+            success=not failed[quarter],
+            evaluated=evaluated,
+            failed=failed[quarter],
+            docs_index=index,
+            validation_pages=pages,
+        )
+        for quarter in quarters
+    }
+
+
+def _run_suites(context, frames: dict, quarters: list[str], run_id) -> list[tuple]:
+    """Run both suites over the quarters' rows, as one validation each; (suite name, quarter column,
+    result) for each suite that had rows to validate. Each result is stored (JSON) in the results store."""
+    import great_expectations as gx
+    import pandas as pd
+
+    datasource = context.data_sources.add_pandas("mtm_warehouse")
+    run_name = run_id.run_name
     # Both suites are always defined, so the site keeps both suite pages whichever frames are validated.
     validations = {
         "published_observations": (
@@ -316,7 +342,6 @@ def validate_quarters(
             [frames[q][1] for q in quarters if frames[q][1] is not None],
         ),
     }
-    run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
     results = []
     for asset_name, (suite, quarter_column, parts) in validations.items():
         if not parts:
@@ -332,16 +357,21 @@ def validate_quarters(
             if len(quarters) == 1
             else {"result_format": "COMPLETE", "unexpected_index_column_names": [quarter_column]}
         )
-        # Each run stores its result (JSON) in the validation results store, keyed by suite, run name and time.
         result = definition.run(batch_parameters={"dataframe": frame}, run_id=run_id, result_format=format_)
         results.append((suite.name, quarter_column, result))
+    return results
+
+
+def _build_docs(context, docs_dir: Path, run_id) -> tuple[Path, list[Path]]:
+    """Render this run's validation pages and the suites into the Data Docs site (whose index lists
+    every result kept in the store); the index and this run's pages."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     run_keys = [
         key
         for key in context.validation_results_store.list_keys()
-        if key.run_id.run_name == run_name and key.run_id.run_time == run_id.run_time
+        if key.run_id.run_name == run_id.run_name and key.run_id.run_time == run_id.run_time
     ]
-    # Render this run's pages and the suites; the index lists every result kept in the store.
     context.build_data_docs(
         site_names=[SITE_NAME],
         resource_identifiers=[
@@ -357,21 +387,4 @@ def validate_quarters(
     index = docs_dir / "index.html"
     if not index.is_file():
         raise RuntimeError(f"GX did not write the Data Docs index {index}")
-
-    failed: dict[str, list[str]] = {quarter: [] for quarter in quarters}
-    for suite_name, quarter_column, result in results:
-        for r in sorted(result.results, key=lambda r: (r.expectation_config.meta or {}).get("position", 0)):
-            if not r.success:
-                for quarter in sorted(_quarters_hit(r, quarter_column, quarters)):
-                    failed[quarter].append(_describe_failure(suite_name, r))  # in suite order
-    evaluated = sum(len(result.results) for _, _, result in results)
-    return {
-        quarter: GxOutcome(
-            success=not failed[quarter],
-            evaluated=evaluated,
-            failed=failed[quarter],
-            docs_index=index,
-            validation_pages=sorted(pages),
-        )
-        for quarter in quarters
-    }
+    return index, sorted(pages)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from mtm_pipeline.processes import process_alive
 from mtm_pipeline.settings import data_paths
+from mtm_pipeline.stale_runs import release_stale_runs
 from mtm_pipeline.warehouse.backup import (
     BackupError,
     WarehouseBusy,
@@ -34,45 +34,6 @@ from mtm_pipeline.warehouse.backup import (
     restore_backup,
     validate_warehouse_file,
 )
-
-_RUNNING = ("STARTING", "STARTED", "CANCELING")
-
-
-def _run_pid(instance, run_id: str) -> int | None:
-    from dagster._core.events import DagsterEventType
-
-    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.RUN_START).records
-    for record in records:
-        event = record.event_log_entry.dagster_event
-        if event is not None and event.pid:
-            return int(event.pid)
-    return None
-
-
-def release_stale_runs(instance) -> list[str]:
-    """Runs of this machine's instance whose process is gone: mark them failed, free their pool slots.
-
-    A run counts as stale when it is not finished but the process that started it no longer exists,
-    or when it is finished but still holds (or waits for) a concurrency slot. Returns their run ids.
-    """
-    released = []
-    storage = instance.event_log_storage
-    candidates = {run.run_id: run for run in instance.get_runs() if run.status.value in _RUNNING}
-    for run_id in storage.get_concurrency_run_ids():
-        run = instance.get_run_by_id(run_id)
-        if run is not None:
-            candidates.setdefault(run_id, run)
-    for run_id, run in candidates.items():
-        if run.status.value in _RUNNING:
-            pid = _run_pid(instance, run_id)
-            if pid is None or pid == os.getpid() or process_alive(pid):
-                continue
-            instance.report_run_failed(
-                run, f"the process of this run (pid {pid}) no longer exists: it was killed or crashed"
-            )
-        storage.free_concurrency_slots_for_run(run_id)
-        released.append(run_id)
-    return released
 
 
 def _instance():
@@ -98,6 +59,7 @@ def _describe(path: Path) -> str:
 
 
 def cmd_backup(keep: int) -> int:
+    """`backup`: snapshot the warehouse into backups/, keeping the newest `keep`."""
     paths = data_paths()
     made = backup_warehouse(paths.warehouse, paths.backups, keep=keep)
     if made is None:
@@ -108,6 +70,7 @@ def cmd_backup(keep: int) -> int:
 
 
 def cmd_list() -> int:
+    """`list-backups`: the backups, newest first, with their published rows."""
     backups = list_backups(data_paths().backups)
     if not backups:
         print(f"no backups in {data_paths().backups}")
@@ -117,6 +80,7 @@ def cmd_list() -> int:
 
 
 def cmd_restore(name: str) -> int:
+    """`restore <file>`: put a backup back, keeping the current warehouse as a backup first."""
     paths = data_paths()
     backup = _resolve_backup(name)
     try:
@@ -222,6 +186,7 @@ def cmd_rebuild() -> int:
 
 
 def cmd_release_stale_runs() -> int:
+    """`release-stale-runs`: fail the runs whose process died and free their pool slots."""
     instance = _instance()
     if instance is None:
         print("DAGSTER_HOME is not set: runs are not recorded, nothing to release")
@@ -232,6 +197,7 @@ def cmd_release_stale_runs() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The maintenance command line (see the module docstring); its exit code."""
     parser = argparse.ArgumentParser(
         prog="python -m mtm_pipeline.maintenance",
         description=__doc__,

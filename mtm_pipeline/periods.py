@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
@@ -59,7 +59,8 @@ def parse_quarter_key(text: str) -> Period:
 
 
 def is_quarter_key(text: str) -> bool:
-    return bool(_QUARTER.match(text))
+    """Exactly 'YYYY-Qn' (ASCII digits, n from 1 to 4, nothing around it): a quarter folder's name."""
+    return bool(_QUARTER.fullmatch(text))
 
 
 def quarter_of(day: date) -> str:

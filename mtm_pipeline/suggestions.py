@@ -20,6 +20,7 @@ from pathlib import Path
 
 from mtm_pipeline.checks.corrections import CORRECTION_COLUMNS, corrections_path
 from mtm_pipeline.periods import parse_quarter_key
+from mtm_pipeline.quarter_arguments import QuarterArgumentError, delivered_quarter_keys
 from mtm_pipeline.settings import data_paths
 
 _COLUMNS = (
@@ -142,10 +143,25 @@ def accept(quarter: str, suggestion_id: str, *, root: Path | None = None) -> tup
     elif path.read_bytes()[-1:] not in (b"\n", b""):
         buffer.write("\n")
     writer.writerows(new)
-    with path.open("a", encoding="utf-8", newline="") as fh:
-        fh.write(buffer.getvalue())
+    _append_locked(path, buffer.getvalue())
     first = len(existing) + 2
     return path, list(range(first, first + len(new)))
+
+
+def _append_locked(path: Path, text: str) -> None:
+    """Append `text` to the corrections file holding an exclusive lock on it; SuggestionError when another
+    process holds one (another `accept`, an editor that locks the files it has open)."""
+    import fcntl
+
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise SuggestionError(
+                f"{path} is locked by another process (another accept, or a program that has it open); "
+                "nothing was appended: close it and accept again"
+            ) from error
+        fh.write(text)
 
 
 def _paths_at(root: Path):
@@ -181,7 +197,16 @@ def show(quarter: str, stage: str) -> str:
     return "\n".join(lines)
 
 
+def _unwritable(error: OSError) -> str:
+    where = error.filename or "the corrections file"
+    return (
+        f"cannot write {where}: {error.strerror or error}. It is read-only or held by another program: "
+        "make it writable (or close it), then accept again; nothing was appended"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
+    """`show <quarter>` or `accept <quarter> <id>`; exit 2 for a bad quarter key, 1 for another refusal."""
     parser = argparse.ArgumentParser(
         prog="python -m mtm_pipeline.suggestions", description=__doc__.split("\n\n")[0]
     )
@@ -198,13 +223,24 @@ def main(argv: list[str] | None = None) -> int:
     accept_parser.add_argument("suggestion_id", help="e.g. D3 (delivered stage) or C1 (corrected stage)")
     args = parser.parse_args(argv)
     try:
+        quarter = delivered_quarter_keys([args.quarter], data_paths())[0]
+    except QuarterArgumentError as error:  # checked before the warehouse or any file is opened
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
         if args.command == "show":
-            print(show(args.quarter, args.stage))
-            return 0
-        path, numbers = accept(args.quarter, args.suggestion_id)
+            text = show(quarter, args.stage)
+        else:
+            path, numbers = accept(quarter, args.suggestion_id)
     except ValueError as error:  # a SuggestionError, or a quarter that is not a quarter key
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except OSError as error:  # accept: the corrections file (or its folder) cannot be written
+        print(f"error: {_unwritable(error)}", file=sys.stderr)
+        return 1
+    if args.command == "show":
+        print(text)
+        return 0
     rows = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {numbers[0]}-{numbers[-1]}"
     print(
         f"appended {rows} to {path} (justification prefilled from the evidence).\n"

@@ -123,10 +123,14 @@ def _address(arg: str) -> str:
 
 
 @contextmanager
-def smtp_receiver(credentials: tuple[str, str] | None = None) -> Iterator[SmtpReceiver]:
+def smtp_receiver(
+    credentials: tuple[str, str] | None = None, *, echo_auth: bool = False
+) -> Iterator[SmtpReceiver]:
     """A minimal real SMTP server on 127.0.0.1 (free port): EHLO/HELO, AUTH PLAIN, MAIL, RCPT, DATA,
     RSET, NOOP, QUIT. No STARTTLS. With `credentials`, AUTH must match them and is required for MAIL.
     Each accepted message is parsed (email.policy.default) into `.messages`.
+    With `echo_auth` the server is indiscreet: a refused login's reply quotes the AUTH line and the
+    credentials it decoded (raw UTF-8 bytes), and after a login every MAIL is refused quoting them too.
     """
     lock = threading.Lock()
     receiver: SmtpReceiver
@@ -142,7 +146,16 @@ def smtp_receiver(credentials: tuple[str, str] | None = None) -> Iterator[SmtpRe
             line = self.rfile.readline(65536)
             return line or None
 
+        def echo(self, code: str) -> None:
+            self.wfile.write(code.encode("ascii") + b" " + self.auth_line + b" (" + self.decoded + b")\r\n")
+            self.wfile.flush()
+
         def check_plain(self, b64: str) -> bool:
+            self.auth_line = b"AUTH PLAIN " + b64.encode("ascii", "replace")
+            try:
+                self.decoded = base64.b64decode(b64, validate=True)
+            except ValueError:
+                self.decoded = b""
             try:
                 _authzid, user, password = base64.b64decode(b64, validate=True).split(b"\0", 2)
                 user_s, password_s = user.decode(), password.decode()
@@ -155,6 +168,8 @@ def smtp_receiver(credentials: tuple[str, str] | None = None) -> Iterator[SmtpRe
             if accepted:
                 self.auth_user = user_s
                 self.reply("235 2.7.0 Authentication successful")
+            elif echo_auth:
+                self.echo("535 5.7.8 Authentication credentials invalid:")
             else:
                 self.reply("535 5.7.8 Authentication credentials invalid")
             return accepted
@@ -186,6 +201,9 @@ def smtp_receiver(credentials: tuple[str, str] | None = None) -> Iterator[SmtpRe
                         initial = follow.decode("ascii", "replace").strip()
                     self.check_plain(initial)
                 elif verb == "MAIL":
+                    if echo_auth and self.auth_user is not None:
+                        self.echo("550 5.7.1 sender refused in the session of")
+                        continue
                     if receiver.credentials is not None and self.auth_user is None:
                         self.reply("530 5.7.0 Authentication required")
                         continue

@@ -1,4 +1,5 @@
 """The event log storage dagster.yaml selects: Dagster's SQLite files, written with connections kept open.
+Built on Dagster internals: a failure names the installed and the tested Dagster version.
 
 Each test uses a real instance in a temporary DAGSTER_HOME holding the project's dagster.yaml, and reads
 what it wrote back through Dagster's own default SQLite storage (a dagster.yaml without the
@@ -20,6 +21,9 @@ from dagster._core.storage.event_log import SqliteEventLogStorage
 
 from mtm_pipeline.event_log import PooledSqliteEventLogStorage
 from mtm_pipeline_tests.conftest import REPO
+from mtm_pipeline_tests.dagster_internals import relies_on_dagster_internals
+
+EVENT_LOG = "the event log storage, mtm_pipeline/event_log.py"
 
 QUARTERS = ["2024-Q1", "2024-Q2", "2024-Q3"]
 quarters = dg.StaticPartitionsDefinition(QUARTERS)
@@ -70,6 +74,7 @@ def _materialize_each_quarter(instance: dg.DagsterInstance) -> None:
         assert result.success
 
 
+@relies_on_dagster_internals(EVENT_LOG)
 def test_the_project_instance_uses_it_and_stores_what_dagsters_storage_stores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -107,6 +112,7 @@ with dg.DagsterInstance.from_ref(InstanceRef.from_dir(sys.argv[1])) as instance:
 """
 
 
+@relies_on_dagster_internals(EVENT_LOG)
 def test_processes_writing_at_once_lose_no_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     home = _home(tmp_path / "home", project_storage=True)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
@@ -124,6 +130,7 @@ def test_processes_writing_at_once_lose_no_event(tmp_path: Path, monkeypatch: py
             assert sorted(int(r.partition_key) for r in stored) == list(range(events))
 
 
+@relies_on_dagster_internals(EVENT_LOG)
 def test_an_instance_loaded_from_its_folder_keeps_its_events_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

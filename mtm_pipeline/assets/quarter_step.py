@@ -15,8 +15,8 @@ finding) never stops the other quarters, in that step or after it.
 - A step where at least one quarter went through succeeds, so the steps after it run. Dagster records a
   range step's output as a materialisation of every quarter of the range, and has no public way to
   leave one partition out (dagster issue 17836); the step therefore records each failed quarter as
-  planned again after its output, without a materialisation: Dagster shows such a partition as failed
-  once the run has failed.
+  planned again after its output, without a materialisation (`mtm_pipeline/failed_partitions.py`):
+  Dagster shows such a partition as failed once the run has failed.
 - The run fails at its end: the last step of the run (an asset none of whose downstream assets is in the
   run) materialises only the quarters that went through, one event each, and raises a Failure naming
   every failed quarter of the run, with the step and the reason.
@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import dagster as dg
+
+from mtm_pipeline.failed_partitions import mark_partitions_failed
 
 RANGE_SUMMARY_ROWS = 60
 FAILED_QUARTERS_TAG = "mtm/failed_quarters"
@@ -158,7 +160,7 @@ class QuarterStep:
             }
         )
         if not_materialised:
-            self._mark_not_materialised(not_materialised)
+            mark_partitions_failed(self.context, not_materialised)
 
     def _failures_of_step(self) -> dict[str, dict[str, str]]:
         asset = self.asset_key.to_user_string()
@@ -192,21 +194,6 @@ class QuarterStep:
         instance.add_run_tags(
             run_id, {FAILED_QUARTERS_TAG: json.dumps({"run_id": run_id, "quarters": recorded})}
         )
-
-    def _mark_not_materialised(self, quarters: list[str]) -> None:
-        """Record the quarters as planned by this run after the range's materialisation: with no
-        materialisation after it, Dagster's partition status shows each as failed once the run failed."""
-        from dagster._core.events import AssetMaterializationPlannedData, DagsterEvent
-
-        context = self.context
-        step_key = context.get_step_execution_context().step.key
-        for quarter in quarters:
-            event = DagsterEvent.build_asset_materialization_planned_event(
-                context.run.job_name,
-                step_key,
-                AssetMaterializationPlannedData(self.asset_key, partition=quarter),
-            )
-            context.instance.report_dagster_event(event, run_id=context.run_id)
 
     def _is_last_step_of_run(self) -> bool:
         in_run = self.context.run.asset_selection or self._asset_graph().executable_asset_keys

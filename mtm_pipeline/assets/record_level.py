@@ -16,6 +16,7 @@ The step runs after border_crossings_extract, which re-stages (or removes) the p
 the quarter first: rows staged from a records file are told apart from a published extract by their file.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +80,7 @@ class _Records:
 
     @property
     def records(self) -> int:
+        """The number of records: the sum of the totals by direction."""
         totals = self.aggregates[
             (self.aggregates["country"] == "")
             & (self.aggregates["country_group"] == "")
@@ -164,9 +166,8 @@ def _differences_markdown(differences: list) -> str:
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def border_crossing_records(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from mtm_pipeline.record_level import reconcile
-    from mtm_pipeline.warehouse.quarters import stage_extract
-
+    """Each quarter's records file: refused, absent (its aggregates and fed rows removed), fed as the
+    delivery, or reconciled with the published extract (see the module docstring)."""
     step = QuarterStep(context)
     read: dict[str, _Records | None | ValueError] = {}
     for quarter in step.quarters:  # the scans, before the warehouse is opened
@@ -174,86 +175,96 @@ def border_crossing_records(context: dg.AssetExecutionContext, warehouse: Wareho
             read[quarter] = _read_records(context, quarter)
         except ValueError as error:  # RecordsError, the aggregates' schema, a file outside the data directory
             read[quarter] = error
-
     with warehouse.connect() as con:
         for quarter in step.quarters:
-            records = read[quarter]
-            if isinstance(records, ValueError):  # the warehouse keeps what it had, as for a refused extract
-                yield record_contract_failure(
-                    step,
-                    quarter,
-                    con,
-                    check_name=CONTRACT_CHECK,
-                    stage="extract",
-                    source=AGGREGATES_SOURCE,
-                    error=records,
-                )
-                continue
-            yield clear_contract_failure(
-                step, quarter, con, check_name=CONTRACT_CHECK, stage="extract", source=AGGREGATES_SOURCE
-            )
-            staged = staged_border_crossings(con, quarter)
-            from_records = staged["file_name"].map(is_records_file).astype(bool)
-            fed_before = bool(from_records.any())
-            published = staged[~from_records]
-
-            if records is None:
-                replace_record_aggregates(con, quarter, None)
-                if fed_before:  # the records that were fed are gone: so is their delivery
-                    stage_extract(con, quarter, PUBLISHED_SOURCE, None)
-                    context.log.info(f"{quarter}: records removed; their border_crossings rows unstaged")
-                context.log.info(f"no record-level border crossings delivered for {quarter}")
-                yield step.check(
-                    quarter, RECONCILE_CHECK, passed=True, metadata={"skipped": "no records delivered"}
-                )
-                step.publish(quarter, {"delivered": False, "dagster/row_count": 0})
-                continue
-
-            replace_record_aggregates(con, quarter, records.rows)
-            metadata = {
-                "delivered": True,
-                "file": records.file,
-                "records": records.records,
-                "dagster/row_count": len(records.rows),
-                "warnings": records.warnings,
-            }
-            if published.empty:
-                stage_extract(con, quarter, PUBLISHED_SOURCE, records.rows.assign(source=PUBLISHED_SOURCE))
-                yield step.check(
-                    quarter,
-                    RECONCILE_CHECK,
-                    passed=True,
-                    metadata={
-                        "skipped": f"no published border_crossings extract staged for {quarter}: {FED}"
-                    },
-                )
-                metadata.update(role=FED, reconciled="no published extract")
-            else:
-                differences = reconcile(records.aggregates, published)
-                if differences:
-                    context.log.warning(
-                        f"{len(differences)} published border_crossings figure(s) of {quarter} differ from the "
-                        f"records; first: {differences[0].message}"
-                    )
-                yield step.check(
-                    quarter,
-                    RECONCILE_CHECK,
-                    passed=not differences,
-                    severity=dg.AssetCheckSeverity.WARN,
-                    metadata={
-                        "published_file": str(published["file_name"].iloc[0]),
-                        "published_rows": len(published),
-                        "differences": len(differences),
-                        "details": dg.MetadataValue.md(_differences_markdown(differences))
-                        if differences
-                        else "none",
-                    },
-                )
-                metadata.update(role=RECONCILED, reconciled=f"{len(differences)} difference(s)")
-            metadata["preview"] = dg.MetadataValue.md(
-                markdown_preview(records.aggregates, PREVIEW_COLUMNS, limit=12)
-            )
-            step.publish(quarter, metadata)
+            yield from _quarter_records(step, con, quarter, read[quarter])
     yield from step.finish(
         summary_columns=("delivered", "role", "records", "dagster/row_count", "reconciled")
     )
+
+
+def _quarter_records(step: QuarterStep, con, quarter: str, records: _Records | None | ValueError) -> Iterator:
+    """One quarter of the step: its contract check, then its records' role (or their removal)."""
+    if isinstance(records, ValueError):  # the warehouse keeps what it had, as for a refused extract
+        yield record_contract_failure(
+            step,
+            quarter,
+            con,
+            check_name=CONTRACT_CHECK,
+            stage="extract",
+            source=AGGREGATES_SOURCE,
+            error=records,
+        )
+        return
+    yield clear_contract_failure(
+        step, quarter, con, check_name=CONTRACT_CHECK, stage="extract", source=AGGREGATES_SOURCE
+    )
+    staged = staged_border_crossings(con, quarter)
+    from_records = staged["file_name"].map(is_records_file).astype(bool)
+    if records is None:
+        yield from _no_records(step, con, quarter, fed_before=bool(from_records.any()))
+        return
+    replace_record_aggregates(con, quarter, records.rows)
+    metadata = {
+        "delivered": True,
+        "file": records.file,
+        "records": records.records,
+        "dagster/row_count": len(records.rows),
+        "warnings": records.warnings,
+    }
+    published = staged[~from_records]
+    if published.empty:
+        yield from _feed(step, con, quarter, records, metadata)
+    else:
+        yield from _reconcile(step, quarter, records, published, metadata)
+    metadata["preview"] = dg.MetadataValue.md(markdown_preview(records.aggregates, PREVIEW_COLUMNS, limit=12))
+    step.publish(quarter, metadata)
+
+
+def _no_records(step: QuarterStep, con, quarter: str, *, fed_before: bool) -> Iterator:
+    """No records file: remove the aggregates, and the delivery fed from records before."""
+    from mtm_pipeline.warehouse.quarters import stage_extract
+
+    log = step.context.log
+    replace_record_aggregates(con, quarter, None)
+    if fed_before:  # the records that were fed are gone: so is their delivery
+        stage_extract(con, quarter, PUBLISHED_SOURCE, None)
+        log.info(f"{quarter}: records removed; their border_crossings rows unstaged")
+    log.info(f"no record-level border crossings delivered for {quarter}")
+    yield step.check(quarter, RECONCILE_CHECK, passed=True, metadata={"skipped": "no records delivered"})
+    step.publish(quarter, {"delivered": False, "dagster/row_count": 0})
+
+
+def _feed(step: QuarterStep, con, quarter: str, records: _Records, metadata: dict) -> Iterator:
+    """No published extract staged: the aggregates are staged as the quarter's border_crossings delivery."""
+    from mtm_pipeline.warehouse.quarters import stage_extract
+
+    stage_extract(con, quarter, PUBLISHED_SOURCE, records.rows.assign(source=PUBLISHED_SOURCE))
+    skipped = f"no published border_crossings extract staged for {quarter}: {FED}"
+    yield step.check(quarter, RECONCILE_CHECK, passed=True, metadata={"skipped": skipped})
+    metadata.update(role=FED, reconciled="no published extract")
+
+
+def _reconcile(step: QuarterStep, quarter: str, records: _Records, published, metadata: dict) -> Iterator:
+    """A published extract is staged: it stays the delivery, and the records are compared with it."""
+    from mtm_pipeline.record_level import reconcile
+
+    differences = reconcile(records.aggregates, published)
+    if differences:
+        step.context.log.warning(
+            f"{len(differences)} published border_crossings figure(s) of {quarter} differ from the "
+            f"records; first: {differences[0].message}"
+        )
+    yield step.check(
+        quarter,
+        RECONCILE_CHECK,
+        passed=not differences,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "published_file": str(published["file_name"].iloc[0]),
+            "published_rows": len(published),
+            "differences": len(differences),
+            "details": dg.MetadataValue.md(_differences_markdown(differences)) if differences else "none",
+        },
+    )
+    metadata.update(role=RECONCILED, reconciled=f"{len(differences)} difference(s)")

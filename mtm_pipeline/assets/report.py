@@ -47,13 +47,17 @@ def _artifact_metadata(artifacts, figures_shown: int = 2) -> dict:
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def quarterly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from mtm_pipeline.report.build import build_quarterly_reports
+    from mtm_pipeline.report.build import build_quarterly_report
     from mtm_pipeline.report.inputs import load_report_inputs
 
     step = QuarterStep(context)
     with warehouse.connect() as con:
         inputs = {quarter: load_report_inputs(con, quarter) for quarter in step.quarters}
-    built = build_quarterly_reports(inputs, data_paths().reports)
+    # The quarters' reports are independent and CPU-bound: the worker processes build several at once.
+    reports = data_paths().reports
+    built = workers.call_each(
+        build_quarterly_report, {quarter: (inputs[quarter], reports / quarter) for quarter in inputs}
+    )
     for quarter, artifacts in built.items():
         step.publish(quarter, _artifact_metadata(artifacts))
     yield from step.finish(summary_columns=("figure_count",))

@@ -80,6 +80,7 @@ class CorrectionError(ValueError):
 
 
 def corrections_path(corrections_dir: Path, quarter: str) -> Path:
+    """The corrections file of a quarter: <corrections_dir>/<quarter>.csv."""
     return Path(corrections_dir) / f"{quarter}.csv"
 
 
@@ -247,60 +248,73 @@ def apply_corrections(delivered: pd.DataFrame, corrections: pd.DataFrame) -> pd.
             raise CorrectionError(
                 f"{where}: the correction is for {c['quarter']}, the delivery is {sorted(quarters)}"
             )
-        matches = np.flatnonzero(
-            (out["source"] == c["source"]).to_numpy() & (out["obs_id"] == c["obs_id"]).to_numpy()
-        )
-        if len(matches) != 1:
-            raise CorrectionError(
-                f"{where}: obs_id {c['obs_id']!r} is "
-                + ("not in" if not len(matches) else "more than once in")
-                + f" the {c['source']} delivery of {c['quarter']}; the row the correction was decided "
-                "against no longer exists: review the correction against the delivery, then update or delete it."
-            )
-        pos, field = int(matches[0]), c["field"]
+        pos = _delivered_row(out, c, where)
+        field = c["field"]
         if field not in out.columns:
             raise CorrectionError(f"{where}: the delivered frame has no column {field!r}")
-        column = out.columns.get_loc(field)
-        delivered_cell = out.iat[pos, column]
-        if field in NUMERIC_FIELDS:
-            percent = NUMERIC_FIELDS[field]
-            precision_column = out.columns.get_loc(f"{field}_precision")
-            delivered_precision = out.iat[pos, precision_column]
-            if c["published_value"] == "":
-                matches_published = _missing(delivered_cell)
-            else:
-                published = parse_published_number(c["published_value"], allow_percent_sign=percent)
-                matches_published = _same_number(published, delivered_cell, delivered_precision)
-            delivered_text = (
-                ""
-                if _missing(delivered_cell)
-                else published_notation(float(delivered_cell), delivered_precision)
-            )
-        else:
-            delivered_text = _as_text(field, delivered_cell)
-            matches_published = delivered_text == c["published_value"]
-        if not matches_published:
-            raise CorrectionError(
-                f"{where}: published_value {c['published_value']!r} no longer matches the delivered "
-                f"{field} {delivered_text!r}; the delivery changed since the correction was decided on "
-                f"{c['decided_on']}: review the correction against the new delivery, then update or delete it."
-            )
-        new = c["corrected_value"]
-        if field in NUMERIC_FIELDS:
-            if new == "":
-                out.iat[pos, column], out.iat[pos, precision_column] = np.nan, np.nan
-            else:
-                parsed = parse_published_number(new, allow_percent_sign=NUMERIC_FIELDS[field])
-                out.iat[pos, column] = float(parsed.value)
-                out.iat[pos, precision_column] = float(parsed.precision)
-        elif field == "rank":
-            out.iat[pos, column] = pd.NA if new == "" else int(new)
-        elif field == "parts_complete":
-            out.iat[pos, column] = pd.NA if new == "" else new == "yes"
-        else:
-            out.iat[pos, column] = None if new == "" else new
+        _check_published(out, pos, c, where)
+        _set_corrected(out, pos, field, c["corrected_value"])
         corrected.setdefault(pos, []).append(field)
     flags = out.columns.get_loc("corrected_fields")
     for pos, fields in corrected.items():
         out.iat[pos, flags] = ",".join(dict.fromkeys(fields))
     return out
+
+
+def _delivered_row(out: pd.DataFrame, c: dict, where: str) -> int:
+    """The position of the one delivered row a correction names (CorrectionError when none or several)."""
+    matches = np.flatnonzero(
+        (out["source"] == c["source"]).to_numpy() & (out["obs_id"] == c["obs_id"]).to_numpy()
+    )
+    if len(matches) != 1:
+        raise CorrectionError(
+            f"{where}: obs_id {c['obs_id']!r} is "
+            + ("not in" if not len(matches) else "more than once in")
+            + f" the {c['source']} delivery of {c['quarter']}; the row the correction was decided "
+            "against no longer exists: review the correction against the delivery, then update or delete it."
+        )
+    return int(matches[0])
+
+
+def _check_published(out: pd.DataFrame, pos: int, c: dict, where: str) -> None:
+    """CorrectionError unless the delivered cell still says the correction's published_value."""
+    field = c["field"]
+    delivered_cell = out.iat[pos, out.columns.get_loc(field)]
+    if field in NUMERIC_FIELDS:
+        delivered_precision = out.iat[pos, out.columns.get_loc(f"{field}_precision")]
+        if c["published_value"] == "":
+            matches_published = _missing(delivered_cell)
+        else:
+            published = parse_published_number(c["published_value"], allow_percent_sign=NUMERIC_FIELDS[field])
+            matches_published = _same_number(published, delivered_cell, delivered_precision)
+        delivered_text = (
+            "" if _missing(delivered_cell) else published_notation(float(delivered_cell), delivered_precision)
+        )
+    else:
+        delivered_text = _as_text(field, delivered_cell)
+        matches_published = delivered_text == c["published_value"]
+    if not matches_published:
+        raise CorrectionError(
+            f"{where}: published_value {c['published_value']!r} no longer matches the delivered "
+            f"{field} {delivered_text!r}; the delivery changed since the correction was decided on "
+            f"{c['decided_on']}: review the correction against the new delivery, then update or delete it."
+        )
+
+
+def _set_corrected(out: pd.DataFrame, pos: int, field: str, new: str) -> None:
+    """Write a corrected value (in the contract's notation) into its cell, and a number's precision."""
+    column = out.columns.get_loc(field)
+    if field in NUMERIC_FIELDS:
+        precision_column = out.columns.get_loc(f"{field}_precision")
+        if new == "":
+            out.iat[pos, column], out.iat[pos, precision_column] = np.nan, np.nan
+        else:
+            parsed = parse_published_number(new, allow_percent_sign=NUMERIC_FIELDS[field])
+            out.iat[pos, column] = float(parsed.value)
+            out.iat[pos, precision_column] = float(parsed.precision)
+    elif field == "rank":
+        out.iat[pos, column] = pd.NA if new == "" else int(new)
+    elif field == "parts_complete":
+        out.iat[pos, column] = pd.NA if new == "" else new == "yes"
+    else:
+        out.iat[pos, column] = None if new == "" else new

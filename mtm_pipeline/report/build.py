@@ -163,17 +163,6 @@ def build_quarterly_report(inputs: ReportInputs, out_dir: Path) -> ReportArtifac
     return _write(doc, xlsx_tables, Path(out_dir), created)
 
 
-def build_quarterly_reports(inputs: dict[str, ReportInputs], reports_dir: Path) -> dict[str, ReportArtifacts]:
-    """Each quarter's report into reports_dir/<quarter>/, built by the worker processes (several at once in
-    a backfill: the reports are independent, and composing and drawing them is CPU-bound Python)."""
-    from mtm_pipeline import workers
-
-    calls = {
-        quarter: (report_inputs, Path(reports_dir) / quarter) for quarter, report_inputs in inputs.items()
-    }
-    return workers.call_each(build_quarterly_report, calls)
-
-
 def build_trend_report(observations: pd.DataFrame, out_dir: Path) -> ReportArtifacts:
     """Trends across every quarter present in `observations` (corrected rows; newest delivery wins)."""
     frame = _frame(observations)

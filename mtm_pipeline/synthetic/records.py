@@ -22,6 +22,41 @@ def _record_cells(h: History, quarter: str) -> list[tuple[str, str, str, str, in
     return cells
 
 
+# x -> (x xor x >> 16) * 0x45d9f3b mod 2^32, twice, then x xor x >> 16: a bijection on 32-bit integers.
+_COPY_SQL = """
+COPY (
+    WITH expanded AS (
+        SELECT direction, citizenship, purpose, checkpoint, unnest(range(first, first + n)) + {offset} AS x
+        FROM cells
+    ), h1 AS (
+        SELECT * EXCLUDE (x), (xor(x, x >> 16) * 73244475) % 4294967296 AS x FROM expanded
+    ), h2 AS (
+        SELECT * EXCLUDE (x), (xor(x, x >> 16) * 73244475) % 4294967296 AS x FROM h1
+    ), keyed AS (
+        SELECT * EXCLUDE (x), xor(x, x >> 16) AS k FROM h2
+    )
+    SELECT CAST(DATE '{start}' + CAST((k * {days}) >> 32 AS INTEGER) AS DATE)
+               AS crossing_date,
+           direction, citizenship, purpose, checkpoint
+    FROM keyed
+    ORDER BY k
+) TO '{target}' ({options})
+"""
+
+
+def _load_cells(con, cells: list[tuple[str, str, str, str, int]]) -> None:
+    """The cells as a temporary table, each with the number of its first row."""
+    con.execute(
+        "CREATE TEMP TABLE cells (direction VARCHAR, citizenship VARCHAR, purpose VARCHAR, checkpoint VARCHAR,"
+        " first BIGINT, n BIGINT)"
+    )
+    first, rows = 0, []
+    for direction, citizenship, purpose, checkpoint, n in cells:
+        rows.append((direction, citizenship, purpose, checkpoint, first, n))
+        first += n
+    con.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
 def write_records(
     h: History, quarter: str, path: Path, fmt: str = "parquet", *, memory_limit: str = "512MB"
 ) -> int:
@@ -39,47 +74,21 @@ def write_records(
     if total >= 2**31:
         raise ValueError("at most 2**31 - 1 records a quarter")
     period = parse_quarter_key(quarter)
-    days = (period.end - period.start).days + 1
-    offset = _rng(h.seed, "records:offset", quarter).randrange(2**31)
     tmp = tempfile.mkdtemp(prefix="mtm-synthetic-")
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
         con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute(f"SET temp_directory = '{tmp}'")
-        con.execute(
-            "CREATE TEMP TABLE cells (direction VARCHAR, citizenship VARCHAR, purpose VARCHAR, checkpoint VARCHAR,"
-            " first BIGINT, n BIGINT)"
+        _load_cells(con, cells)
+        sql = _COPY_SQL.format(
+            offset=_rng(h.seed, "records:offset", quarter).randrange(2**31),
+            start=period.start.isoformat(),
+            days=(period.end - period.start).days + 1,
+            target=str(path).replace("'", "''"),
+            options="FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true",
         )
-        first, rows = 0, []
-        for direction, citizenship, purpose, checkpoint, n in cells:
-            rows.append((direction, citizenship, purpose, checkpoint, first, n))
-            first += n
-        con.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?)", rows)
-        options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
-        target = str(path).replace("'", "''")
-        # x -> (x xor x >> 16) * 0x45d9f3b mod 2^32, twice, then x xor x >> 16: a bijection on 32-bit integers.
-        con.execute(
-            f"""
-            COPY (
-                WITH expanded AS (
-                    SELECT direction, citizenship, purpose, checkpoint, unnest(range(first, first + n)) + {offset} AS x
-                    FROM cells
-                ), h1 AS (
-                    SELECT * EXCLUDE (x), (xor(x, x >> 16) * 73244475) % 4294967296 AS x FROM expanded
-                ), h2 AS (
-                    SELECT * EXCLUDE (x), (xor(x, x >> 16) * 73244475) % 4294967296 AS x FROM h1
-                ), keyed AS (
-                    SELECT * EXCLUDE (x), xor(x, x >> 16) AS k FROM h2
-                )
-                SELECT CAST(DATE '{period.start.isoformat()}' + CAST((k * {days}) >> 32 AS INTEGER) AS DATE)
-                           AS crossing_date,
-                       direction, citizenship, purpose, checkpoint
-                FROM keyed
-                ORDER BY k
-            ) TO '{target}' ({options})
-            """
-        )
+        con.execute(sql)
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)

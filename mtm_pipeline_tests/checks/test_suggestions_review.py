@@ -104,6 +104,7 @@ def test_no_warehouse_yet_is_a_clear_error(tmp_path, monkeypatch, capsys):
     with pytest.raises(SuggestionError, match="there is no warehouse at .* yet: run the quarter first"):
         accept(Q, "D1", root=tmp_path)
     monkeypatch.setenv("MTM_DATA_DIR", str(tmp_path))
+    (tmp_path / "raw" / Q).mkdir(parents=True)  # the quarter is delivered, not yet run
     assert main(["show", Q]) == 1
     assert "error: there is no warehouse at" in capsys.readouterr().err
     assert not (DataPaths(tmp_path).warehouse).exists()

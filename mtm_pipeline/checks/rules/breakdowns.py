@@ -96,56 +96,66 @@ def group_totals_add_up(ctx: Context, emit: Emit) -> None:
         total = ctx.by_id[(source, part_of)]
         cis = [p for p in parts if p.country_group == "CIS"]
         non = [p for p in parts if p.country_group == "non-CIS"]
-        complete = all(p.parts_complete is True for p in parts)
         groups = f"CIS {', '.join(p.obs_id for p in cis)} + non-CIS {', '.join(p.obs_id for p in non)}"
-        total_value = ctx.value_of(total)
-        values = [ctx.value_of(p) for p in parts]
-        if total_value is not None and all(v is not None for v in values):
-            t = total_value[0]
-            c = interval_sum(v[0] for p, v in zip(parts, values, strict=True) if p.country_group == "CIS")
-            n = interval_sum(v[0] for p, v in zip(parts, values, strict=True) if p.country_group == "non-CIS")
-            s = c + n
-            unit = total.unit or parts[0].unit
-            prec = finest([total.value_precision, *[p.value_precision for p in parts]])
-            t_txt, c_txt, n_txt, s_txt = (amount(x, unit, prec) for x in (t, c, n, s))
-            tol = tolerance_amount(t.half_width + s.half_width, unit)
-            passed = s.intersects(t) if complete else at_most(s, t)
-            if passed:
-                message = (
-                    f"CIS {c_txt} + non-CIS {n_txt} = {s_txt} agrees with the total {t_txt} within rounding."
-                )
-            else:
-                message = (
-                    f"CIS {c_txt} + non-CIS {n_txt} = {s_txt}, not the total {t_txt}: with the total and CIS as "
-                    f"published non-CIS would be {amount(t - c, unit, prec)}, with the total and non-CIS as "
-                    f"published CIS would be {amount(t - n, unit, prec)}."
-                )
-            rows = rows_with([total, *parts], [total_value[1], *[v[1] for v in values]])
-            emit(
-                rows,
-                passed,
-                f"{part_of} = {t_txt} vs {groups} = {c_txt} + {n_txt}",
-                t_txt if complete else f"<= {t_txt}",
-                f"{s_txt} (CIS {c_txt} + non-CIS {n_txt})",
-                tol,
-                message,
-            )
+        _group_values_add_up(ctx, emit, total, parts, groups)
         if all(p.share is not None for p in parts):
-            s = interval_sum(p.share for p in parts)
-            decimals = max(fmt.decimals_for(p.share_precision) for p in parts)
-            c_txt = " + ".join(share_text(p) for p in cis)
-            n_txt = " + ".join(share_text(p) for p in non)
-            s_txt = f"{fmt.number(s.mid, decimals)} ({fmt.plus_minus(s.half_width)})"
-            passed = s.contains(100.0) if complete else s.low <= 100.0 + 1e-9
-            message = f"CIS {c_txt} + non-CIS {n_txt} per cent of {part_of} = {s_txt} per cent, " + (
-                "which is 100 within rounding." if passed else "which cannot be 100 within rounding."
-            )
-            emit(
-                [total, *parts],
-                passed,
-                f"shares of {groups} in {part_of} = {c_txt} + {n_txt} per cent",
-                "100" if complete else "<= 100",
-                s_txt,
-                fmt.plus_minus(s.half_width),
-                message,
-            )
+            _group_shares_add_up(emit, total, parts, groups)
+
+
+def _group_values_add_up(ctx: Context, emit: Emit, total, parts: list, groups: str) -> None:
+    """The CIS and non-CIS values against their total (at most the total when the parts are incomplete)."""
+    total_value = ctx.value_of(total)
+    values = [ctx.value_of(p) for p in parts]
+    if total_value is None or any(v is None for v in values):
+        return
+    complete = all(p.parts_complete is True for p in parts)
+    t = total_value[0]
+    c = interval_sum(v[0] for p, v in zip(parts, values, strict=True) if p.country_group == "CIS")
+    n = interval_sum(v[0] for p, v in zip(parts, values, strict=True) if p.country_group == "non-CIS")
+    s = c + n
+    unit = total.unit or parts[0].unit
+    prec = finest([total.value_precision, *[p.value_precision for p in parts]])
+    t_txt, c_txt, n_txt, s_txt = (amount(x, unit, prec) for x in (t, c, n, s))
+    tol = tolerance_amount(t.half_width + s.half_width, unit)
+    passed = s.intersects(t) if complete else at_most(s, t)
+    if passed:
+        message = f"CIS {c_txt} + non-CIS {n_txt} = {s_txt} agrees with the total {t_txt} within rounding."
+    else:
+        message = (
+            f"CIS {c_txt} + non-CIS {n_txt} = {s_txt}, not the total {t_txt}: with the total and CIS as "
+            f"published non-CIS would be {amount(t - c, unit, prec)}, with the total and non-CIS as "
+            f"published CIS would be {amount(t - n, unit, prec)}."
+        )
+    rows = rows_with([total, *parts], [total_value[1], *[v[1] for v in values]])
+    emit(
+        rows,
+        passed,
+        f"{total.obs_id} = {t_txt} vs {groups} = {c_txt} + {n_txt}",
+        t_txt if complete else f"<= {t_txt}",
+        f"{s_txt} (CIS {c_txt} + non-CIS {n_txt})",
+        tol,
+        message,
+    )
+
+
+def _group_shares_add_up(emit: Emit, total, parts: list, groups: str) -> None:
+    """The CIS and non-CIS shares of their total sum to 100 (at most 100 when the parts are incomplete)."""
+    complete = all(p.parts_complete is True for p in parts)
+    s = interval_sum(p.share for p in parts)
+    decimals = max(fmt.decimals_for(p.share_precision) for p in parts)
+    c_txt = " + ".join(share_text(p) for p in parts if p.country_group == "CIS")
+    n_txt = " + ".join(share_text(p) for p in parts if p.country_group == "non-CIS")
+    s_txt = f"{fmt.number(s.mid, decimals)} ({fmt.plus_minus(s.half_width)})"
+    passed = s.contains(100.0) if complete else s.low <= 100.0 + 1e-9
+    message = f"CIS {c_txt} + non-CIS {n_txt} per cent of {total.obs_id} = {s_txt} per cent, " + (
+        "which is 100 within rounding." if passed else "which cannot be 100 within rounding."
+    )
+    emit(
+        [total, *parts],
+        passed,
+        f"shares of {groups} in {total.obs_id} = {c_txt} + {n_txt} per cent",
+        "100" if complete else "<= 100",
+        s_txt,
+        fmt.plus_minus(s.half_width),
+        message,
+    )

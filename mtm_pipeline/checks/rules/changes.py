@@ -26,6 +26,49 @@ def describe_change(o: Obs) -> str:
     return "up (+1)" if o.change > 0 else "down (-1)" if o.change < 0 else "unchanged (0)"
 
 
+def _computed_change(o: Obs, v: Interval, b: Interval, precision: int | None) -> tuple | None:
+    """(computed change, whether the stated one agrees, the expected text) for a stated change in its unit,
+    from the value v and the base value b; None when it cannot be compared (a zero or negative base)."""
+    stated = Interval.around(o.change, o.change_precision)
+    if o.change_unit == "percent":
+        if b.low <= 0:
+            return None
+        computed = percent_change(v, b)
+        return computed, stated.intersects(computed), f"{pct(computed, signed=True)} per cent"
+    if o.change_unit == "times":
+        if o.change == 0 or v.low <= 0 or b.low <= 0:
+            return None
+        computed = b / v if o.change < 0 else v / b
+        passed = Interval.around(abs(o.change), o.change_precision).intersects(computed)
+        ratio = "base / value" if o.change < 0 else "value / base"
+        return computed, passed, f"{ratio} = {fmt.interval(computed, 2)} times"
+    if o.change_unit == "absolute":
+        computed = v - b
+        return computed, stated.intersects(computed), amount(computed, o.unit, precision, signed=True)
+    if o.change_unit == "direction":
+        computed = v - b
+        passed = (
+            computed.high > 0 if o.change > 0 else computed.low < 0 if o.change < 0 else computed.contains(0)
+        )
+        expected = "up (+1)" if computed.low > 0 else "down (-1)" if computed.high < 0 else "either way"
+        return computed, passed, expected
+    return None
+
+
+def _change_tolerance(o: Obs, computed: Interval, base_unit: str | None) -> str:
+    """The tolerance of the comparison: the stated change's rounding (not for a direction) and the
+    computed change's."""
+    if o.change_unit in ("absolute", "direction"):
+        tol = f"computed {tolerance_amount(computed.half_width, o.unit or base_unit)}"
+    else:
+        tol = f"computed {fmt.plus_minus(computed.half_width, 2)}"
+    if o.change_unit == "direction":
+        return tol
+    half = Interval.around(o.change, o.change_precision).half_width
+    stated = tolerance_amount(half, o.unit) if o.change_unit == "absolute" else fmt.plus_minus(half)
+    return f"stated {stated}; {tol}"
+
+
 def stated_change_matches(ctx: Context, emit: Emit) -> None:
     """A stated change agrees with the values of its period and its base period."""
     for o in ctx.obs:
@@ -36,49 +79,14 @@ def stated_change_matches(ctx: Context, emit: Emit) -> None:
         if current is None or base is None:
             continue
         v, b = current[0], base.value
-        stated = Interval.around(o.change, o.change_precision)
+        precision = finest([current[1].value_precision, base.value_precision])
+        outcome = _computed_change(o, v, b, precision)
+        if outcome is None:
+            continue
+        computed, passed, expected = outcome
+        stated_txt = describe_change(o)
         v_txt = amount(v, o.unit or current[1].unit, current[1].value_precision)
         b_txt = amount(b, base.unit, base.value_precision)
-        stated_txt = describe_change(o)
-        if o.change_unit == "percent":
-            if b.low <= 0:
-                continue
-            computed = percent_change(v, b)
-            passed = stated.intersects(computed)
-            expected = f"{pct(computed, signed=True)} per cent"
-        elif o.change_unit == "times":
-            if o.change == 0 or v.low <= 0 or b.low <= 0:
-                continue
-            computed = b / v if o.change < 0 else v / b
-            passed = Interval.around(abs(o.change), o.change_precision).intersects(computed)
-            ratio = "base / value" if o.change < 0 else "value / base"
-            expected = f"{ratio} = {fmt.interval(computed, 2)} times"
-        elif o.change_unit == "absolute":
-            computed = v - b
-            passed = stated.intersects(computed)
-            expected = amount(
-                computed, o.unit, finest([current[1].value_precision, base.value_precision]), signed=True
-            )
-        elif o.change_unit == "direction":
-            computed = v - b
-            passed = (
-                computed.high > 0
-                if o.change > 0
-                else computed.low < 0
-                if o.change < 0
-                else computed.contains(0)
-            )
-            expected = "up (+1)" if computed.low > 0 else "down (-1)" if computed.high < 0 else "either way"
-        else:
-            continue
-        if o.change_unit in ("absolute", "direction"):
-            tol = f"computed {tolerance_amount(computed.half_width, o.unit or base.unit)}"
-        else:
-            tol = f"computed {fmt.plus_minus(computed.half_width, 2)}"
-        if o.change_unit != "direction":
-            half = stated.half_width
-            tol = f"stated {tolerance_amount(half, o.unit) if o.change_unit == 'absolute' else fmt.plus_minus(half)}; {tol}"
-        rows = rows_with([o, base], [current[1]])
         subject = f"{o.obs_id}: {o.period} vs {o.change_base_period} stated {stated_txt}"
         basis = f"{v_txt} ({o.period}) against {b_txt} ({o.change_base_period})"
         message = (
@@ -87,7 +95,8 @@ def stated_change_matches(ctx: Context, emit: Emit) -> None:
             else f"{o.obs_id} states {stated_txt}, but {basis} gives {expected}: no values within the "
             "published precisions reconcile them."
         )
-        emit(rows, passed, subject, expected, stated_txt, tol, message)
+        tol = _change_tolerance(o, computed, base.unit)
+        emit(rows_with([o, base], [current[1]]), passed, subject, expected, stated_txt, tol, message)
 
 
 def plausible_change(ctx: Context, emit: Emit, threshold: float = PLAUSIBLE_CHANGE_THRESHOLD_PERCENT) -> None:
