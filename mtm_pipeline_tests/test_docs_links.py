@@ -12,7 +12,7 @@ PAGES = sorted(
     [ROOT / "README.md", *ROOT.glob("docs/*.md"), *ROOT.glob("*/README.md"), *ROOT.glob("data/*/README.md")]
 )
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
-FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
 
 
 def github_anchor(heading: str) -> str:
@@ -25,7 +25,7 @@ def github_anchor(heading: str) -> str:
 def anchors_of(page: Path) -> set[str]:
     """Every heading anchor of a Markdown page (code blocks skipped)."""
     body = FENCE.sub("", page.read_text(encoding="utf-8"))
-    return {github_anchor(m.group(1)) for m in re.finditer(r"^#{1,6}\s+(.*)$", body, re.M)}
+    return {github_anchor(m.group(1)) for m in re.finditer(r"^#{1,6}\s+(.*)$", body, re.MULTILINE)}
 
 
 def broken_links(page: Path) -> list[str]:
