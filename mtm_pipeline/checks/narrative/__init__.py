@@ -81,7 +81,7 @@ def _finding(m: Mention, where: str, sentence: str, scope: _Scope, candidates: l
     when = ", ".join(sorted(scope.periods)) or "the figures delivered for the quarter"
     if meets:
         expected, passed, why = meets[0].label(), True, "matches " + meets[0].label()
-    elif not candidates and scope.cited and not scope.measures:
+    elif scope.cited and not scope.measures:
         expected, passed, why = None, True, "cited to its source (a link) and names no measure: not checked"
     else:
         near = sorted(candidates, key=lambda f: abs(abs(f.value) - abs(float(m.value))))[:3]

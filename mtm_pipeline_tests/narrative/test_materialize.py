@@ -1,0 +1,144 @@
+"""In-process: a quarter with the analyst's text gives a report with the text in place in every edition and
+one narrative finding for its one wrong number; a change of the text is picked up on re-materialising."""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+import duckdb
+import pytest
+
+from mtm_pipeline.resources import WarehouseResource
+from mtm_pipeline_tests.conftest import CORRECTIONS, RAW
+from mtm_pipeline_tests.helpers import materialize_quarters
+from mtm_pipeline_tests.narrative.pdf_text import pdf_text
+
+QUARTER = "2024-Q1"
+DEVELOPMENTS = """\
+The Decree of the Government No. 123 dated 12 February 2024 amended the *Rules of entry*. From
+25 February 2024 the limit of 90 calendar days in each period of 180 days does not apply to:
+
+- holders of a residence permit;
+- crew members of aircraft.
+
+## Operation Migrant
+
+Since 11 March 2024, 3,093 violations were revealed
+([Ministry of Internal Affairs, 2024](https://www.gov.kz/memleket/entities/qriim)).
+In the first quarter of 2024 the National Border Service counted 2,975,788 migrant arrivals,
+{{border_crossings 2024-Q1 direction=out}} departures followed. <script>alert("x")</script>
+"""
+PRP_NOTE = """\
+The analyst adds: 7,946 permanent residence permits were issued in the first quarter of 2024.
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("narrative") / "data"
+    shutil.copytree(RAW / QUARTER, root / "raw" / QUARTER)
+    shutil.copytree(CORRECTIONS, root / "corrections")
+    folder = root / "narrative" / QUARTER
+    folder.mkdir(parents=True)
+    (folder / "developments.md").write_text(DEVELOPMENTS, encoding="utf-8")
+    (folder / "prp.md").write_text(PRP_NOTE, encoding="utf-8")
+    warehouse = WarehouseResource(path=str(root / "warehouse" / "mtm.duckdb"))
+    with pytest.MonkeyPatch.context() as patch, dg.instance_for_test() as instance:
+        patch.setenv("MTM_DATA_DIR", str(root))
+        patch.delenv("MTM_ALERT_WEBHOOK_URL", raising=False)
+        patch.delenv("MTM_SMTP_HOST", raising=False)
+        result = materialize_quarters(warehouse, [QUARTER], instance)[QUARTER]
+        yield root, warehouse, result, instance, patch
+
+
+def _narrative_findings(warehouse) -> list[tuple]:
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        return con.execute(
+            "SELECT subject, expected, observed, message FROM quality.check_results "
+            "WHERE quarter = ? AND stage = 'narrative' AND NOT passed ORDER BY subject",
+            [QUARTER],
+        ).fetchall()
+
+
+def test_one_finding_names_the_wrong_number(built):
+    _, warehouse, result, _, _ = built
+    assert result.success
+    findings = _narrative_findings(warehouse)
+    assert len(findings) == 1, findings
+    subject, expected, observed, message = findings[0]
+    assert subject == "narrative/2024-Q1/prp.md:1: 7,946"
+    assert observed == "7,946"
+    assert "7,964" in expected and "prp_issued 2024-Q1" in expected
+    assert "7,946 permanent residence permits were issued" in message
+    evaluations = [
+        e for e in result.get_asset_check_evaluations() if e.check_name == "narrative_numbers_match"
+    ]
+    assert [e.passed for e in evaluations] == [False]
+
+
+def test_the_texts_are_in_place_in_every_edition(built):
+    root, _, _, _, _ = built
+    out = root / "reports" / QUARTER
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    key, developments, flows = (
+        markdown.index("## II. Key Findings"),
+        markdown.index("## 1. Developments in Migration Policy"),
+        markdown.index("## 2. Migration Inflow and Outflow"),
+    )
+    assert key < developments < flows
+    assert "amended the *Rules of entry*" in markdown
+    assert "- holders of a residence permit;" in markdown
+    assert "### Operation Migrant" in markdown
+    assert "[Ministry of Internal Affairs, 2024](https://www.gov.kz/memleket/entities/qriim)" in markdown
+    assert "2,872,109 departures followed" in markdown  # the reference filled in from the warehouse
+    prp_note = markdown.index("7,946 permanent residence permits")
+    assert markdown.index("## 4. Permanent Residence Permits") < prp_note < markdown.index("## 5.")
+    assert "<em>Rules of entry</em>" in html
+    assert '<a href="https://www.gov.kz/memleket/entities/qriim" rel="noopener">' in html
+    assert "<script>" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "<li>holders of a residence permit;</li>" in html
+    pdf = " ".join(pdf_text(out / "report.pdf").split())
+    assert "1. Developments in Migration Policy" in pdf
+    assert "Operation Migrant" in pdf and "holders of a residence permit;" in pdf
+    assert "(https://www.gov.kz/memleket/entities/qriim)" in pdf
+    assert "7,946 permanent residence permits" in pdf
+
+
+def test_the_finding_is_in_annex_a(built):
+    root, _, _, _, _ = built
+    markdown = (root / "reports" / QUARTER / "report.md").read_text(encoding="utf-8")
+    annex = markdown[markdown.index("## Annex A") :]
+    assert "narrative\\_numbers\\_match" in annex and "narrative/2024-Q1/prp.md:1: 7,946" in annex
+
+
+def test_a_changed_text_is_picked_up_and_an_unknown_reference_names_file_and_line(built):
+    root, warehouse, _, instance, _ = built
+    from mtm_pipeline.definitions import quarterly_report
+
+    (root / "narrative" / QUARTER / "prp.md").write_text(
+        "In the first quarter of 2024, 7,964 permanent residence permits were issued.\n"
+        "Also {{prp_issued 2031-Q9}}.\n",
+        encoding="utf-8",
+    )
+    run = dg.materialize(
+        [quarterly_report],
+        partition_key=QUARTER,
+        instance=instance,
+        resources={"warehouse": warehouse},
+        raise_on_error=False,
+    )
+    assert not run.success
+    failure = next(e for e in run.all_events if e.is_step_failure)
+    assert "narrative/2024-Q1/prp.md:2" in failure.step_failure_data.error.message
+    (root / "narrative" / QUARTER / "prp.md").write_text(
+        "In the first quarter of 2024, 7,964 permanent residence permits were issued.\n", encoding="utf-8"
+    )
+    run = dg.materialize(
+        [quarterly_report], partition_key=QUARTER, instance=instance, resources={"warehouse": warehouse}
+    )
+    assert run.success
+    assert _narrative_findings(warehouse) == []
+    markdown = (root / "reports" / QUARTER / "report.md").read_text(encoding="utf-8")
+    assert "7,964 permanent residence permits were issued" in markdown
