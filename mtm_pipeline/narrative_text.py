@@ -67,8 +67,9 @@ class NarrativeFile:
     blocks: tuple[Block, ...]
 
 
-def parse_inline(text: str, where: str) -> tuple[Span, ...]:
-    """Inline Markdown -> spans. A link to anything but http(s) or mailto is refused (NarrativeError)."""
+def parse_inline(text: str, where: str, line: int = 1) -> tuple[Span, ...]:
+    """Inline Markdown -> spans (`text` starts on `line` of the file `where`). A link to anything but http(s)
+    or mailto is refused (NarrativeError naming file and line)."""
     spans: list[Span] = []
     pos = 0
     for m in _INLINE.finditer(text):
@@ -80,7 +81,7 @@ def parse_inline(text: str, where: str) -> tuple[Span, ...]:
             url = m.group("url")
             if not url.lower().startswith(LINK_SCHEMES) or any(c in url for c in "<>\"'`\\"):
                 raise NarrativeError(
-                    f"{where}: link target {url!r} is not allowed: write an http://, https:// or mailto: "
+                    f"{where}:{line + text[: m.start()].count(chr(10))}: link target {url!r} is not allowed: write an http://, https:// or mailto: "
                     "address without quotes or angle brackets"
                 )
             spans.append(Span("link", m.group("link_text"), url))
@@ -95,7 +96,7 @@ def parse_inline(text: str, where: str) -> tuple[Span, ...]:
 
 
 def _item(line: int, source: str, where: str) -> Item:
-    return Item(line, source, parse_inline(source, f"{where}:{line}"))
+    return Item(line, source, parse_inline(source, where, line))
 
 
 def parse_markdown(text: str, where: str) -> tuple[Block, ...]:
