@@ -45,6 +45,17 @@ def _partition_selection(first: str, last: str) -> dict:
     return {"tags": {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}}
 
 
+def narrative_finding_lines(con) -> list[str]:
+    """The analyst's numbers that match no figure (quality.check_results of stage 'narrative'), each with its
+    file and line, the sentence, what was typed and what the warehouse holds."""
+    rows = con.execute(
+        "SELECT message FROM quality.check_results WHERE stage = 'narrative' AND NOT passed ORDER BY quarter, subject"
+    ).fetchall()
+    if not rows:
+        return []
+    return [f"Analyst's numbers that match no figure: {len(rows)}", *(f"  {message}" for (message,) in rows)]
+
+
 def run(quarters: list[str] | None = None, *, separate: bool = False, warehouse: Path | None = None) -> int:
     """Load the given quarters (default: every quarter folder in raw/) and print what happened: one run
     over the quarters (a single-run backfill), or with `separate` one run per quarter. `warehouse`: load
@@ -126,6 +137,7 @@ def run(quarters: list[str] | None = None, *, separate: bool = False, warehouse:
         )
     with connect(warehouse_file, read_only=True) as con:
         counts = table_row_counts(con)
+        narrative = narrative_finding_lines(con)
         findings = con.execute(
             "SELECT quarter, stage, count(*) FROM quality.check_results WHERE NOT passed GROUP BY ALL ORDER BY ALL"
         ).fetchall()
@@ -166,6 +178,8 @@ def run(quarters: list[str] | None = None, *, separate: bool = False, warehouse:
                 f"  suggested corrections: {total} ({best} ranked first; "
                 f"python -m mtm_pipeline.suggestions show {quarter} --stage {stage})"
             )
+    for line in narrative:
+        print(line)
     print(f"Warehouse: {warehouse_file}")
     print(
         f"Reports:   {paths.reports}/<quarter>/report.html|.pdf|.md, annex.xlsx; trends in {paths.reports}/trends/"
