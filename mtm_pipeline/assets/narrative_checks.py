@@ -30,16 +30,21 @@ def report_figures(inputs) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def with_narrative(con, quarter: str, inputs, folder):
-    """Read and check the quarter's narrative in `folder`, record the findings, and return the report inputs
-    carrying the text and the findings (NarrativeError: a file or a reference the report cannot use)."""
+def with_narrative(con, quarter: str, inputs, paths):
+    """Read and check the quarter's narrative (paths.narrative/<quarter>/), record the findings, and return the
+    report inputs carrying the text and the findings (NarrativeError: a file or a reference the report cannot
+    use)."""
     from mtm_pipeline.check_results import findings_to_rows
     from mtm_pipeline.checks.narrative import check_narrative
-    from mtm_pipeline.narrative_text import read_narrative
+    from mtm_pipeline.narrative_text import NarrativeError, read_narrative
     from mtm_pipeline.report.analyst import check_file_names
     from mtm_pipeline.report.compose import SECTION_IDS
     from mtm_pipeline.warehouse.quarters import record_check_results
 
+    try:
+        folder = paths.confine(paths.narrative / quarter)
+    except ValueError as error:  # a symlink out of the data directory
+        raise NarrativeError(str(error)) from error
     files = read_narrative(folder, f"narrative/{quarter}")
     check_file_names(files, SECTION_IDS)
     result = check_narrative(files, report_figures(inputs), quarter)

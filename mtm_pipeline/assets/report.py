@@ -60,11 +60,9 @@ def quarterly_report(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     with warehouse.connect() as con:
         for quarter in step.quarters:
             try:
-                folder = paths.confine(paths.narrative / quarter)
-                inputs[quarter], findings = with_narrative(
-                    con, quarter, load_report_inputs(con, quarter), folder
-                )
-            except (NarrativeError, ValueError) as error:  # the analyst's text names a file and line to fix
+                report_inputs = load_report_inputs(con, quarter)
+                inputs[quarter], findings = with_narrative(con, quarter, report_inputs, paths)
+            except NarrativeError as error:  # the analyst's text: names the file and line to fix
                 step.fail(quarter, f"the report of {quarter} was not built: {error}")
                 continue
             checks.append(narrative_check_result(step, quarter, findings))

@@ -51,7 +51,7 @@ class _Scope:
 def _in_period(f: FigureFacet, periods: frozenset, quarter: str) -> bool:
     if not periods:
         return f.delivery_quarter == quarter
-    if f.period in periods:
+    if f.period in periods or (f.base_period is not None and f.base_period in periods):
         return True
     try:
         day = parse_period(f.period)

@@ -1,5 +1,7 @@
 """What a sentence of the analyst's text speaks of: the measures it names (measures.yaml) and the periods
-(pure). A sentence that names none takes them from the sentences before it in the same paragraph."""
+(pure). A sentence that names none takes them from the sentences before it in the same paragraph. A period
+named only as a comparison ('than in the last quarter of 2023', 'compared with 2023') leaves the report
+quarter the period the sentence is about."""
 
 from __future__ import annotations
 
@@ -57,6 +59,13 @@ _PERIODS = re.compile(
     r"|(?P<same>\bsame\s+(?:period|quarter)(?:\s+(?:of|in)\s+(?P<same_year>\d{4})|\s+(?:of\s+)?last\s+year)?)"
     r"|(?P<prev>\b(?:previous|preceding)\s+quarter\b)"
     r"|(?<![\d,.])\b(?P<year>(?:19|20)\d\d)\b(?![,.]\d)",
+    re.IGNORECASE,
+)
+
+
+_COMPARISON = re.compile(
+    r"\b(?:than|compared\s+(?:with|to)|comparison\s+(?:with|to)|relative\s+to|against|versus|vs\.?|over)"
+    r"(?:\s+(?:in|with|to|during|for))?(?:\s+the)?\s*$",
     re.IGNORECASE,
 )
 
@@ -124,5 +133,14 @@ def _period(m: re.Match, quarter: str) -> str | None:
 
 def periods_named(sentence: str, quarter: str) -> frozenset[str]:
     """The periods the sentence names, as period labels ('2024-Q1', '2023', '2024-04-01'); a quarter without
-    its year is one of the report quarter's year, 'the same period' the report quarter a year before."""
-    return frozenset(p for m in _PERIODS.finditer(sentence) if (p := _period(m, quarter)))
+    its year is one of the report quarter's year, 'the same period' the report quarter a year before. When
+    every period it names is named as a comparison, the report quarter is added."""
+    named, compared = set(), set()
+    for m in _PERIODS.finditer(sentence):
+        if period := _period(m, quarter):
+            named.add(period)
+            if _COMPARISON.search(sentence[max(0, m.start() - 40) : m.start()]):
+                compared.add(period)
+    if named and named == compared:
+        named.add(quarter)
+    return frozenset(named)

@@ -17,7 +17,7 @@ class FigureFacet:
     measure: str
     period: str
     direction: str | None
-    dims: str  # 'country=Uzbekistan, country_group=CIS' ('' for a total)
+    dims: tuple[tuple[str, str], ...]  # (('country', 'Uzbekistan'), ('country_group', 'CIS')); () for a total
     facet: str  # 'value' | 'share' | 'change'
     kind: str  # 'count' | 'percent' | 'times' | 'usd'
     value: float
@@ -27,6 +27,13 @@ class FigureFacet:
     delivery_quarter: str
     unit: str | None
     computed: bool  # a derived figure (published.derived_figures)
+    base_period: str | None = None  # a change's comparison period
+    country_names: tuple[str, ...] = ()  # the country as published, its ISO3 code and its display name
+
+    @property
+    def dims_text(self) -> str:
+        """'country=Uzbekistan, country_group=CIS' ('' for a total)."""
+        return ", ".join(f"{k}={v}" for k, v in self.dims)
 
     def magnitude(self) -> tuple[float, float]:
         """The interval of the figure's absolute value (a typed change is read without its sign)."""
@@ -40,7 +47,7 @@ class FigureFacet:
         """'prp_issued 2024-Q1 (country_group=CIS) share = 45.2'."""
         divisor, word = scale_for(self.unit if self.facet != "share" else None, self.value, self.precision)
         written = number(self.value, decimals_for(self.precision, divisor), divisor=divisor, suffix=word)
-        dims = f" ({self.dims})" if self.dims else ""
+        dims = f" ({self.dims_text})" if self.dims else ""
         return f"{self.measure} {self.period}{dims} {self.facet} = {written}"
 
 
@@ -70,7 +77,9 @@ def _facet(row: dict, facet: str) -> FigureFacet | None:
     low, high = _num(row.get(f"{facet}_low")), _num(row.get(f"{facet}_high"))
     low = value - precision / 2 if low is None else low
     high = value + precision / 2 if high is None else high
-    dims = ", ".join(f"{d}={row[d]}" for d in DIMENSIONS if d != "direction" and isinstance(row.get(d), str))
+    dims = tuple((d, row[d]) for d in DIMENSIONS if d != "direction" and isinstance(row.get(d), str))
+    names = tuple(row[c] for c in ("country", "country_iso3", "country_name") if isinstance(row.get(c), str))
+    base = row.get("change_base_period") if facet == "change" else None
     direction = row.get("direction") if isinstance(row.get("direction"), str) else None
     return FigureFacet(
         str(row["measure"]),
@@ -86,6 +95,8 @@ def _facet(row: dict, facet: str) -> FigureFacet | None:
         str(row.get("delivery_quarter") or ""),
         row.get("unit") if isinstance(row.get("unit"), str) else None,
         isinstance(row.get("derivation"), str),
+        base if isinstance(base, str) else None,
+        names,
     )
 
 

@@ -48,11 +48,19 @@ def parse_reference(text: str, where: str) -> Reference:
     return Reference(measure, period, dims, facet)
 
 
-def _dims_of(f: FigureFacet) -> dict:
-    dims = dict(part.split("=", 1) for part in f.dims.split(", ") if part)
-    if f.direction:
-        dims["direction"] = f.direction
-    return dims
+def _names(f: FigureFacet, key: str) -> set[str]:
+    if key == "direction":
+        return {f.direction.casefold()} if f.direction else set()
+    if key == "country":
+        return {name.casefold() for name in f.country_names}
+    return {v.casefold() for k, v in f.dims if k == key}
+
+
+def _matches(f: FigureFacet, ref: Reference) -> bool:
+    """The figure has exactly the reference's dimensions (a country by name as published, ISO3 or display
+    name) and no other."""
+    keys = {k for k, _ in f.dims} | ({"direction"} if f.direction else set())
+    return keys == set(ref.dims) and all(v.casefold() in _names(f, k) for k, v in ref.dims.items())
 
 
 def resolve(ref: Reference, facets: list[FigureFacet], where: str, text: str) -> FigureFacet:
@@ -64,15 +72,19 @@ def resolve(ref: Reference, facets: list[FigureFacet], where: str, text: str) ->
             f"{', '.join(known) or 'no figures for this quarter'}"
         )
     same = [f for f in facets if f.measure == ref.measure and f.period == ref.period and f.facet == ref.facet]
-    hits = [
-        f
-        for f in same
-        if {k: v.casefold() for k, v in _dims_of(f).items()} == {k: v.casefold() for k, v in ref.dims.items()}
-    ]
+    hits = [f for f in same if _matches(f, ref)]
     if len(hits) == 1:
         return hits[0]
     if not hits:
-        held = "; ".join(sorted({f"{f.direction or ''} {f.dims}".strip() or "(total)" for f in same})[:8])
+        held = "; ".join(
+            sorted(
+                {
+                    ", ".join(filter(None, [f"direction={f.direction}" if f.direction else "", f.dims_text]))
+                    or "(total)"
+                    for f in same
+                }
+            )[:8]
+        )
         raise NarrativeError(
             f"{where}: reference {{{{{text}}}}}: no {ref.facet} of {ref.measure} for {ref.period} with exactly "
             f"these dimensions; the warehouse holds {held or 'none for that period'}"
