@@ -51,6 +51,18 @@ FIGURES = pd.DataFrame(
             change=-12.6,
             change_precision=0.1,
             change_unit="percent",
+            change_base_period="2023-Q4",
+        ),
+        _row(
+            "arr_yoy",
+            "border_crossings",
+            "2024-Q1",
+            direction="in",
+            unit="crossings",
+            change=10.0,
+            change_precision=1.0,
+            change_unit="percent",
+            change_base_period="2023-Q1",
         ),
         _row(
             "arr_q4",
@@ -135,6 +147,13 @@ def test_the_measure_named_decides_what_a_number_is_compared_with():
     (finding,) = _failed("In the first quarter of 2024, 2,872,109 migrants arrived.")
     assert "border_crossings 2024-Q1 value = 2,975,788" in finding.expected
     assert _failed("In the first quarter of 2024, 2,872,109 migrants departed.") == []
+
+
+def test_a_change_is_found_by_its_comparison_period_and_a_figure_keeps_each_of_its_changes():
+    text = "Arrivals fell by 12.6 per cent compared with the last quarter of 2023 and rose 10% over 2023-Q1."
+    assert _failed(text) == []
+    (finding,) = _failed("Arrivals fell by 12.9 per cent compared with the last quarter of 2023.")
+    assert finding.observed == "12.9 per cent" and "change = -12.6" in finding.expected
 
 
 def test_the_period_named_decides_too_and_a_period_without_figures_matches_nothing():

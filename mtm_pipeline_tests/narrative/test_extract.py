@@ -27,6 +27,7 @@ def _figures(sentence: str) -> list[tuple[str, str]]:
         "A stay of 90 days in each period of 180 calendar days; a 30-day extension; a ban for 5 years.",
         "See Table 2 and Figure 3 for the 2nd and 3rd quarters, Q1 2024 and 2024-Q3.",
         "Workers aged 15+ checked at 10:30.",
+        "The stay grows from 90 to 180 days, or 30-60 days for students.",
     ],
 )
 def test_dates_decrees_years_durations_and_references_are_not_figures(sentence):

@@ -5,8 +5,8 @@ mtm_pipeline.numbers): '2,975,788', '58.2', '2.7 million', '1.08 billion', '-12.
 precedes it telling its kind: a per cent ('58.2%', '58.2 per cent', '58.2 percent'), times ('3.1 times'), an
 amount in US dollars ('USD 76.1 million', '$76.1 million', '76.1 million USD', '76.1 million US dollars')
 or a count (anything else). Not figures: dates ('1 March 2024', 'March 2024', '2024-03-01', '01.03.2024'),
-quarters ('Q1', '2024-Q1'), years ('2024'), durations ('90 days', '90 calendar days', '180-day', 'five
-years'), numbered references ('Decree No. 123', 'Article 5', 'Section 4', 'Table 2'), ordinals ('1st'), age
+quarters ('Q1', '2024-Q1'), years ('2024'), durations ('90 days', '90 calendar days', '180-day', 'from 90
+to 180 days'), numbered references ('Decree No. 123', 'Article 5', 'Section 4', 'Table 2'), ordinals ('1st'), age
 groups ('15+'), times of day ('10:30'). Numbers spelled out in words are not read.
 """
 
@@ -36,7 +36,7 @@ _NOT_FIGURES = re.compile(
                 r"\s*\d+(?:[-/.]\w+)*"
             ),  # Decree No. 123, Article 5, Table 2, No 45-VIII
             (
-                r"\b\d+(?:[.,]\d+)?(?:\s*|-)(?:calendar\s+|working\s+|business\s+)?"
+                r"\b(?:\d+\s*(?:to|and|or|-|\u2013)\s*)?\d+(?:[.,]\d+)?(?:\s*|-)(?:calendar\s+|working\s+|business\s+)?"
                 r"(?:days?|weeks?|months?|years?|hours?|minutes?)\b"
             ),  # 90 days, 180-day, 5 years
             r"\b\d+(?:st|nd|rd|th)\b|\b\d+\+|\b\d{1,2}:\d{2}\b",  # 1st, 15+, 10:30

@@ -109,5 +109,5 @@ def figure_facets(figures: pd.DataFrame) -> list[FigureFacet]:
     for row in records:
         for facet in ("value", "share", "change"):
             if (f := _facet(row, facet)) is not None:
-                newest[(f.measure, f.period, f.direction, f.dims, f.facet)] = f
+                newest[(f.measure, f.period, f.direction, f.dims, f.facet, f.base_period)] = f
     return list(newest.values())
