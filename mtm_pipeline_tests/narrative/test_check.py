@@ -181,6 +181,16 @@ def test_a_cited_number_naming_no_measure_is_not_checked_an_uncited_one_is():
     assert finding.observed == "3,093"
 
 
+def test_a_stock_on_a_date_counts_for_its_quarter_and_an_impossible_date_matches_nothing():
+    stock = _row("fw", "foreign_workers", "2024-02-01", value=12882.0, value_precision=1.0)
+    frame = pd.DataFrame([*FIGURES.to_dict("records"), stock])
+    text = (
+        "In the first quarter of 2024, 12,882 foreign workers held permits. On 31 June 2024, 12,882 workers."
+    )
+    (finding,) = [f for f in check_narrative(_file(text), frame, QUARTER).findings if not f.passed]
+    assert "On 31 June 2024" in finding.message and "for 2024-06-31" in finding.message
+
+
 def test_not_figures_are_never_findings():
     text = "Decree No. 123 of 1 March 2024 allows 90 days in 180 calendar days from 2024; see Section 4."
     assert check_narrative(_file(text), FIGURES, QUARTER).findings == []

@@ -24,7 +24,7 @@ from mtm_pipeline.checks.narrative.extract import Mention, extract_numbers, sent
 from mtm_pipeline.checks.narrative.figures import FigureFacet, figure_facets
 from mtm_pipeline.checks.narrative.references import resolve_references
 from mtm_pipeline.narrative_text import REFERENCE, Item, NarrativeFile, items_of
-from mtm_pipeline.periods import parse_period
+from mtm_pipeline.periods import is_quarter_key, parse_period
 
 RULE = "narrative_numbers_match"
 DESCRIPTION = (
@@ -59,7 +59,7 @@ def _in_period(f: FigureFacet, periods: frozenset, quarter: str) -> bool:
         return False
     # a stock on a date is a figure of the quarter it falls in
     return day.kind == "date" and any(
-        p.kind == "quarter" and p.contains(day) for p in map(parse_period, periods) if "-Q" in p.label
+        parse_period(label).contains(day) for label in periods if is_quarter_key(label)
     )
 
 
@@ -126,6 +126,8 @@ def _check_item(file: NarrativeFile, item: Item, facets: list, quarter: str) -> 
 def check_narrative(files: dict[str, NarrativeFile], figures: pd.DataFrame, quarter: str) -> NarrativeCheck:
     """Check every number of the narrative against `figures` (published.figures rows of the deliveries the
     report reads) and resolve its references (NarrativeError for an unknown one)."""
+    if not files:
+        return NarrativeCheck([], {})
     facets = figure_facets(figures)
     references = resolve_references(files, facets)
     findings = [
