@@ -192,6 +192,7 @@ def test_a_stock_on_a_date_counts_for_its_quarter_and_an_impossible_date_matches
 
 
 def test_not_figures_are_never_findings():
+    assert check_narrative(_file("## 2.2 Migration Outflow\n\n### 4. Notes"), FIGURES, QUARTER).findings == []
     text = "Decree No. 123 of 1 March 2024 allows 90 days in 180 calendar days from 2024; see Section 4."
     assert check_narrative(_file(text), FIGURES, QUARTER).findings == []
 

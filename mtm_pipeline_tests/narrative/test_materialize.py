@@ -142,3 +142,38 @@ def test_a_changed_text_is_picked_up_and_an_unknown_reference_names_file_and_lin
     assert _narrative_findings(warehouse) == []
     markdown = (root / "reports" / QUARTER / "report.md").read_text(encoding="utf-8")
     assert "7,964 permanent residence permits were issued" in markdown
+
+
+PUBLISHED_2_1 = """\
+The National Border Service of Kazakhstan reported a total of 2,975,788 migrant arrivals in the first quarter
+of 2024, which is 12.6 per cent less than in the last quarter of 2023 (3,405,102 migrants) and 10% more
+compared to the same period in 2023 (2.7 million). Of the total number of those who entered the country,
+41,986 migrants indicated the goal of the visit the labour purposes. More than half (58.2%) of total arrivals
+accounted for Commonwealth of Independent States (CIS) member states - 64 per cent from the Russian
+Federation, 27.4 per cent from Uzbekistan, 2.3 per cent from Belarus, 2 per cent from Tajikistan. Other
+41.8 per cent of arrivals accounted for non-CIS countries of origin: 28.5 per cent from China, 8.9 per cent
+from Türkiye, 7.7 per cent from India, 7 per cent from the United States of America (USA), 4.8 per cent each
+from United Kingdom and Ukraine.
+"""
+
+
+def test_the_published_section_2_1_checks_clean_against_the_quarters_warehouse(built):
+    """The published report's own paragraph (Section 2.1 of January-March 2024), as an analyst would paste
+    it: every one of its numbers is a figure of the warehouse; one typed wrong is found."""
+    from mtm_pipeline.checks.narrative import check_narrative
+    from mtm_pipeline.narrative_text import NarrativeFile, parse_markdown
+
+    _, warehouse, _, _, _ = built
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        figures = con.execute("SELECT * FROM published.figures WHERE delivery_quarter <= ?", [QUARTER]).df()
+
+    def check(text: str) -> list:
+        files = {"flows": NarrativeFile("flows", "flows.md", parse_markdown(text, "flows.md"))}
+        return check_narrative(files, figures, QUARTER).findings
+
+    findings = check(PUBLISHED_2_1)
+    assert len(findings) == 17 and all(f.passed for f in findings), [
+        f.message for f in findings if not f.passed
+    ]
+    wrong = [f for f in check(PUBLISHED_2_1.replace("27.4 per cent", "24.7 per cent")) if not f.passed]
+    assert [f.observed for f in wrong] == ["24.7 per cent"]

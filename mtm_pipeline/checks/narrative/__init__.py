@@ -14,6 +14,7 @@ in from the warehouse (references.py) and never checked.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -23,7 +24,7 @@ from mtm_pipeline.checks.narrative.context import measures_named, periods_named
 from mtm_pipeline.checks.narrative.extract import Mention, extract_numbers, sentences
 from mtm_pipeline.checks.narrative.figures import FigureFacet, figure_facets
 from mtm_pipeline.checks.narrative.references import resolve_references
-from mtm_pipeline.narrative_text import REFERENCE, Item, NarrativeFile, items_of
+from mtm_pipeline.narrative_text import REFERENCE, Item, NarrativeFile
 from mtm_pipeline.periods import is_quarter_key, parse_period
 
 RULE = "narrative_numbers_match"
@@ -33,6 +34,7 @@ DESCRIPTION = (
     "(published.figures); dates, years, durations and numbered references are not figures."
 )
 SOURCE = "narrative"
+_HEADING_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?(?=\s)")
 
 
 @dataclass(frozen=True)
@@ -107,9 +109,11 @@ def _finding(m: Mention, where: str, sentence: str, scope: _Scope, candidates: l
     )
 
 
-def _check_item(file: NarrativeFile, item: Item, facets: list, quarter: str) -> list[Finding]:
+def _check_item(file: NarrativeFile, item: Item, facets: list, quarter: str, heading: bool) -> list[Finding]:
     findings = []
     text = REFERENCE.sub(" ", item.plain)
+    if heading:  # a heading's own number ('2.2 Migration Outflow') is not a figure
+        text = _HEADING_NUMBER.sub(lambda m: " " * len(m.group()), text)
     measures, periods = frozenset(), frozenset()
     cited = any(span.kind == "link" for span in item.spans)
     for start, sentence in sentences(text):
@@ -133,7 +137,8 @@ def check_narrative(files: dict[str, NarrativeFile], figures: pd.DataFrame, quar
     findings = [
         finding
         for file in files.values()
-        for item in items_of(file)
-        for finding in _check_item(file, item, facets, quarter)
+        for block in file.blocks
+        for item in block.items
+        for finding in _check_item(file, item, facets, quarter, block.kind == "heading")
     ]
     return NarrativeCheck(findings, references)
