@@ -76,6 +76,24 @@ def test_sentences_do_not_end_at_abbreviations_or_decimals():
     ]
 
 
+def test_a_footnote_number_after_the_full_stop_still_ends_the_sentence():
+    text = "7,964 permits were issued.\u00b9\u2076 The majority (5,745) went to CIS citizens."
+    assert [s for _, s in sentences(text)] == [
+        "7,964 permits were issued.\u00b9\u2076",
+        "The majority (5,745) went to CIS citizens.",
+    ]
+    assert _figures(text) == [("7,964", "count"), ("5,745", "count")]  # superscripts are not digits
+
+
+def test_approximate_numbers_stand_for_the_range_their_words_say():
+    over, almost, about = extract_numbers(
+        "over 104,000 holders, almost 3.8 thousands and about 2,000 workers"
+    )
+    assert (over.text, over.low, over.high) == ("over 104,000", 104000, 105000)
+    assert (almost.text, almost.low, almost.high) == ("almost 3.8 thousands", 3700, 3800)
+    assert (about.text, about.low, about.high) == ("about 2,000", 1500, 2500)
+
+
 def test_measures_named_longest_phrase_first_with_direction():
     assert measures_named("2,975,788 migrant arrivals") == {("border_crossings", "in")}
     assert measures_named("7,964 permanent residence permits") == {("prp_issued", None)}

@@ -177,3 +177,39 @@ def test_the_published_section_2_1_checks_clean_against_the_quarters_warehouse(b
     ]
     wrong = [f for f in check(PUBLISHED_2_1.replace("27.4 per cent", "24.7 per cent")) if not f.passed]
     assert [f.observed for f in wrong] == ["24.7 per cent"]
+
+
+PUBLISHED_4 = """\
+In the first quarter of 2024, 7,964 migrants received permanent residence permits.\u00b9\u2076 The majority of
+them were nationals of CIS countries (5,745 migrants): 45.2 per cent (2,602 migrants) from Uzbekistan,
+39.6 per cent (2,476 migrants) from the Russian Federation, 6.3 per cent (358 migrants) from Kyrgyzstan,
+5.3 per cent (308 migrants) from Tajikistan, 2.3 per cent (135 migrants) from Azerbaijan, 0.7 per cent
+(40 migrants) Belarus, 0.5 per cent (26 migrants) from Armenia.\u00b9\u2077
+
+Almost 3.8 thousands (3,799) of permits holders permanent residence permit holders were accounted for
+non-CIS countries: 33.4 per cent (739 migrants) from China, 26.5 per cent (587 migrants) from Mongolia,
+6.7 per cent (148 migrants) from the T\u00fcrkiye, 5 per cent (112 migrants) from Georgia.
+"""
+
+
+def test_the_published_section_4_flags_the_two_figures_its_authors_mistyped(built):
+    """Section 4 of the published January-March 2024 report as an analyst would paste it: the check finds
+    the two numbers data/corrections/2024-Q1.csv corrects (2,476 Russian Federation permits; 'almost 3.8
+    thousands (3,799)' non-CIS permits), and nothing else."""
+    from mtm_pipeline.checks.narrative import check_narrative
+    from mtm_pipeline.narrative_text import NarrativeFile, parse_markdown
+
+    _, warehouse, _, _, _ = built
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        figures = con.execute("SELECT * FROM published.figures WHERE delivery_quarter <= ?", [QUARTER]).df()
+    files = {"prp": NarrativeFile("prp", "prp.md", parse_markdown(PUBLISHED_4, "prp.md"))}
+    findings = check_narrative(files, figures, QUARTER).findings
+    assert len(findings) == 26
+    failed = [(f.subject, f.expected) for f in findings if not f.passed]
+    assert [subject for subject, _ in failed] == [
+        "prp.md:3: 2,476",
+        "prp.md:7: Almost 3.8 thousands",
+        "prp.md:7: 3,799",
+    ]
+    assert "prp_issued 2024-Q1 (country=Russian Federation, country_group=CIS) value = 2,276" in failed[0][1]
+    assert "prp_issued 2024-Q1 (country_group=non-CIS) value = 2,219" in failed[2][1]

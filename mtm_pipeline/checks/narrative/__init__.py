@@ -20,9 +20,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mtm_pipeline.checks.findings import Finding
-from mtm_pipeline.checks.narrative.context import measures_named, periods_named
+from mtm_pipeline.checks.narrative.context import (
+    clause,
+    countries_named,
+    group_named,
+    measures_named,
+    periods_named,
+)
 from mtm_pipeline.checks.narrative.extract import Mention, extract_numbers, sentences
-from mtm_pipeline.checks.narrative.figures import FigureFacet, figure_facets
+from mtm_pipeline.checks.narrative.figures import FigureFacet, country_names, figure_facets
 from mtm_pipeline.checks.narrative.references import resolve_references
 from mtm_pipeline.narrative_text import REFERENCE, Item, NarrativeFile
 from mtm_pipeline.periods import is_quarter_key, parse_period
@@ -48,6 +54,22 @@ class _Scope:
     measures: frozenset  # (measure, direction or None); empty: any measure
     periods: frozenset  # period labels; empty: the figures delivered for the report quarter
     cited: bool  # the sentence has a link
+    countries: frozenset = frozenset()  # the countries the number's clause names
+    group: str | None = None  # or the country group it names
+
+    def of(self, sentence: str, m: Mention, names: dict) -> _Scope:
+        """The scope narrowed to the country or country group the clause of `m` names."""
+        around = clause(sentence, m.start, m.end)
+        countries = frozenset(countries_named(around, names))
+        return _Scope(
+            self.measures, self.periods, self.cited, countries, None if countries else group_named(around)
+        )
+
+    def what(self) -> str:
+        """'prp_issued (Uzbekistan)': the measures and the country or group looked at."""
+        measures = ", ".join(sorted({x for x, _ in self.measures})) or "any measure"
+        where = ", ".join(sorted(self.countries)) or self.group
+        return f"{measures} ({where})" if where else measures
 
 
 def _in_period(f: FigureFacet, periods: frozenset, quarter: str) -> bool:
@@ -70,16 +92,23 @@ def _of_measure(f: FigureFacet, measures: frozenset) -> bool:
 
 
 def _candidates(m: Mention, scope: _Scope, facets: list[FigureFacet], quarter: str) -> list[FigureFacet]:
-    return [
+    """The figures the number can be: its kind, a measure and a period of the sentence, and the country or
+    country group its clause names, if any."""
+    found = [
         f
         for f in facets
         if f.kind == m.kind and _of_measure(f, scope.measures) and _in_period(f, scope.periods, quarter)
     ]
+    if scope.countries:
+        return [f for f in found if f.country in scope.countries]
+    if scope.group:
+        return [f for f in found if f.country is None and (("country_group", scope.group) in f.dims)]
+    return found
 
 
 def _finding(m: Mention, where: str, sentence: str, scope: _Scope, candidates: list) -> Finding:
     meets = [f for f in candidates if f.magnitude()[0] <= m.high and m.low <= f.magnitude()[1]]
-    what = ", ".join(sorted({x for x, _ in scope.measures})) or "any measure"
+    what = scope.what()
     when = ", ".join(sorted(scope.periods)) or "the figures delivered for the quarter"
     if meets:
         expected, passed, why = meets[0].label(), True, "matches " + meets[0].label()
@@ -110,6 +139,8 @@ def _finding(m: Mention, where: str, sentence: str, scope: _Scope, candidates: l
 
 
 def _check_item(file: NarrativeFile, item: Item, facets: list, quarter: str, heading: bool) -> list[Finding]:
+    """The findings of the numbers of one heading, paragraph or list item."""
+    names = country_names(facets)
     findings = []
     text = REFERENCE.sub(" ", item.plain)
     if heading:  # a heading's own number ('2.2 Migration Outflow') is not a figure
@@ -123,7 +154,8 @@ def _check_item(file: NarrativeFile, item: Item, facets: list, quarter: str, hea
         for m in extract_numbers(sentence):
             line = item.line + text[: start + m.start].count("\n")
             where = f"{file.where}:{line}"
-            findings.append(_finding(m, where, sentence, scope, _candidates(m, scope, facets, quarter)))
+            narrow = scope.of(sentence, m, names)
+            findings.append(_finding(m, where, sentence, narrow, _candidates(m, narrow, facets, quarter)))
     return findings
 
 

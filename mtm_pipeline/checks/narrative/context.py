@@ -144,3 +144,36 @@ def periods_named(sentence: str, quarter: str) -> frozenset[str]:
     if named and named == compared:
         named.add(quarter)
     return frozenset(named)
+
+
+_CLAUSE_END = re.compile(r"[,;:()\u2013\u2014]|\s-\s")
+_NON_CIS = re.compile(r"\bnon-(?:CIS|Commonwealth of Independent States)\b", re.IGNORECASE)
+_CIS = re.compile(r"(?<!non-)\b(?:CIS|Commonwealth of Independent States)\b")
+
+
+def clause(sentence: str, start: int, end: int) -> str:
+    """The part of the sentence around sentence[start:end] between commas, semicolons, colons, brackets and
+    dashes ('64 per cent from the Russian Federation' of '... - 64 per cent from the Russian Federation, ...')."""
+    before = max((m.end() for m in _CLAUSE_END.finditer(sentence, 0, start)), default=0)
+    after = next((m.start() for m in _CLAUSE_END.finditer(sentence, end)), len(sentence))
+    return sentence[before:after]
+
+
+def countries_named(text: str, names: dict[str, str]) -> set[str]:
+    """The countries (values of `names`: name -> country) the text names as whole words; a code written in
+    capitals ('USA', 'ARE') only in capitals, any other name in any case."""
+    folded = text.casefold()
+    found = set()
+    for name, country in names.items():
+        code = len(name) <= 3 and name.isupper()
+        haystack, needle = (text, name) if code else (folded, name.casefold())
+        if re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack):
+            found.add(country)
+    return found
+
+
+def group_named(text: str) -> str | None:
+    """'non-CIS' or 'CIS' when the text names the country group, else None."""
+    if _NON_CIS.search(text):
+        return "non-CIS"
+    return "CIS" if _CIS.search(text) else None

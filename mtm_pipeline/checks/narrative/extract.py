@@ -51,13 +51,19 @@ _NOT_FIGURES = re.compile(
 _NUMBER = re.compile(
     r"(?<![\w.,\u2212+-])(?P<sign>[+\-\u2212])?"
     r"(?P<digits>\d{1,3}(?:[,\u00a0\u202f\u2009]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?P<scale>\s?(?:thousand|million|billion|mln|bn)\b)?(?![\w]|[.,]\d)",
+    r"(?P<scale>\s?(?:thousands?|millions?|billions?|mln|bn)\b)?(?![\w]|[.,]\d)",
     re.IGNORECASE,
 )
 _PERCENT_AFTER = re.compile(r"^\s*(?:%|per\s*cent\b|percent\b|pct\b)", re.IGNORECASE)
 _TIMES_AFTER = re.compile(r"^\s*times\b", re.IGNORECASE)
 _USD_AFTER = re.compile(r"^\s*(?:USD\b|US\s*dollars\b|U\.S\.\s*dollars\b|dollars\b)", re.IGNORECASE)
 _USD_BEFORE = re.compile(r"(?:\bUSD|\bUS\$|\$)\s*$", re.IGNORECASE)
+_APPROXIMATE = re.compile(
+    r"\b(?P<over>over|more\s+than|above|exceeding|in\s+excess\s+of)\s*$"
+    r"|\b(?P<under>almost|nearly|under|less\s+than|below|just\s+under|up\s+to)\s*$"
+    r"|\b(?P<about>about|around|approximately|approx\.|roughly|some|circa|close\s+to)\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -70,14 +76,32 @@ class Mention:
     kind: str  # 'count' | 'percent' | 'times' | 'usd'
     start: int
     end: int
+    approximate: str | None = None  # 'over', 'under' or 'about' when the text says so ('over 104,000')
+
+    @property
+    def step(self) -> Decimal:
+        """The rounding step an approximate number was written at: its last non-zero digit (104,000 ->
+        1,000; 3.8 thousand -> 100)."""
+        step = self.precision
+        while step and abs(self.value) % (step * 10) == 0 and abs(self.value) >= step * 10:
+            step *= 10
+        return step
 
     @property
     def low(self) -> float:
-        return float(abs(self.value) - self.precision / 2)
+        """The lowest magnitude the number stands for."""
+        if self.approximate == "over":
+            return float(abs(self.value))
+        offset = self.step if self.approximate == "under" else self.step / 2 if self.approximate else None
+        return float(abs(self.value) - (self.precision / 2 if offset is None else offset))
 
     @property
     def high(self) -> float:
-        return float(abs(self.value) + self.precision / 2)
+        """The highest magnitude the number stands for."""
+        if self.approximate == "under":
+            return float(abs(self.value))
+        offset = self.step if self.approximate == "over" else self.step / 2 if self.approximate else None
+        return float(abs(self.value) + (self.precision / 2 if offset is None else offset))
 
 
 def not_figures(sentence: str) -> list[tuple[int, int]]:
@@ -110,24 +134,32 @@ def extract_numbers(sentence: str) -> list[Mention]:
             continue  # not in a notation of the extracts: never guessed
         sign = Decimal(-1) if m.group("sign") in ("-", "\u2212") else Decimal(1)
         kind, start, end = _kind(sentence, m.start(), m.end())
-        mentions.append(
-            Mention(sentence[start:end].strip(), sign * number.value, number.precision, kind, start, end)
-        )
+        approximate = _APPROXIMATE.search(sentence[:start])
+        if approximate:
+            start = approximate.start()
+        word = next((k for k, v in approximate.groupdict().items() if v), None) if approximate else None
+        text = sentence[start:end].strip()
+        mentions.append(Mention(text, sign * number.value, number.precision, kind, start, end, word))
     return mentions
 
 
+_SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:No|Nos|Art|Para|e\.g|i\.e|etc|Mr|Mrs|Ms|Dr|St|vs|approx|incl|cf|Jan|Feb|Mar|Apr|Jun|Jul|Aug"
     r"|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])\.$"
 )
-_BOUNDARY = re.compile(r"(?<=[.!?;])\s+(?=[\"\u201c(\[A-Z0-9\u0410-\u042f])")
+# A sentence ends at . ! ? or ; (a footnote number in superscript may follow) before a capital or a digit.
+_BOUNDARY = re.compile(
+    r"(?<=[.!?;\u00b9\u00b2\u00b3\u2070\u2074-\u2079])\s+(?=[\"\u201c(\[A-Z0-9\u0410-\u042f])"
+)
 
 
 def sentences(text: str) -> list[tuple[int, str]]:
     """The sentences of a text with their start offsets (a full stop after 'No', 'e.g.' etc. ends none)."""
     out, start = [], 0
     for m in _BOUNDARY.finditer(text):
-        if _ABBREVIATIONS.search(text[start : m.start()]):
+        before = text[start : m.start()].rstrip(_SUPERSCRIPTS)
+        if not before.endswith((".", "!", "?", ";")) or _ABBREVIATIONS.search(before):
             continue
         out.append((start, text[start : m.start()]))
         start = m.end()

@@ -29,6 +29,7 @@ class FigureFacet:
     computed: bool  # a derived figure (published.derived_figures)
     base_period: str | None = None  # a change's comparison period
     country_names: tuple[str, ...] = ()  # the country as published, its ISO3 code and its display name
+    country: str | None = None  # the country's ISO3 code (as published when it has none)
 
     @property
     def dims_text(self) -> str:
@@ -97,7 +98,14 @@ def _facet(row: dict, facet: str) -> FigureFacet | None:
         isinstance(row.get("derivation"), str),
         base if isinstance(base, str) else None,
         names,
+        next((row[c] for c in ("country_iso3", "country") if isinstance(row.get(c), str)), None),
     )
+
+
+def country_names(facets: list[FigureFacet]) -> dict[str, str]:
+    """Every way the figures write a country (as published, ISO3 code, display name) -> the country's key
+    (FigureFacet.country)."""
+    return {name: f.country for f in facets if f.country for name in f.country_names}
 
 
 def figure_facets(figures: pd.DataFrame) -> list[FigureFacet]:
