@@ -163,6 +163,37 @@ def test_the_period_named_decides_too_and_a_period_without_figures_matches_nothi
     assert "matches no count figure of prp_issued for 2021" in finding.message
 
 
+def test_the_country_or_group_of_the_numbers_clause_narrows_its_figures():
+    rows = [
+        _row(
+            "kgz",
+            "prp_issued",
+            "2024-Q1",
+            country="Kyrgyzstan",
+            value=358.0,
+            value_precision=1.0,
+            share=6.3,
+            share_precision=0.1,
+            country_iso3="KGZ",
+        ),
+        _row("cis", "prp_issued", "2024-Q1", country_group="CIS", value=5745.0, value_precision=1.0),
+    ]
+    frame = pd.DataFrame([*FIGURES.to_dict("records"), *rows])
+    intro = "In the first quarter of 2024, permanent residence permits went"
+
+    def failed(text: str) -> list[str]:
+        return [f.observed for f in check_narrative(_file(text), frame, QUARTER).findings if not f.passed]
+
+    assert failed(f"{intro}: 45.2 per cent (2,602 migrants) to Uzbekistan, 6.3 per cent (358) to KGZ.") == []
+    assert failed(f"{intro}: 6.3 per cent (358 migrants) to Uzbekistan, 45.2 per cent to Kyrgyzstan.") == [
+        "6.3 per cent",
+        "358",
+        "45.2 per cent",
+    ]
+    assert failed(f"{intro} to CIS countries (5,745), 358 are from one country.") == []
+    assert failed(f"{intro} to CIS countries (2,602).") == ["2,602"]
+
+
 def test_a_sentence_naming_nothing_takes_measure_and_period_from_the_one_before():
     assert (
         _failed("In the first quarter of 2024, 7,964 permanent residence permits. Of these, 2,602 went east.")
