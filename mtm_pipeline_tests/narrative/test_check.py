@@ -210,6 +210,9 @@ def test_a_cited_number_naming_no_measure_is_not_checked_an_uncited_one_is():
     assert _failed(cited) == []
     (finding,) = _failed("Since 11 March 2024, 3,093 violations were revealed.")
     assert finding.observed == "3,093"
+    # the link cites its own sentence, not the next one
+    (finding,) = _failed(cited + " Then 207 decisions were taken.")
+    assert finding.observed == "207"
 
 
 def test_a_stock_on_a_date_counts_for_its_quarter_and_an_impossible_date_matches_nothing():

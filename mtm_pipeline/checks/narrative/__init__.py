@@ -8,7 +8,7 @@ report quarter). A number passes when the interval it was typed at (58.2 -> [58.
 of a figure of its kind (count, per cent, times, USD), of a named measure and period; a change is compared
 without its sign. Otherwise it is a finding of rule `narrative_numbers_match`, with the sentence, the figures
 it could have meant and what was typed. A number in a sentence that names no measure and cites a source (a
-link) is the source's, not the warehouse's: recorded as passed, not checked. References `{{...}}` are filled
+link in the sentence) is the source's, not the warehouse's: recorded as passed, not checked. References `{{...}}` are filled
 in from the warehouse (references.py) and never checked.
 """
 
@@ -138,18 +138,30 @@ def _finding(m: Mention, where: str, sentence: str, scope: _Scope, candidates: l
     )
 
 
-def _check_item(file: NarrativeFile, item: Item, facets: list, quarter: str, heading: bool) -> list[Finding]:
+def _links(item: Item) -> list[tuple[int, int]]:
+    """Where the item's links are in its plain text."""
+    out, pos = [], 0
+    for span in item.spans:
+        if span.kind == "link":
+            out.append((pos, pos + len(span.text)))
+        pos += len(span.text)
+    return out
+
+
+def _check_item(
+    file: NarrativeFile, item: Item, facets: list, names: dict, quarter: str, heading: bool
+) -> list[Finding]:
     """The findings of the numbers of one heading, paragraph or list item."""
-    names = country_names(facets)
     findings = []
-    text = REFERENCE.sub(" ", item.plain)
+    text = REFERENCE.sub(lambda m: " " * len(m.group()), item.plain)  # offsets kept
     if heading:  # a heading's own number ('2.2 Migration Outflow') is not a figure
         text = _HEADING_NUMBER.sub(lambda m: " " * len(m.group()), text)
     measures, periods = frozenset(), frozenset()
-    cited = any(span.kind == "link" for span in item.spans)
+    links = _links(item)
     for start, sentence in sentences(text):
         measures = measures_named(sentence) or measures
         periods = periods_named(sentence, quarter) or periods
+        cited = any(start <= a < start + len(sentence) for a, _ in links)
         scope = _Scope(measures, periods, cited)
         for m in extract_numbers(sentence):
             line = item.line + text[: start + m.start].count("\n")
@@ -166,11 +178,12 @@ def check_narrative(files: dict[str, NarrativeFile], figures: pd.DataFrame, quar
         return NarrativeCheck([], {})
     facets = figure_facets(figures)
     references = resolve_references(files, facets)
+    names = country_names(facets)
     findings = [
         finding
         for file in files.values()
         for block in file.blocks
         for item in block.items
-        for finding in _check_item(file, item, facets, quarter, block.kind == "heading")
+        for finding in _check_item(file, item, facets, names, quarter, block.kind == "heading")
     ]
     return NarrativeCheck(findings, references)
