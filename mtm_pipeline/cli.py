@@ -51,6 +51,18 @@ def _partition_selection(first: str, last: str) -> dict:
     return {"tags": {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}}
 
 
+def narrative_finding_lines(con) -> list[str]:
+    """The analyst's numbers that match no figure (quality.check_results of stage 'narrative'), each with its
+    file and line, the sentence, what was typed and what the warehouse holds."""
+    rows = con.execute(
+        "SELECT message FROM quality.check_results WHERE stage = 'narrative' AND NOT passed "
+        "ORDER BY quarter, subject"
+    ).fetchall()
+    if not rows:
+        return []
+    return [f"Analyst's numbers that match no figure: {len(rows)}", *(f"  {message}" for (message,) in rows)]
+
+
 @dataclass
 class RunOutcome:
     """What the runs of `cli run` did to each quarter."""
@@ -133,13 +145,15 @@ def run_quarters(instance, resources: dict, quarters: list[str], *, separate: bo
     return outcome
 
 
-def _warehouse_summary(warehouse_file: Path) -> tuple[dict, list, dict]:
-    """Rows per table, failed findings per quarter and stage, and suggestions per quarter and stage."""
+def _warehouse_summary(warehouse_file: Path) -> tuple[dict, list, dict, list[str]]:
+    """Rows per table, failed findings per quarter and stage, suggestions per quarter and stage, and the
+    analyst's numbers that match no figure."""
     from mtm_pipeline.warehouse import connect
     from mtm_pipeline.warehouse.quarters import table_row_counts
 
     with connect(warehouse_file, read_only=True) as con:
         counts = table_row_counts(con)
+        narrative = narrative_finding_lines(con)
         findings = con.execute(
             "SELECT quarter, stage, count(*) FROM quality.check_results WHERE NOT passed "
             "GROUP BY ALL ORDER BY ALL"
@@ -152,7 +166,7 @@ def _warehouse_summary(warehouse_file: Path) -> tuple[dict, list, dict]:
                 "FROM quality.suggested_corrections GROUP BY ALL"
             ).fetchall()
         }
-    return counts, findings, suggested
+    return counts, findings, suggested, narrative
 
 
 def _print_quarters(quarters: list[str], outcome: RunOutcome) -> None:
@@ -174,7 +188,7 @@ def _print_quarters(quarters: list[str], outcome: RunOutcome) -> None:
 
 
 def _print_findings(warehouse_file: Path, outcome: RunOutcome) -> None:
-    counts, findings, suggested = _warehouse_summary(warehouse_file)
+    counts, findings, suggested, narrative = _warehouse_summary(warehouse_file)
     print("Rows per table:")
     for table, count in counts.items():
         print(f"  {table:32} {count:>8}")
@@ -191,6 +205,8 @@ def _print_findings(warehouse_file: Path, outcome: RunOutcome) -> None:
                 f"  suggested corrections: {total} ({best} ranked first; "
                 f"python -m mtm_pipeline.suggestions show {quarter} --stage {stage})"
             )
+    for line in narrative:
+        print(line)
 
 
 def print_summary(quarters: list[str], outcome: RunOutcome, warehouse_file: Path, paths: DataPaths) -> None:

@@ -29,6 +29,22 @@ def delivered_fingerprints(paths: DataPaths) -> dict[str, str]:
     return {q: fingerprint(files) for q in quarters if (files := quarter_files(paths, q))}
 
 
+def narrative_fingerprints(paths: DataPaths) -> dict[str, str]:
+    """One hash per quarter (of raw/) for the analyst's Markdown files in narrative/<quarter>/, where it has any."""
+    quarters, _ = discover_quarters(paths)
+    out = {}
+    for quarter in quarters:
+        folder = paths.confine(paths.narrative / quarter)
+        files = (
+            {p.name: file_sha256(p) for p in sorted(folder.glob("*.md")) if p.is_file()}
+            if folder.is_dir()
+            else {}
+        )
+        if files:
+            out[quarter] = fingerprint(files)
+    return out
+
+
 def missing_sources(paths: DataPaths, quarter: str, expected: list[str] | None = None) -> list[str]:
     """Expected sources (default: all five) with no extract in raw/<quarter>/."""
     expected = expected or list(SOURCES)

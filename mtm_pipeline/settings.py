@@ -36,6 +36,11 @@ class DataPaths:
         return self.root / "corrections"
 
     @property
+    def narrative(self) -> Path:
+        """The analyst's text, one folder per quarter (docs/analyst-narrative.md)."""
+        return self.root / "narrative"
+
+    @property
     def backups(self) -> Path:
         return self.root / "backups"
 

@@ -9,6 +9,7 @@ import dagster as dg
 from mtm_pipeline import workers
 from mtm_pipeline.assets.derived import derived_figures
 from mtm_pipeline.assets.metadata import OWNERS
+from mtm_pipeline.assets.narrative_checks import narrative_check_result, narrative_check_spec, with_narrative
 from mtm_pipeline.assets.observations import corrected_observations
 from mtm_pipeline.assets.quarter_step import QuarterStep
 from mtm_pipeline.partitions import quarter_partitions
@@ -37,7 +38,8 @@ def _artifact_metadata(artifacts, figures_shown: int = 2) -> dict:
 
 
 @dg.asset(
-    description="The quarter's Migration Situation Report: every figure computed from the corrected stage.",
+    description="The quarter's Migration Situation Report: every figure computed from the corrected stage, "
+    "with the analyst's text (MTM_DATA_DIR/narrative/<quarter>/) in its place and its numbers checked.",
     partitions_def=quarter_partitions,
     group_name="report",
     kinds=REPORT_KINDS,
@@ -45,21 +47,32 @@ def _artifact_metadata(artifacts, figures_shown: int = 2) -> dict:
     deps=[corrected_observations, derived_figures],
     pool="duckdb_writer",
     backfill_policy=dg.BackfillPolicy.single_run(),
+    check_specs=[narrative_check_spec("quarterly_report")],
 )
 def quarterly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from mtm_pipeline.narrative_text import NarrativeError
     from mtm_pipeline.report.build import build_quarterly_report
     from mtm_pipeline.report.inputs import load_report_inputs
 
     step = QuarterStep(context)
+    paths = data_paths()
+    inputs, checks = {}, []
     with warehouse.connect() as con:
-        inputs = {quarter: load_report_inputs(con, quarter) for quarter in step.quarters}
+        for quarter in step.quarters:
+            try:
+                report_inputs = load_report_inputs(con, quarter)
+                inputs[quarter], findings = with_narrative(con, quarter, report_inputs, paths)
+            except NarrativeError as error:  # the analyst's text: names the file and line to fix
+                step.fail(quarter, f"the report of {quarter} was not built: {error}")
+                continue
+            checks.append(narrative_check_result(step, quarter, findings))
     # The quarters' reports are independent and CPU-bound: the worker processes build several at once.
-    reports = data_paths().reports
     built = workers.call_each(
-        build_quarterly_report, {quarter: (inputs[quarter], reports / quarter) for quarter in inputs}
+        build_quarterly_report, {quarter: (inputs[quarter], paths.reports / quarter) for quarter in inputs}
     )
     for quarter, artifacts in built.items():
         step.publish(quarter, _artifact_metadata(artifacts))
+    yield from checks
     yield from step.finish(summary_columns=("figure_count",))
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from mtm_pipeline.periods import parse_quarter_key
+from mtm_pipeline.report.analyst import AnalystText
 from mtm_pipeline.report.compose import QuarterlySource, compose_quarterly, compose_trend
 from mtm_pipeline.report.document import Bullets, Document, Heading, Table
 from mtm_pipeline.report.facts import FactStore, Revision
@@ -151,7 +152,8 @@ def compose_quarterly_report(inputs: ReportInputs) -> tuple[Document, list[Table
             _frame(inputs.corrections),
             _frame(inputs.suggestions),
             _frame(inputs.unexplained),
-        )
+        ),
+        AnalystText(inputs.narrative, inputs.references),
     )
     created = datetime(end.year, end.month, end.day, tzinfo=UTC)
     return doc, [*doc.tables, *[t for t in extra if t.key not in {x.key for x in doc.tables}]], created

@@ -3,13 +3,14 @@
 Structure follows the published Q1 2024 report: about MTM (methodology, limitations), key findings,
 sections 2 to 7, then what the published report does not have: revised figures, sources, the annex of
 data-quality findings and corrections, and the footnotes. Section 1 of the published report (policy
-developments) is not a data source of the pipeline and is not generated. Each section is a module of
-report.sections; what they share (the document, the Writer, the measure views) is a ReportContext.
+developments) is the analyst's, as is any note at the end of a section (report.analyst places them; a
+section's id is its function's name, SECTION_IDS). Each section is a module of report.sections; what they
+share (the document, the Writer, the measure views) is a ReportContext.
 """
 
 from __future__ import annotations
 
-from mtm_pipeline.report import tables
+from mtm_pipeline.report import analyst, tables
 from mtm_pipeline.report.document import Document, Paragraph
 from mtm_pipeline.report.sections import (
     about,
@@ -39,16 +40,18 @@ SECTIONS = (
     annexes.sources,
     annexes.annex,
 )
+SECTION_IDS = tuple(section.__name__ for section in SECTIONS)
 
 
-def compose_quarterly(src: QuarterlySource) -> tuple[Document, list]:
+def compose_quarterly(src: QuarterlySource, text: analyst.AnalystText | None = None) -> tuple[Document, list]:
     """The quarterly report and the extra XLSX tables (findings, corrections, revisions, sources, lineage,
-    derived figures)."""
+    derived figures); `text`: the analyst's sections, placed after the sections they belong to."""
     ctx = ReportContext(src)
     ctx.h(1, ctx.doc.title)
     ctx.add(Paragraph(ctx.doc.subtitle, "boilerplate"))
     for section in SECTIONS:
         section(ctx)
+        analyst.place(ctx, section.__name__, text)
     extra = [
         tables.findings_table(src.check_results),
         tables.corrections_table(src.corrections),

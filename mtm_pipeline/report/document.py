@@ -1,8 +1,10 @@
 """The report as a list of blocks, rendered alike to Markdown, HTML and PDF (and its tables to XLSX).
 
-Inline text is plain text with two kinds of marks that each renderer translates:
-- a footnote reference, written FN_OPEN + number + FN_CLOSE (see Footnotes.ref);
-- nothing else: emphasis and links are not used, so text needs only escaping.
+Inline text is plain text with marks that each renderer translates, each written MARK_OPEN + name + MARK_CLOSE:
+- a footnote reference, 'fn:' + its number (see Footnotes.ref);
+- emphasis and links, used only by the analyst's text (report/analyst.py): 'em' ... '/em', 'strong' ...
+  '/strong', 'link:' + address ... '/link' (an http, https or mailto address, checked by narrative_text).
+Everything else is text, escaped by each renderer.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FN_OPEN, FN_CLOSE = "\u27e6fn:", "\u27e7"
+MARK_OPEN, MARK_CLOSE = "\u27e6", "\u27e7"
+FN_OPEN, FN_CLOSE = MARK_OPEN + "fn:", MARK_CLOSE
 FN_PATTERN = re.compile(re.escape(FN_OPEN) + r"(\d+)" + re.escape(FN_CLOSE))
+MARK_PATTERN = re.compile(
+    MARK_OPEN + r"(fn:\d+|/?em|/?strong|link:[^" + MARK_CLOSE + r"]*|/link)" + MARK_CLOSE
+)
 
 
 @dataclass(frozen=True)
@@ -143,17 +149,24 @@ class Document:
         return [b.figure for b in self.blocks if isinstance(b, FigureBlock)]
 
 
+def marked(text: str, mark: str, address: str | None = None) -> str:
+    """`text` between the opening and closing marks of 'em', 'strong' or 'link' (with its address)."""
+    opening = f"link:{address}" if mark == "link" else mark
+    return f"{MARK_OPEN}{opening}{MARK_CLOSE}{text}{MARK_OPEN}/{mark}{MARK_CLOSE}"
+
+
 def strip_marks(text: str) -> str:
-    return FN_PATTERN.sub("", text)
+    return MARK_PATTERN.sub("", text)
 
 
 def split_marks(text: str) -> list[tuple[str, str]]:
-    """[('text', 'abc'), ('fn', '3'), ...] for renderers."""
+    """[('text', 'abc'), ('fn', '3'), ('em', ''), ('text', 'x'), ('/em', ''), ('link', address), ...]."""
     out, pos = [], 0
-    for m in FN_PATTERN.finditer(text):
+    for m in MARK_PATTERN.finditer(text):
         if m.start() > pos:
             out.append(("text", text[pos : m.start()]))
-        out.append(("fn", m.group(1)))
+        kind, _, value = m.group(1).partition(":")
+        out.append((kind, value))
         pos = m.end()
     if pos < len(text):
         out.append(("text", text[pos:]))

@@ -32,6 +32,8 @@ class ReportInputs:
     derived: published.derived_figures rows of the same delivery quarters: the shares, group totals,
         ranks and changes the warehouse computed from the delivered figures (may be empty). The report states
         one wherever no published figure exists, marked as computed (report.facts).
+    narrative, references: the analyst's files of the quarter (narrative_text.NarrativeFile by name) and
+        their references resolved by checks.narrative (empty when the quarter has none).
     """
 
     quarter: str
@@ -42,6 +44,8 @@ class ReportInputs:
     derived: pd.DataFrame = field(default_factory=pd.DataFrame)
     suggestions: pd.DataFrame = field(default_factory=pd.DataFrame)  # quality.suggested_corrections rows
     unexplained: pd.DataFrame = field(default_factory=pd.DataFrame)  # quality.unexplained_findings rows
+    narrative: dict = field(default_factory=dict)
+    references: dict = field(default_factory=dict)
 
 
 def _table_exists(con, qualified: str) -> bool:

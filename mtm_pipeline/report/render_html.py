@@ -44,11 +44,19 @@ hr.page { border: none; border-top: 1px dashed #c9d3ea; margin: 2rem 0; }
 """
 
 
+_TAGS = {"em": "<em>", "/em": "</em>", "strong": "<strong>", "/strong": "</strong>", "/link": "</a>"}
+
+
 def inline(text: str) -> str:
+    """Text with its marks as HTML: footnote references, emphasis and links (addresses escaped)."""
     out = []
     for kind, value in split_marks(text):
         if kind == "fn":
             out.append(f'<sup><a href="#fn-{value}" id="ref-{value}">{value}</a></sup>')
+        elif kind == "link":
+            out.append(f'<a href="{html.escape(value, quote=True)}" rel="noopener">')
+        elif kind in _TAGS:
+            out.append(_TAGS[kind])
         else:
             out.append(html.escape(value))
     return "".join(out)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from mtm_pipeline.report.document import (
-    FN_PATTERN,
     Bullets,
     Document,
     FigureBlock,
@@ -15,19 +14,28 @@ from mtm_pipeline.report.document import (
     Paragraph,
     Table,
     TableBlock,
+    split_marks,
 )
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
 
+_MARKS = {"em": "*", "/em": "*", "strong": "**", "/strong": "**", "link": "["}
+
+
 def escape(text: str) -> str:
-    """Escape Markdown syntax characters, then turn footnote marks into [^n]."""
-    parts, pos = [], 0
-    for m in FN_PATTERN.finditer(text):
-        parts.append(_SPECIAL.sub(r"\\\1", text[pos : m.start()]))
-        parts.append(f"[^{m.group(1)}]")
-        pos = m.end()
-    parts.append(_SPECIAL.sub(r"\\\1", text[pos:]))
+    """Escape Markdown syntax characters, then write the marks: [^n], *em*, **strong**, [text](address)."""
+    parts, address = [], ""
+    for kind, value in split_marks(text):
+        if kind == "fn":
+            parts.append(f"[^{value}]")
+        elif kind == "/link":
+            parts.append(f"]({address})")
+        elif kind in _MARKS:
+            address = value if kind == "link" else address
+            parts.append(_MARKS[kind])
+        else:
+            parts.append(_SPECIAL.sub(r"\\\1", value))
     return "".join(parts)
 
 

@@ -41,10 +41,19 @@ def _font_dir() -> Path:
 
 
 def plain(text: str) -> str:
-    """Footnote marks as superscript digits (the fonts have them)."""
-    return "".join(
-        value.translate(SUPERSCRIPT) if kind == "fn" else value for kind, value in split_marks(text)
-    )
+    """Footnote marks as superscript digits (the fonts have them); a link as its text and '(address)';
+    emphasis as plain text (a paragraph is drawn in one font)."""
+    out, address = [], ""
+    for kind, value in split_marks(text):
+        if kind == "fn":
+            out.append(value.translate(SUPERSCRIPT))
+        elif kind == "link":
+            address = value
+        elif kind == "/link":
+            out.append(f" ({address.removeprefix('mailto:')})")
+        elif kind == "text":
+            out.append(value)
+    return "".join(out)
 
 
 @cache
