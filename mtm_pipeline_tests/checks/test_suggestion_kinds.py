@@ -143,3 +143,23 @@ def test_every_rule_says_which_figures_it_compares():
     from mtm_pipeline.checks.suggest.figures import RULE_FIELDS
 
     assert set(RULE_FIELDS) == set(RULES)
+
+
+def test_no_swap_across_dimensions_of_one_total():
+    """A country's share and a sector's share of the same total are two breakdowns: never swapped."""
+    rows = [
+        _row("t", value=100.0, value_precision=1.0),
+        _row("a", value=60.0, value_precision=1.0, share=60.0, share_precision=1.0, part_of="t", country="A"),
+        _row("b", value=40.0, value_precision=1.0, share=40.0, share_precision=1.0, part_of="t", country="B"),
+        _row("x", value=70.0, value_precision=1.0, share=70.0, share_precision=1.0, part_of="t", sector="X"),
+    ]
+    stage = Stage(rows)
+    for field in ("share", "value"):
+        partners = {
+            e.cell.obs_id
+            for c in swaps.candidates(stage, Cell("s", "a", field))
+            for e in c.edits
+            if e.cell.obs_id != "a"
+        }
+        assert partners == {"b"}, field
+    assert not any("x" in c.detail for c in swaps.candidates(stage, Cell("s", "x", "share")))

@@ -3,9 +3,9 @@ unexplained (error localisation in the sense of Fellegi and Holt, over the candi
 searched, within the published precision of every figure).
 
 A group is the failing findings (rounding ones aside) that share figures. The set search runs on a group
-only where single edits leave it unexplained: a finding of the group no single edit clears, or the best
-single edits of the group, made together, conflict (two values for one figure), leave a finding failing or
-make a passing one fail.
+only where single edits leave it unexplained: the best single edits of the group, made together, conflict
+(two values for one figure), make a passing finding fail, or leave a finding failing that is not a rounding
+difference then; or a finding no single edit clears passes only with several of them.
 
 The search is a bounded combinatorial one over the existing candidate generators, not a solver: a set
 starts with an edit that clears a failing finding on its own (the first test), and grows by an edit,
@@ -76,16 +76,28 @@ def search_sets(trials: Trials, result: SearchResult, *, max_set_size: int, max_
 
 
 def _needs_sets(trials: Trials, result: SearchResult, group: frozenset[FindingKey]) -> bool:
+    """Whether single edits leave the group unexplained: its best single edits (rank 1), made together,
+    disagree on a figure, make a passing finding fail, or leave a finding of the group failing (but for a
+    rounding difference, which no edit corrects); or a finding no single edit clears passes only with
+    several of them (a set says so)."""
     singles = [a for a in result.accepted if set(a.cleared) & group]
-    if group - {k for a in singles for k in a.cleared}:
-        return True
     best = [a for rank, a in order.ranked(trials.stage, singles) if rank == 1]
     chosen: dict = {}
     for edit in (e for a in best for e in a.edits):
         if chosen.setdefault(edit.cell, edit).signature() != edit.signature():
             return True  # two best single edits of one figure disagree
-    made = trials.outcome(list(chosen.values()))
-    return made.broken or bool(group - made.cleared)
+    made = trials.outcome(list(chosen.values())) if chosen else None
+    if made is not None and made.broken:
+        return True
+    stage = trials.stage.edited(list(chosen.values()))
+    by_single = {k for a in singles for k in a.cleared}
+    cleared = made.cleared if made is not None else set()
+    for key in group:
+        if key in cleared and key not in by_single:
+            return True  # it passes only with several edits: the set says so
+        if key not in cleared and rounding_reason(trials.baseline[key], stage) is None:
+            return True  # still failing, and not by rounding
+    return False
 
 
 def _first_edits(trials: Trials, result: SearchResult, group: frozenset[FindingKey]) -> list[Candidate]:
