@@ -64,7 +64,7 @@ def case_two_digit_errors(frame):
 
 def case_three_errors(frame):
     """A swap (of shares, as above), a mistyped group total and a fourth country's count transposed."""
-    (a, b, c, d, *_), group = _parts(frame)
+    (a, _, c, d, *_), group = _parts(frame)
     return [
         (a, "share", _figure(frame, c, "share")),
         (c, "share", _figure(frame, a, "share")),
@@ -149,3 +149,43 @@ def test_real_2024_q2_gets_no_suggestion():
 
     result = suggest_corrections(load_quarter("2024-Q2"), quarter="2024-Q2", stage="delivered")
     assert result.suggestions == [] and result.unexplained == [] and result.set_search is None
+
+
+def test_a_set_stored_shown_in_the_annex_and_the_alert_and_accepted_whole(quarter, tmp_path):  # noqa: F811
+    from mtm_pipeline.alerts import alerts_from_findings
+    from mtm_pipeline.check_results import findings_to_rows
+    from mtm_pipeline.report.suggestions import suggestion_lines
+    from mtm_pipeline.settings import DataPaths
+    from mtm_pipeline.suggestions import accept, read_suggestions, suggestion_line
+    from mtm_pipeline.warehouse import connect
+    from mtm_pipeline.warehouse.quarters import publish_stage
+
+    frame, history = quarter
+    injected, _ = case_two_digit_errors(frame)
+    broken = _broken(frame, injected)
+    findings = evaluate_rules(broken, history)
+    result = suggest_corrections(broken, history, findings, quarter=QUARTER)
+    top = result.suggestions[0]
+    with connect(DataPaths(tmp_path).warehouse) as con:
+        checks = findings_to_rows(findings, quarter=QUARTER, stage="delivered")
+        publish_stage(con, QUARTER, "delivered", None, checks, suggestions=result)
+    stored = [
+        r for r in read_suggestions(DataPaths(tmp_path).warehouse, QUARTER) if r["suggestion_id"] == "D1"
+    ]
+    line = suggestion_line(stored)
+    assert f"{top.description}: clears {len(top.cleared)} findings" in line and "a set of 2 edits" in line
+    annex = [ln for ln in suggestion_lines(checks, result.rows(), result.unexplained_rows()) if "D1" in ln]
+    assert annex and all("a set of 2 edits made together" in ln for ln in annex)
+    alerts = alerts_from_findings(
+        findings, quarter=QUARTER, stage="delivered", asset_key="x", suggestions=result
+    )
+    for alert in alerts:
+        assert alert.suggestion.startswith("Suggested correction D1 (best"), alert.suggestion
+    assert all(", a set of 2 edits made together: " in a.suggestion for a in alerts)
+    path, numbers = accept(QUARTER, "D1", root=tmp_path)
+    assert numbers == [2, 3]
+    written = path.read_text(encoding="utf-8").splitlines()[1:]
+    assert {(ln.split(",")[2], ln.split(",")[5]) for ln in written} == {
+        (obs_id, _figure(frame, obs_id, field)) for obs_id, field, _ in injected
+    }
+    assert all("a set of 2 edits: typing_" in ln for ln in written)
