@@ -26,7 +26,7 @@ judge of every set.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mtm_pipeline.checks.suggest import order, pinned_values
 from mtm_pipeline.checks.suggest.candidate import PLAUSIBILITY, Candidate
@@ -36,7 +36,7 @@ from mtm_pipeline.checks.suggest.search import Accepted, SearchResult, cell_cand
 from mtm_pipeline.checks.suggest.trials import FindingKey, Outcome, Trials, screen
 
 MAX_FIRST_EDITS = 40  # edits a set of one group may start with
-BEAM = 6  # partial sets of one size extended per group, those that clear the most findings first
+BEAM = 4  # partial sets of one size extended per group, those that clear the most findings first
 MAX_STATES = 200  # partial sets extended by one edit, for the whole stage
 
 
@@ -66,38 +66,39 @@ def search_sets(trials: Trials, result: SearchResult, *, max_set_size: int, max_
     started = time.perf_counter()
     alone: dict[frozenset, set[FindingKey]] = {}
     for group in target_groups(trials):
-        if not _needs_sets(trials, result, group):
+        unexplained = _unexplained(trials, result, group)
+        if not unexplained:
             continue
         result.set_groups.append(group)
-        _search_group(trials, result, group, max_set_size, started + max_seconds, alone)
+        search = _GroupSearch(trials, result, group, unexplained, started + max_seconds, alone)
+        search.run(max_set_size)
         if result.set_stopped_early:
             break
     result.set_seconds = time.perf_counter() - started
 
 
-def _needs_sets(trials: Trials, result: SearchResult, group: frozenset[FindingKey]) -> bool:
-    """Whether single edits leave the group unexplained: its best single edits (rank 1), made together,
-    disagree on a figure, make a passing finding fail, or leave a finding of the group failing (but for a
-    rounding difference, which no edit corrects); or a finding no single edit clears passes only with
-    several of them (a set says so)."""
+def _unexplained(trials: Trials, result: SearchResult, group: frozenset[FindingKey]) -> frozenset:
+    """The findings of a group single edits leave unexplained (none: no set is searched). The best single
+    edits of the group (rank 1) are made together: a finding that then still fails (but for a rounding
+    difference, which no edit corrects), or that passes although no single edit clears it (a set says so).
+    Where they disagree on a figure or make a passing finding fail, every finding of the group."""
     singles = [a for a in result.accepted if set(a.cleared) & group]
     best = [a for rank, a in order.ranked(trials.stage, singles) if rank == 1]
     chosen: dict = {}
     for edit in (e for a in best for e in a.edits):
         if chosen.setdefault(edit.cell, edit).signature() != edit.signature():
-            return True  # two best single edits of one figure disagree
-    made = trials.outcome(list(chosen.values())) if chosen else None
-    if made is not None and made.broken:
-        return True
+            return group  # two best single edits of one figure disagree
+    made = trials.outcome(list(chosen.values())) if chosen else Outcome(set(), False)
+    if made.broken:
+        return group
     stage = trials.stage.edited(list(chosen.values()))
     by_single = {k for a in singles for k in a.cleared}
-    cleared = made.cleared if made is not None else set()
-    for key in group:
-        if key in cleared and key not in by_single:
-            return True  # it passes only with several edits: the set says so
-        if key not in cleared and rounding_reason(trials.baseline[key], stage) is None:
-            return True  # still failing, and not by rounding
-    return False
+    return frozenset(
+        key
+        for key in group
+        if (key in made.cleared and key not in by_single)
+        or (key not in made.cleared and rounding_reason(trials.baseline[key], stage) is None)
+    )
 
 
 def _first_edits(trials: Trials, result: SearchResult, group: frozenset[FindingKey]) -> list[Candidate]:
@@ -115,35 +116,9 @@ def _first_edits(trials: Trials, result: SearchResult, group: frozenset[FindingK
     return (best + others)[:MAX_FIRST_EDITS]
 
 
-def _search_group(trials, result, group, max_set_size, deadline, alone) -> None:
-    seen: set[frozenset] = set()
-    states = []
-    for first in _first_edits(trials, result, group):
-        outcome = trials.outcome(first.edits)
-        if not outcome.broken:
-            states.append(_Partial((first,), outcome))
-    for _size in range(2, max_set_size + 1):
-        grown: list[_Partial] = []
-        states.sort(key=lambda s: (-len(s.outcome.cleared), [PLAUSIBILITY[m.kind] for m in s.members]))
-        for state in states[:BEAM]:
-            if result.set_states >= MAX_STATES or time.perf_counter() > deadline:
-                result.set_stopped_early = (
-                    f"stopped after extending {result.set_states} partial sets of edits (the set search's "
-                    "bound)"
-                    if result.set_states >= MAX_STATES
-                    else "stopped at the search's time bound"
-                )
-                return
-            result.set_states += 1
-            grown += _grow(trials, result, group, state, seen, alone)
-        if any(group <= set(a.cleared) for a in result.accepted if len(a.members) > 1):
-            return  # a set explains the whole group: no larger set is searched
-        states = grown
-
-
-def _remaining(trials: Trials, group: frozenset[FindingKey], cleared: set, stage: Stage) -> set[FindingKey]:
-    """The group's findings still failing on the edited stage, a rounding difference aside (never edited)."""
-    return {k for k in group - cleared if rounding_reason(trials.baseline[k], stage) is None}
+def _remaining(trials: Trials, keys: frozenset[FindingKey], cleared: set, stage: Stage) -> set[FindingKey]:
+    """The findings still failing on the edited stage, a rounding difference aside (never edited)."""
+    return {k for k in keys - cleared if rounding_reason(trials.baseline[k], stage) is None}
 
 
 def _candidates(trials: Trials, stage: Stage, remaining: set[FindingKey], edited: set) -> list[Candidate]:
@@ -171,31 +146,91 @@ def _candidates(trials: Trials, stage: Stage, remaining: set[FindingKey], edited
     return list(pending.values())
 
 
-def _grow(trials, result, group, state: _Partial, seen: set, alone: dict) -> list[_Partial]:
-    """The partial sets one edit larger; those that are sets to offer are added to result.accepted."""
-    stage = trials.stage.edited(state.edits)
-    remaining = _remaining(trials, group, state.outcome.cleared, stage)
-    pending = _candidates(trials, stage, remaining, {e.cell for e in state.edits})
+@dataclass
+class _GroupSearch:
+    """The set search of one group: partial sets grown one edit at a time, level by level."""
 
-    def first_test(edits, unknown_passes=False) -> bool:
-        return trials.clears_a_failing_finding(stage, edits, remaining, unknown_passes)
+    trials: Trials
+    result: SearchResult
+    group: frozenset[FindingKey]
+    unexplained: frozenset[FindingKey]  # a set offered clears one of them
+    deadline: float
+    alone: dict[frozenset, set[FindingKey]]  # what edits clear without the others (cache)
+    seen: set[frozenset] = field(default_factory=set)
 
-    grown = []
-    for candidate in screen(pending, first_test):
-        members = tuple(sorted((*state.members, candidate), key=lambda m: _table_order(trials, m)))
-        signature = frozenset(s for m in members for s in m.signature())
-        if signature in seen or signature in result.decided:
-            continue  # tried, or a single edit (a swap of values and shares is one edit, not two)
-        seen.add(signature)
-        outcome = trials.outcome([e for m in members for e in m.edits])
-        if outcome.broken or not outcome.cleared:
-            continue
-        grown.append(_Partial(members, outcome))
-        if _offered(trials, result, members, outcome, alone):
-            result.accepted.append(
-                Accepted(members, tuple(k for k in trials.failing if k in outcome.cleared))
+    def run(self, max_set_size: int) -> None:
+        """Sets of 2, then 3, ... edits; the larger ones only where no set explains the whole group."""
+        states = []
+        for first in _first_edits(self.trials, self.result, self.group):
+            outcome = self.trials.outcome(first.edits)
+            if not outcome.broken:
+                states.append(_Partial((first,), outcome))
+        for size in range(2, max_set_size + 1):
+            grown: list[_Partial] = []
+            states.sort(key=lambda s: (-len(s.outcome.cleared), [PLAUSIBILITY[m.kind] for m in s.members]))
+            for state in states[:BEAM]:
+                if self._out_of_bounds():
+                    return
+                self.result.set_states += 1
+                grown += self._grow(state, last=size == max_set_size)
+                if self._explained(size):
+                    return  # the best partial sets first: a set of this size explains the whole group
+            states = grown
+
+    def _out_of_bounds(self) -> bool:
+        if self.result.set_states >= MAX_STATES:
+            self.result.set_stopped_early = (
+                f"stopped after extending {MAX_STATES} partial sets of edits (the set search's bound)"
             )
-    return grown
+        elif time.perf_counter() > self.deadline:
+            self.result.set_stopped_early = "stopped at the search's time bound"
+        return self.result.set_stopped_early is not None
+
+    def _explained(self, size: int) -> bool:
+        return any(len(a.members) == size and self.group <= set(a.cleared) for a in self.result.accepted)
+
+    def _grow(self, state: _Partial, *, last: bool) -> list[_Partial]:
+        """The partial sets one edit larger; those to offer are added to result.accepted. The last edit of
+        a set that clears no unexplained finding yet must clear one: only their figures are edited then."""
+        trials = self.trials
+        stage = trials.stage.edited(state.edits)
+        wanted = self.unexplained if last and not state.outcome.cleared & self.unexplained else self.group
+        remaining = _remaining(trials, wanted, state.outcome.cleared, stage)
+        pending = _candidates(trials, stage, remaining, {e.cell for e in state.edits})
+
+        def first_test(edits, unknown_passes=False) -> bool:
+            return trials.clears_a_failing_finding(stage, edits, remaining, unknown_passes)
+
+        grown = []
+        for candidate in screen(pending, first_test):
+            members = tuple(sorted((*state.members, candidate), key=lambda m: _table_order(trials, m)))
+            signature = frozenset(s for m in members for s in m.signature())
+            if signature in self.seen or signature in self.result.decided:
+                continue  # tried, or a single edit (a swap of values and shares is one edit, not two)
+            self.seen.add(signature)
+            outcome = trials.outcome([e for m in members for e in m.edits])
+            if outcome.broken or not outcome.cleared:
+                continue
+            grown.append(_Partial(members, outcome))
+            if self._offered(members, outcome):
+                cleared = tuple(k for k in trials.failing if k in outcome.cleared)
+                self.result.accepted.append(Accepted(members, cleared))
+        return grown
+
+    def _offered(self, members: tuple[Candidate, ...], outcome: Outcome) -> bool:
+        trials, result, alone = self.trials, self.result, self.alone
+        if not outcome.cleared & self.unexplained:
+            return False  # it explains nothing single edits leave unexplained
+        stage = trials.stage.edited([e for m in members for e in m.edits])
+        if any(rounding_reason(trials.baseline[k], stage) is None for k in outcome.still_failing):
+            return False  # a failing finding of an edited figure still fails, not by rounding
+        singly = set().union(*(_cleared_by(trials, result, (m,), alone) for m in members))
+        if not outcome.cleared - singly:
+            return False  # independent single edits
+        if len(members) == 3:
+            pairs = [tuple(m for m in members if m is not left_out) for left_out in members]
+            return all(_cleared_by(trials, result, pair, alone) != outcome.cleared for pair in pairs)
+        return True
 
 
 def _table_order(trials: Trials, member: Candidate) -> int:
@@ -213,16 +248,3 @@ def _cleared_by(trials: Trials, result: SearchResult, members, alone: dict) -> s
             outcome = trials.outcome([e for m in members for e in m.edits])
             alone[signature] = set() if outcome.broken else outcome.cleared
     return alone[signature]
-
-
-def _offered(trials, result, members, outcome: Outcome, alone: dict) -> bool:
-    stage = trials.stage.edited([e for m in members for e in m.edits])
-    if any(rounding_reason(trials.baseline[k], stage) is None for k in outcome.still_failing):
-        return False  # a failing finding of an edited figure still fails, not by rounding
-    singly = set().union(*(_cleared_by(trials, result, (m,), alone) for m in members))
-    if not outcome.cleared - singly:
-        return False  # independent single edits
-    if len(members) == 3:
-        pairs = [tuple(m for m in members if m is not left_out) for left_out in members]
-        return all(_cleared_by(trials, result, pair, alone) != outcome.cleared for pair in pairs)
-    return True
