@@ -151,13 +151,19 @@ def _print(report: dict, result) -> None:
         f"over {report['runs']} runs"
     )
     print(f"  CPU time:          median {med(cpu):.3f} s (min {min(cpu):.3f}, max {max(cpu):.3f})")
-    print(f"set search (last run): {result.set_search or 'not run (single edits explain every group)'}")
+    off = (
+        "off (--max-set-size 1)"
+        if report["max_set_size"] == 1
+        else "not run (single edits explain every group)"
+    )
+    print(f"set search (last run): {result.set_search or off}")
     print(f"evaluate_rules:      median {med(rules):.4f} s (min {min(rules):.4f}, max {max(rules):.4f})")
     load = report["load_average_before_after"]
     print(f"load average (1 min) before/after: {load[0]:.2f} / {load[1]:.2f} on {report['cpus']} CPUs")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Time the suggestion search on the chosen stage (see the module's doc); print, and write --json."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--quarter", default="2024-Q1")

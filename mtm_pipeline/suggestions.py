@@ -179,6 +179,8 @@ def suggestion_line(edits: list[dict]) -> str:
 
 
 def show(quarter: str, stage: str) -> str:
+    """A quarter's stored suggestions, one per line (a set as one suggestion), and the findings no edit
+    explains with the reason."""
     paths = data_paths()
     rows = read_suggestions(paths.warehouse, quarter, stage)
     header = (

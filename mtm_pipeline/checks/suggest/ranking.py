@@ -146,6 +146,8 @@ class Suggestions:
         return pd.DataFrame(rows, columns=list(UNEXPLAINED_COLUMNS)) if rows else None
 
     def summary(self) -> str:
+        """One line for the log: how many suggestions, how many findings no edit explains, the bounds hit and
+        what the set search cost."""
         best = sum(1 for s in self.suggestions if s.rank == 1)
         text = (
             f"{len(self.suggestions)} suggested correction(s) ({best} ranked first) for the failing findings of "

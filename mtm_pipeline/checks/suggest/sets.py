@@ -47,6 +47,7 @@ class _Partial:
 
     @property
     def edits(self) -> tuple:
+        """Every figure the partial set changes."""
         return tuple(e for m in self.members for e in m.edits)
 
 

@@ -43,6 +43,7 @@ def _partners(stage: Stage, cell: Cell) -> Iterator[tuple[int, str]]:
 
 
 def candidates(stage: Stage, cell: Cell) -> Iterator[Candidate]:
+    """The swaps of a figure with each partner (of the same row, or of the same breakdown)."""
     mine = stage.obs(cell)
     for pos, where in _partners(stage, cell):
         other = stage.normalised[pos]
