@@ -143,8 +143,8 @@ def _print(report: dict, result) -> None:
     print(
         f"{report['quarter']}: {report['rows']} rows, {report['history_rows']} history rows, "
         f"{report['findings_failed']} failing findings -> {report['suggestions']} suggestions "
-        f"({report['sets']} sets), {report['unexplained']} unexplained, {report['candidates_tried']} candidate "
-        "edits tried"
+        f"({report['sets']} sets), {report['unexplained']} unexplained, "
+        f"{report['candidates_tried']} candidate edits tried"
     )
     print(
         f"suggest_corrections: median {med(suggest):.3f} s (min {min(suggest):.3f}, max {max(suggest):.3f}) "

@@ -173,7 +173,8 @@ def suggestion_line(edits: list[dict]) -> str:
     first = edits[0]
     head = f"{first['suggestion_id']:>4}  rank {first['rank']}  group {first['group_id']}  "
     if (first.get("edits_in_set") or 1) > 1:
-        return f"{head}{_kinds(edits)}\n      {first['description']}: clears {first['findings_cleared']} findings"
+        clears = f"clears {first['findings_cleared']} findings"
+        return f"{head}{_kinds(edits)}\n      {first['description']}: {clears}"
     figures = "; ".join(f"{e['obs_id']} {e['field']} {e['published']} -> {e['suggested']}" for e in edits)
     return f"{head}{first['kind']:<18} clears {first['findings_cleared']}: {figures}"
 

@@ -11,8 +11,9 @@ from mtm_pipeline.report.facts import clean
 
 INTRODUCTION = (
     "Suggested corrections. For each failed check, the edit of the published figures (or the set of up to "
-    "three edits made together) that makes it pass without making any other check fail, as found by the checks (the best of those that clear it; all are in "
-    "quality.suggested_corrections), or why no edit explains it. A suggestion is never applied by itself: a "
+    "three edits made together) that makes it pass without making any other check fail, as found by the "
+    "checks (the best of those that clear it; all are in quality.suggested_corrections), or why no edit "
+    "explains it. A suggestion is never applied by itself: a "
     "reviewer accepts it into the quarter's corrections file (python -m mtm_pipeline.suggestions accept "
     "<quarter> <id>), and only the reviewed file changes the corrected stage."
 )

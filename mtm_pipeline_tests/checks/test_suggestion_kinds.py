@@ -163,3 +163,25 @@ def test_no_swap_across_dimensions_of_one_total():
         }
         assert partners == {"b"}, field
     assert not any("x" in c.detail for c in swaps.candidates(stage, Cell("s", "x", "share")))
+
+
+def test_swaps_of_the_real_2024_q1_stay_within_one_breakdown():
+    from mtm_pipeline.checks.rules.context import breakdown_dims
+    from mtm_pipeline_tests.checks.test_q1_report import load_quarter
+
+    stage = Stage(load_quarter("2024-Q1").to_dict("records"))
+    swaps_seen = 0
+    for obs in stage.normalised:
+        for field in ("value", "share"):
+            if getattr(obs, field) is None:
+                continue
+            for candidate in swaps.candidates(stage, Cell(obs.source, obs.obs_id, field)):
+                a, b = {stage.obs(e.cell) for e in candidate.edits}
+                swaps_seen += 1
+                if a.key == b.key:
+                    assert a.period != b.period  # the same figure in two periods
+                    continue
+                total = stage.normalised[stage.position[(a.source, a.part_of)]]
+                assert (a.period, a.measure, a.part_of) == (b.period, b.measure, b.part_of)
+                assert breakdown_dims(a, total) == breakdown_dims(b, total), candidate.detail
+    assert swaps_seen

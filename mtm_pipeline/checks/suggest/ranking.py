@@ -206,7 +206,8 @@ def _set_search(result: SearchResult) -> str | None:
         return None
     found = sum(1 for a in result.accepted if len(a.members) > 1)
     text = (
-        f"the set search ran on {len(result.set_groups)} group(s) of findings single edits leave unexplained: "
+        f"the set search ran on {len(result.set_groups)} group(s) of findings single edits leave "
+        "unexplained: "
         f"{found} set(s) found, {result.set_states} partial set(s) extended in {result.set_seconds:.2f} s"
     )
     return text + (f", {result.set_stopped_early}" if result.set_stopped_early else "")

@@ -38,8 +38,8 @@ def evidence(members: Sequence[Candidate], cleared: Sequence[Finding]) -> str:
     passing = "; ".join(f"{f.rule} ({f.subject})" for f in cleared)
     if len(members) == 1:
         return (
-            f"{_kind(members[0].kind)}: {members[0].detail}. With this edit {len(cleared)} failing finding(s) "
-            f"pass: {passing}; no rule that passed fails."
+            f"{_kind(members[0].kind)}: {members[0].detail}. With this edit {len(cleared)} failing "
+            f"finding(s) pass: {passing}; no rule that passed fails."
         )
     undone = "; ".join(f"({n}) {_kind(m.kind)}: {m.detail}" for n, m in enumerate(members, start=1))
     return (
