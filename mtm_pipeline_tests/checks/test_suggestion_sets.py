@@ -189,3 +189,17 @@ def test_a_set_stored_shown_in_the_annex_and_the_alert_and_accepted_whole(quarte
         (obs_id, _figure(frame, obs_id, field)) for obs_id, field, _ in injected
     }
     assert all("a set of 2 edits: typing_" in ln for ln in written)
+
+
+def test_the_set_search_is_bounded_and_says_so(quarter, monkeypatch):  # noqa: F811
+    from mtm_pipeline.checks.suggest import sets
+
+    monkeypatch.setattr(sets, "MAX_STATES", 0)
+    frame, history = quarter
+    injected, _ = case_swap_and_mistyped_total(frame)
+    result = suggest_corrections(_broken(frame, injected), history, quarter=QUARTER)
+    assert not any(s.kind == "set" for s in result.suggestions)
+    assert "stopped after extending 0 partial sets of edits" in result.summary()
+    assert result.unexplained
+    for item in result.unexplained:
+        assert "the search stopped after extending 0 partial sets" in item.reason, item.reason

@@ -242,7 +242,12 @@ def _rank(result: SearchResult, rows: Stage, *, quarter: str, stage: str) -> Sug
     unexplained = [
         Unexplained(
             result.findings[k],
-            wording.unexplained_reason(result.findings[k], rows, result.stopped_early, k in searched),
+            wording.unexplained_reason(
+                result.findings[k],
+                rows,
+                result.stopped_early or (result.set_stopped_early if k in searched else None),
+                k in searched,
+            ),
         )
         for k in result.failing
         if k not in cleared_keys
