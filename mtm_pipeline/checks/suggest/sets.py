@@ -28,15 +28,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from mtm_pipeline.checks.suggest import order, pinned_values
+from mtm_pipeline.checks.suggest import order, pinned_values, share_bases, signs, swaps, typing_errors
 from mtm_pipeline.checks.suggest.candidate import PLAUSIBILITY, Candidate
-from mtm_pipeline.checks.suggest.figures import Stage
+from mtm_pipeline.checks.suggest.figures import Cell, Stage
 from mtm_pipeline.checks.suggest.rounding import rounding_reason
-from mtm_pipeline.checks.suggest.search import Accepted, SearchResult, cell_candidates, cells_of
+from mtm_pipeline.checks.suggest.search import Accepted, SearchResult, cells_of
 from mtm_pipeline.checks.suggest.trials import FindingKey, Outcome, Trials, screen
 
-MAX_FIRST_EDITS = 40  # edits a set of one group may start with
-BEAM = 4  # partial sets of one size extended per group, those that clear the most findings first
+MAX_FIRST_EDITS = (
+    40  # other edits of the group tried as the start of a set where few single edits are accepted
+)
+BEAM = 6  # partial sets of one size extended per group, those that clear the most findings first
 MAX_STATES = 200  # partial sets extended by one edit, for the whole stage
 
 
@@ -102,29 +104,17 @@ def _unexplained(trials: Trials, result: SearchResult, group: frozenset[FindingK
     )
 
 
-def _first_edits(trials: Trials, result: SearchResult, group: frozenset[FindingKey]) -> list[Candidate]:
-    """The edits a set may start with: those of the group's figures that clear a finding on their own,
-    accepted single edits first (best first), then by plausibility."""
-    accepted = {a.members[0].signature(): a for a in result.accepted if set(a.cleared) & group}
-    best = [a.members[0] for _, a in order.ranked(trials.stage, list(accepted.values()))]
-    ids = {obs_id for key in group for obs_id in key[1]}
-    others = [
-        c
-        for c in result.screened
-        if c.signature() not in accepted and any(e.cell.obs_id in ids for e in c.edits)
-    ]
-    others.sort(key=lambda c: PLAUSIBILITY[c.kind])
-    return (best + others)[:MAX_FIRST_EDITS]
-
-
 def _remaining(trials: Trials, keys: frozenset[FindingKey], cleared: set, stage: Stage) -> set[FindingKey]:
     """The findings still failing on the edited stage, a rounding difference aside (never edited)."""
     return {k for k in keys - cleared if rounding_reason(trials.baseline[k], stage) is None}
 
 
-def _candidates(trials: Trials, stage: Stage, remaining: set[FindingKey], edited: set) -> list[Candidate]:
+def _candidates(
+    trials: Trials, stage: Stage, remaining: set[FindingKey], edited: set, own: dict[Cell, list[Candidate]]
+) -> list[Candidate]:
     """The candidate edits of the figures of the remaining findings, on the edited stage (so that a pinned
-    value or a share's base follows the edits made); none of a figure already edited."""
+    value, a swap or a share's base follows the edits made); none of a figure already edited. own: the
+    slips and signs of each figure, which depend on that figure alone (kept across partial sets)."""
     pending: dict[frozenset, Candidate] = {}
 
     def keep(candidate: Candidate) -> None:
@@ -138,7 +128,11 @@ def _candidates(trials: Trials, stage: Stage, remaining: set[FindingKey], edited
         cell for key in remaining for cell in cells_of(stage, trials.baseline[key], trials.rows_of[key])
     )
     for cell in cells:
-        for candidate in cell_candidates(stage, cell):
+        if cell in edited:
+            continue
+        if cell not in own:
+            own[cell] = [*signs.candidates(stage, cell), *typing_errors.candidates(stage, cell)]
+        for candidate in (*own[cell], *swaps.candidates(stage, cell), *share_bases.candidates(stage, cell)):
             keep(candidate)
     for key in remaining:
         finding = trials.baseline[key]
@@ -158,14 +152,11 @@ class _GroupSearch:
     deadline: float
     alone: dict[frozenset, set[FindingKey]]  # what edits clear without the others (cache)
     seen: set[frozenset] = field(default_factory=set)
+    own: dict[Cell, list[Candidate]] = field(default_factory=dict)  # a figure's slips and signs (cache)
 
     def run(self, max_set_size: int) -> None:
         """Sets of 2, then 3, ... edits; the larger ones only where no set explains the whole group."""
-        states = []
-        for first in _first_edits(self.trials, self.result, self.group):
-            outcome = self.trials.outcome(first.edits)
-            if not outcome.broken:
-                states.append(_Partial((first,), outcome))
+        states = self._first_states()
         for size in range(2, max_set_size + 1):
             grown: list[_Partial] = []
             states.sort(key=lambda s: (-len(s.outcome.cleared), [PLAUSIBILITY[m.kind] for m in s.members]))
@@ -177,6 +168,30 @@ class _GroupSearch:
                 if self._explained(size):
                     return  # the best partial sets first: a set of this size explains the whole group
             states = grown
+
+    def _first_states(self) -> list[_Partial]:
+        """The edits a set may start with: the group's accepted single edits (best first); where there are
+        fewer than BEAM, the other edits of the group's figures that clear a finding on their own in the
+        first test, by plausibility (those that make a passing finding fail are left out)."""
+        accepted = [a for a in self.result.accepted if set(a.cleared) & self.group]
+        states = [
+            _Partial(a.members, Outcome(set(a.cleared), False))
+            for _, a in order.ranked(self.trials.stage, accepted)
+        ]
+        ids = {obs_id for key in self.group for obs_id in key[1]}
+        taken = {a.members[0].signature() for a in accepted}
+        others = [
+            c
+            for c in self.result.screened
+            if c.signature() not in taken and any(e.cell.obs_id in ids for e in c.edits)
+        ]
+        for candidate in sorted(others, key=lambda c: PLAUSIBILITY[c.kind])[:MAX_FIRST_EDITS]:
+            if len(states) >= BEAM:
+                break
+            outcome = self.trials.outcome(candidate.edits)
+            if not outcome.broken:
+                states.append(_Partial((candidate,), outcome))
+        return states
 
     def _out_of_bounds(self) -> bool:
         if self.result.set_states >= MAX_STATES:
@@ -197,7 +212,7 @@ class _GroupSearch:
         stage = trials.stage.edited(state.edits)
         wanted = self.unexplained if last and not state.outcome.cleared & self.unexplained else self.group
         remaining = _remaining(trials, wanted, state.outcome.cleared, stage)
-        pending = _candidates(trials, stage, remaining, {e.cell for e in state.edits})
+        pending = _candidates(trials, stage, remaining, {e.cell for e in state.edits}, self.own)
 
         def first_test(edits, unknown_passes=False) -> bool:
             return trials.clears_a_failing_finding(stage, edits, remaining, unknown_passes)
