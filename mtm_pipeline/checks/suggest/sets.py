@@ -8,7 +8,8 @@ only where single edits leave it unexplained: the best single edits of the group
 difference then; or a finding no single edit clears passes only with several of them.
 
 The search is a bounded combinatorial one over the existing candidate generators, not a solver: a set
-starts with an edit that clears a failing finding on its own (the first test), and grows by an edit,
+starts with an accepted single edit of the group (or, where there are few, another edit that clears a
+failing finding on its own in the first test), and grows by an edit,
 generated on the stage as already edited, that clears a finding still failing. Candidates generated on
 the edited stage are what makes a solved value or a share's base follow the other edits (a total's sum
 after a swap, a share over a corrected total). A set is offered when, with all its edits made:
