@@ -9,12 +9,13 @@ difference then; or a finding no single edit clears passes only with several of 
 
 The search is a bounded combinatorial one over the existing candidate generators, not a solver: a set
 starts with an accepted single edit of the group (or, where there are few, another edit that clears a
-failing finding on its own in the first test), and grows by an edit,
-generated on the stage as already edited, that clears a finding still failing. Candidates generated on
+failing finding on its own in the first test), and grows by an edit, generated on the stage as already
+edited, that clears a finding still failing. Candidates generated on
 the edited stage are what makes a solved value or a share's base follow the other edits (a total's sum
 after a swap, a share over a corrected total). A set is offered when, with all its edits made:
 - no finding that passed fails;
 - every failing finding that involves an edited figure passes (rounding ones aside);
+- it clears a finding single edits leave unexplained;
 - it clears a finding none of its edits clears alone (otherwise it is independent single edits, shown as
   such), and, of three edits, more than any two of them.
 Where a group has a set that clears all its findings with two edits, sets of three are not searched. The
@@ -36,9 +37,7 @@ from mtm_pipeline.checks.suggest.rounding import rounding_reason
 from mtm_pipeline.checks.suggest.search import Accepted, SearchResult, cells_of
 from mtm_pipeline.checks.suggest.trials import FindingKey, Outcome, Trials, screen
 
-MAX_FIRST_EDITS = (
-    40  # other edits of the group tried as the start of a set where few single edits are accepted
-)
+MAX_FIRST_EDITS = 40  # other edits tried as the start of a set where a group has few accepted single edits
 BEAM = 6  # partial sets of one size extended per group, those that clear the most findings first
 MAX_STATES = 200  # partial sets extended by one edit, for the whole stage
 
