@@ -109,12 +109,19 @@ def alerts_from_findings(
 
 
 def suggestion_line(suggestions, rule: str, subject: str) -> str | None:
-    """'Suggested correction D3 (best of 2): prp_2024q1_cis_rus value 2476 -> 2276 (typing_digit)', or why no
+    """'Suggested correction D3 (best of 2): prp_2024q1_cis_rus value 2476 -> 2276 (typing_digit)', a set
+    named as one suggestion ('Suggested correction D1 (best), a set of 2 edits made together: swap the values of
+    A and B, and set T value to 1968 (published 1868) (swap + typing_digit; clears 8 findings)'), or why no
     edit explains the finding."""
     ranked = suggestions.for_finding(rule, subject)
     if ranked:
         top = ranked[0]
         of = f" of {len(ranked)}" if len(ranked) > 1 else ""
+        if len(top.members) > 1:
+            return (
+                f"Suggested correction {top.suggestion_id} (best{of}), a set of {len(top.members)} edits "
+                f"made together: {top.description} ({top.kinds}; clears {len(top.cleared)} findings)"
+            )
         return f"Suggested correction {top.suggestion_id} (best{of}): {top.description} ({top.kind})"
     reason = suggestions.unexplained_reason(rule, subject)
     return f"No edit explains it: {reason}" if reason else None

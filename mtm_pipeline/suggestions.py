@@ -3,7 +3,8 @@
     python -m mtm_pipeline.suggestions show 2024-Q1 [--stage delivered|corrected]
     python -m mtm_pipeline.suggestions accept 2024-Q1 D3
 
-`accept` appends one row per figure of the suggestion to data/corrections/<quarter>.csv, in the file's
+A suggestion is one edit or a set of up to three edits made together; `accept` appends one row per figure of
+the suggestion (every figure of a set) to data/corrections/<quarter>.csv, in the file's
 format (data/corrections/README.md), with the justification prefilled from the suggestion's evidence and
 `author` and `decided_on` left empty. The corrections reader refuses a file with an empty author or date,
 so an accepted suggestion changes nothing until a reviewer has read it, edited the justification if
@@ -25,6 +26,9 @@ from mtm_pipeline.settings import data_paths
 
 _COLUMNS = (
     "suggestion_id",
+    "edit_number",
+    "edits_in_set",
+    "description",
     "rank",
     "group_id",
     "stage",
@@ -62,7 +66,7 @@ def read_suggestions(warehouse: Path, quarter: str, stage: str | None = None) ->
     sql = (
         f"SELECT {', '.join(_COLUMNS)} FROM quality.suggested_corrections WHERE quarter = ?"
         + (" AND stage = ?" if stage else "")
-        + " ORDER BY stage DESC, CAST(substr(suggestion_id, 2) AS INTEGER), obs_id,"
+        + " ORDER BY stage DESC, CAST(substr(suggestion_id, 2) AS INTEGER), edit_number, obs_id,"
         " list_position(['value', 'share', 'change', 'rank'], field)"
     )
     rows = _read(warehouse, sql, [quarter, stage] if stage else [quarter])
@@ -81,8 +85,9 @@ def read_unexplained(warehouse: Path, quarter: str, stage: str) -> list[tuple[st
 def correction_rows(quarter: str, suggestion: list[dict]) -> list[dict]:
     """The corrections-file rows of one accepted suggestion; author and decided_on left for the reviewer."""
     first = suggestion[0]
+    kind = _kinds(suggestion)
     justification = (
-        f"Suggested correction {first['suggestion_id']} ({first['kind']}, rank {first['rank']}, "
+        f"Suggested correction {first['suggestion_id']} ({kind}, rank {first['rank']}, "
         f"{first['stage']} stage), accepted for review: {first['evidence']}"
     )
     return [
@@ -99,6 +104,14 @@ def correction_rows(quarter: str, suggestion: list[dict]) -> list[dict]:
         }
         for row in suggestion
     ]
+
+
+def _kinds(rows: list[dict]) -> str:
+    """'sign', or a set's kinds: 'a set of 2 edits: swap + typing_digit'."""
+    kinds = list(dict.fromkeys((r.get("edit_number") or 1, r["kind"]) for r in rows))
+    if len(kinds) == 1:
+        return kinds[0][1]
+    return f"a set of {len(kinds)} edits: " + " + ".join(kind for _, kind in kinds)
 
 
 def _existing(path: Path) -> list[dict]:
@@ -170,7 +183,21 @@ def _paths_at(root: Path):
     return DataPaths(root)
 
 
+def suggestion_line(edits: list[dict]) -> str:
+    """One suggestion as one line: a single edit with its figures, a set as one instruction ('swap the values
+    of A and B, and set T value to 1968 (published 1868): clears 8 findings')."""
+    first = edits[0]
+    head = f"{first['suggestion_id']:>4}  rank {first['rank']}  group {first['group_id']}  "
+    if (first.get("edits_in_set") or 1) > 1:
+        clears = f"clears {first['findings_cleared']} findings"
+        return f"{head}{_kinds(edits)}\n      {first['description']}: {clears}"
+    figures = "; ".join(f"{e['obs_id']} {e['field']} {e['published']} -> {e['suggested']}" for e in edits)
+    return f"{head}{first['kind']:<18} clears {first['findings_cleared']}: {figures}"
+
+
 def show(quarter: str, stage: str) -> str:
+    """A quarter's stored suggestions, one per line (a set as one suggestion), and the findings no edit
+    explains with the reason."""
     paths = data_paths()
     rows = read_suggestions(paths.warehouse, quarter, stage)
     header = (
@@ -181,13 +208,7 @@ def show(quarter: str, stage: str) -> str:
     seen: dict[str, list[dict]] = {}
     for row in rows:
         seen.setdefault(row["suggestion_id"], []).append(row)
-    for suggestion_id, edits in seen.items():
-        first = edits[0]
-        figures = "; ".join(f"{e['obs_id']} {e['field']} {e['published']} -> {e['suggested']}" for e in edits)
-        lines.append(
-            f"{suggestion_id:>4}  rank {first['rank']}  group {first['group_id']}  {first['kind']:<18} "
-            f"clears {first['findings_cleared']}: {figures}"
-        )
+    lines += [suggestion_line(edits) for edits in seen.values()]
     if not seen:
         lines.append("  none")
     unexplained = read_unexplained(paths.warehouse, quarter, stage)

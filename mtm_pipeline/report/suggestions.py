@@ -10,9 +10,10 @@ from mtm_pipeline.checks.suggest.candidate import KINDS
 from mtm_pipeline.report.facts import clean
 
 INTRODUCTION = (
-    "Suggested corrections. For each failed check, the edit of the published figures that makes it pass "
-    "without making any other check fail, as found by the checks (the best of those that clear it; all are in "
-    "quality.suggested_corrections), or why no edit explains it. A suggestion is never applied by itself: a "
+    "Suggested corrections. For each failed check, the edit of the published figures (or the set of up to "
+    "three edits made together) that makes it pass without making any other check fail, as found by the "
+    "checks (the best of those that clear it; all are in quality.suggested_corrections), or why no edit "
+    "explains it. A suggestion is never applied by itself: a "
     "reviewer accepts it into the quarter's corrections file (python -m mtm_pipeline.suggestions accept "
     "<quarter> <id>), and only the reviewed file changes the corrected stage."
 )
@@ -54,6 +55,26 @@ def _best(suggestions: pd.DataFrame, stage: str, rule: str, subject: str) -> tup
     return mine[mine["suggestion_id"] == ids[0]], len(ids)
 
 
+def _suggestion_text(rows: pd.DataFrame, count: int) -> str:
+    """'suggested correction D4 (a lost or extra sign, clears 1 finding(s)): a change -7.6 → 7.6.', or a set
+    named as one suggestion with its edits in words."""
+    first = rows.iloc[0]
+    alternatives = f", best of {count}" if count > 1 else ""
+    size = int(first["edits_in_set"]) if "edits_in_set" in rows and pd.notna(first["edits_in_set"]) else 1
+    if size > 1:
+        kinds = sorted(dict.fromkeys(zip(rows["edit_number"], rows["kind"], strict=True)))
+        named = " + ".join(KINDS.get(kind, kind) for _, kind in kinds)
+        return (
+            f"suggested correction {first['suggestion_id']} (a set of {size} edits made together: {named}; "
+            f"clears {first['findings_cleared']} finding(s){alternatives}): {first['description']}."
+        )
+    figures = "; ".join(f"{r.obs_id} {r.field} {r.published} \u2192 {r.suggested}" for r in rows.itertuples())
+    return (
+        f"suggested correction {first['suggestion_id']} ({KINDS.get(first['kind'], first['kind'])}, "
+        f"clears {first['findings_cleared']} finding(s){alternatives}): {figures}."
+    )
+
+
 def suggestion_lines(
     check_results: pd.DataFrame | None, suggestions: pd.DataFrame | None, unexplained: pd.DataFrame | None
 ) -> tuple[str, ...]:
@@ -64,16 +85,7 @@ def suggestion_lines(
         head = f"{stage}, {rule}, {subject}: "
         best = _best(suggestions, stage, rule, subject)
         if best is not None:
-            rows, count = best
-            first = rows.iloc[0]
-            figures = "; ".join(
-                f"{r.obs_id} {r.field} {r.published} \u2192 {r.suggested}" for r in rows.itertuples()
-            )
-            alternatives = f", best of {count}" if count > 1 else ""
-            lines.append(
-                f"{head}suggested correction {first['suggestion_id']} ({KINDS.get(first['kind'], first['kind'])}, "
-                f"clears {first['findings_cleared']} finding(s){alternatives}): {figures}."
-            )
+            lines.append(head + _suggestion_text(*best))
             continue
         reason = None
         if unexplained is not None and not unexplained.empty:

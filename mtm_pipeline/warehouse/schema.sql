@@ -155,7 +155,8 @@ CREATE TABLE IF NOT EXISTS quality.corrections_applied (
 );
 
 -- Suggested corrections of the failing findings of a quarter's stage (mtm_pipeline/checks/suggest/): one row
--- per figure edited; the rows of one edit share suggestion_id. Never applied: a reviewer accepts one into
+-- per figure edited; a suggestion is one edit or a set of up to three edits made together, and all the rows of
+-- a suggestion share its suggestion_id (the set's id). Never applied: a reviewer accepts one into
 -- data/corrections/ (python -m mtm_pipeline.suggestions accept). Re-running a quarter replaces its rows.
 CREATE TABLE IF NOT EXISTS quality.suggested_corrections (
     quarter          VARCHAR NOT NULL,
@@ -174,6 +175,12 @@ CREATE TABLE IF NOT EXISTS quality.suggested_corrections (
     evidence         VARCHAR NOT NULL,
     created_at       TIMESTAMP NOT NULL
 );
+-- Sets of edits: the edit of the set a row belongs to (1, 2, 3; the figures of one swap share it; kind is that
+-- edit's kind), how many edits the set has, and the suggestion as one instruction ("swap the values of A and
+-- B, and set T value to 1968 (published 1868)"). Rows stored before sets existed read as single edits.
+ALTER TABLE quality.suggested_corrections ADD COLUMN IF NOT EXISTS edit_number INTEGER DEFAULT 1;
+ALTER TABLE quality.suggested_corrections ADD COLUMN IF NOT EXISTS edits_in_set INTEGER DEFAULT 1;
+ALTER TABLE quality.suggested_corrections ADD COLUMN IF NOT EXISTS description VARCHAR;
 
 -- Failing findings of a quarter's stage that no edit explains, with the reason (rounding, another basis).
 CREATE TABLE IF NOT EXISTS quality.unexplained_findings (

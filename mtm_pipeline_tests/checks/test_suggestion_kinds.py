@@ -143,3 +143,45 @@ def test_every_rule_says_which_figures_it_compares():
     from mtm_pipeline.checks.suggest.figures import RULE_FIELDS
 
     assert set(RULE_FIELDS) == set(RULES)
+
+
+def test_no_swap_across_dimensions_of_one_total():
+    """A country's share and a sector's share of the same total are two breakdowns: never swapped."""
+    rows = [
+        _row("t", value=100.0, value_precision=1.0),
+        _row("a", value=60.0, value_precision=1.0, share=60.0, share_precision=1.0, part_of="t", country="A"),
+        _row("b", value=40.0, value_precision=1.0, share=40.0, share_precision=1.0, part_of="t", country="B"),
+        _row("x", value=70.0, value_precision=1.0, share=70.0, share_precision=1.0, part_of="t", sector="X"),
+    ]
+    stage = Stage(rows)
+    for field in ("share", "value"):
+        partners = {
+            e.cell.obs_id
+            for c in swaps.candidates(stage, Cell("s", "a", field))
+            for e in c.edits
+            if e.cell.obs_id != "a"
+        }
+        assert partners == {"b"}, field
+    assert not any("x" in c.detail for c in swaps.candidates(stage, Cell("s", "x", "share")))
+
+
+def test_swaps_of_the_real_2024_q1_stay_within_one_breakdown():
+    from mtm_pipeline.checks.rules.context import breakdown_dims
+    from mtm_pipeline_tests.checks.test_q1_report import load_quarter
+
+    stage = Stage(load_quarter("2024-Q1").to_dict("records"))
+    swaps_seen = 0
+    for obs in stage.normalised:
+        for field in ("value", "share"):
+            if getattr(obs, field) is None:
+                continue
+            for candidate in swaps.candidates(stage, Cell(obs.source, obs.obs_id, field)):
+                a, b = {stage.obs(e.cell) for e in candidate.edits}
+                swaps_seen += 1
+                if a.key == b.key:
+                    assert a.period != b.period  # the same figure in two periods
+                    continue
+                total = stage.normalised[stage.position[(a.source, a.part_of)]]
+                assert (a.period, a.measure, a.part_of) == (b.period, b.measure, b.part_of)
+                assert breakdown_dims(a, total) == breakdown_dims(b, total), candidate.detail
+    assert swaps_seen

@@ -132,10 +132,10 @@ def test_the_search_is_bounded_and_says_so(delivered):
 def test_candidates_tried_together_as_a_range_lose_none(delivered, suggestions, monkeypatch):
     """Dropping a group of candidate values after one evaluation of their range gives exactly what trying
     each candidate alone gives."""
-    from mtm_pipeline.checks.suggest import search
+    from mtm_pipeline.checks.suggest import trials
 
     monkeypatch.setattr(
-        search, "_bisect", lambda cell, candidates, first_test: [c for c in candidates if first_test(c.edits)]
+        trials, "bisect", lambda cell, candidates, first_test: [c for c in candidates if first_test(c.edits)]
     )
     one_by_one = suggest_corrections(delivered, quarter="2024-Q1", stage="delivered")
     assert [(s.kind, s.description, s.rank, len(s.cleared)) for s in one_by_one.suggestions] == [

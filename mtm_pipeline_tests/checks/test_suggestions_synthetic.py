@@ -252,3 +252,4 @@ def test_the_injected_fix_ranks_first(quarter, case):
     for finding in failing:
         assert result.for_finding(finding.rule, finding.subject)[0] is top, finding.subject
     assert result.unexplained == []
+    assert result.set_search is None  # one error: single edits explain it, no set is searched

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from mtm_pipeline.checks.rules.observations import Obs, prepare_rows
+from mtm_pipeline.checks.rules.observations import Obs, obs_from_record, prepare_rows
 from mtm_pipeline.intervals import Interval
 from mtm_pipeline.numbers import NumberFormatError, parse_published_number, published_notation
 
@@ -120,6 +120,18 @@ class Stage:
             return float(value), None
         precision = row.get(f"{cell.field}_precision")
         return float(value), None if missing(precision) else float(precision)
+
+    def edited(self, edits: Sequence[FieldEdit]) -> Stage:
+        """A copy of the stage with the edits made (the same rows in the same order: positions, natural keys
+        and the groups a rule looks across are unchanged, only figures are)."""
+        copy = object.__new__(Stage)
+        copy.__dict__.update(self.__dict__)
+        copy.records, copy.normalised = list(self.records), list(self.normalised)
+        positions = sorted({self.position[(e.cell.source, e.cell.obs_id)] for e in edits})
+        for pos, row in zip(positions, apply(self, positions, edits), strict=True):
+            copy.records[pos] = row
+            copy.normalised[pos] = obs_from_record(row, False)
+        return copy
 
     def _components(self) -> list[int]:
         """Rows a rule may compare with each other: the same source and measure, linked through part_of."""

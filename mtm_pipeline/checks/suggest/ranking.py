@@ -1,11 +1,7 @@
-"""Suggestions for a reviewer: accepted candidates ranked, grouped by the findings they share, with their
-evidence in words; and the failing findings no edit explains, with the reason.
-
-Ranking: most findings cleared, then fewest figures changed, then figures written as their neighbours are
-(the precision of the same field in the rest of the breakdown), then the plausibility of the kind (a sign
-before a typing error before a swap, ..., the pinned value last), then the smallest change. A suggestion's
-rank is 1 when no better suggestion clears any of the same findings. A pinned value is offered only when
-no other kind of edit clears the same findings.
+"""Suggestions for a reviewer: accepted edits and sets of edits ranked (order.py), grouped by the findings
+they share, with their evidence in words (wording.py); and the failing findings no edit explains, with the
+reason. A suggestion's rank is 1 when no better suggestion clears any of the same findings. A pinned value
+alone is offered only when no other kind of edit clears the same findings.
 """
 
 from __future__ import annotations
@@ -19,15 +15,19 @@ import pandas as pd
 
 from mtm_pipeline.checks.findings import Finding
 from mtm_pipeline.checks.rules.observations import as_records
-from mtm_pipeline.checks.suggest.candidate import KINDS, PLAUSIBILITY
-from mtm_pipeline.checks.suggest.figures import FieldEdit, Stage, missing
-from mtm_pipeline.checks.suggest.rounding import rounding_reason
-from mtm_pipeline.checks.suggest.search import Accepted, FindingKey, SearchResult, search
+from mtm_pipeline.checks.suggest import order, wording
+from mtm_pipeline.checks.suggest.candidate import Candidate
+from mtm_pipeline.checks.suggest.figures import FieldEdit, Stage
+from mtm_pipeline.checks.suggest.search import SearchResult, search
+from mtm_pipeline.checks.suggest.trials import FindingKey
 
 SUGGESTION_COLUMNS = (
     "quarter",
     "stage",
     "suggestion_id",
+    "edit_number",
+    "edits_in_set",
+    "description",
     "rank",
     "group_id",
     "source",
@@ -46,17 +46,28 @@ UNEXPLAINED_COLUMNS = ("quarter", "stage", "rule", "subject", "reason", "created
 
 @dataclass(frozen=True)
 class Suggestion:
+    """One suggestion: a single edit, or a set of up to three edits made together (members)."""
+
     suggestion_id: str
     rank: int
     group_id: int
-    kind: str
+    kind: str  # the kind of the edit, or 'set'
     edits: tuple[FieldEdit, ...]
     cleared: tuple[Finding, ...]
     evidence: str
+    members: tuple[Candidate, ...] = ()
 
     @property
     def description(self) -> str:
+        """A single edit's figures ('a value 2476 -> 2276'), or a set as one instruction."""
+        if len(self.members) > 1:
+            return wording.set_phrase(self.members)
         return "; ".join(f"{e.cell} {e.published_text} -> {e.suggested_text}" for e in self.edits)
+
+    @property
+    def kinds(self) -> str:
+        """'typing_digit', or a set's kinds: 'swap + typing_digit'."""
+        return " + ".join(m.kind for m in self.members) if len(self.members) > 1 else self.kind
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,7 @@ class Suggestions:
     candidates_tried: int
     stopped_early: str | None
     seconds: float
+    set_search: str | None = None  # where the set search ran and what it cost
 
     def for_finding(self, rule: str, subject: str) -> list[Suggestion]:
         """The suggestions that clear a finding, best first."""
@@ -88,13 +100,17 @@ class Suggestions:
         )
 
     def rows(self) -> pd.DataFrame | None:
-        """quality.suggested_corrections: one row per figure edited; None when there is none."""
+        """quality.suggested_corrections: one row per figure edited, the rows of a set sharing its
+        suggestion_id (each row with its edit's number and kind); None when there is none."""
         created = datetime.now(UTC).replace(tzinfo=None)
         rows = [
             {
                 "quarter": self.quarter,
                 "stage": self.stage,
                 "suggestion_id": s.suggestion_id,
+                "edit_number": number,
+                "edits_in_set": len(s.members),
+                "description": wording.set_phrase(s.members),
                 "rank": s.rank,
                 "group_id": s.group_id,
                 "source": e.cell.source,
@@ -102,14 +118,15 @@ class Suggestions:
                 "field": e.cell.field,
                 "published": e.published_text,
                 "suggested": e.suggested_text,
-                "kind": s.kind,
+                "kind": member.kind,
                 "findings_cleared": len(s.cleared),
                 "findings": "\n".join(f"{f.rule}: {f.subject}" for f in s.cleared),
                 "evidence": s.evidence,
                 "created_at": created,
             }
             for s in self.suggestions
-            for e in s.edits
+            for number, member in enumerate(s.members, start=1)
+            for e in member.edits
         ]
         return pd.DataFrame(rows, columns=list(SUGGESTION_COLUMNS)) if rows else None
 
@@ -129,12 +146,15 @@ class Suggestions:
         return pd.DataFrame(rows, columns=list(UNEXPLAINED_COLUMNS)) if rows else None
 
     def summary(self) -> str:
+        """One line for the log: how many suggestions, how many findings no edit explains, the bounds hit and
+        what the set search cost."""
         best = sum(1 for s in self.suggestions if s.rank == 1)
         text = (
             f"{len(self.suggestions)} suggested correction(s) ({best} ranked first) for the failing findings of "
             f"the {self.stage} stage of {self.quarter}; {len(self.unexplained)} finding(s) no edit explains"
         )
-        return text + (f"; the search {self.stopped_early}" if self.stopped_early else "")
+        text += f"; the search {self.stopped_early}" if self.stopped_early else ""
+        return text + (f"; {self.set_search}" if self.set_search else "")
 
 
 def suggest_corrections(
@@ -148,52 +168,14 @@ def suggest_corrections(
     **bounds: Any,
 ) -> Suggestions:
     """The ranked suggestions for one stage of one quarter. findings: the rules' evaluation of exactly these
-    rows and history (evaluated here when not given). bounds: max_candidates, max_seconds of the search."""
+    rows and history (evaluated here when not given). bounds: max_candidates, max_seconds, max_set_size of
+    the search."""
     from mtm_pipeline.checks.rules import evaluate_rules
 
     rows = Stage(as_records(observations))
     if findings is None:
         findings = evaluate_rules(rows.normalised, history, severities)
     return _rank(search(rows, history, findings, severities, **bounds), rows, quarter=quarter, stage=stage)
-
-
-def _size_of_change(accepted: Accepted) -> float:
-    return sum(abs(e.suggested - e.published) / max(abs(e.published), 1e-9) for e in accepted.candidate.edits)
-
-
-def _unusual_notation(stage: Stage, accepted: Accepted) -> int:
-    """Edits whose suggested figure is written at a precision none of its neighbours (the same field of the
-    other parts of its breakdown) is written at: '2.9' in a column of whole per cents."""
-    count = 0
-    for edit in accepted.candidate.edits:
-        me = stage.position[(edit.cell.source, edit.cell.obs_id)]
-        field, total = edit.cell.field, stage.normalised[me].part_of
-        if field == "rank" or total is None:
-            continue
-        written = f"{field}_precision"  # as delivered: the rules widen a count's precision
-        precisions = {
-            round(float(stage.records[pos][written]), 9)
-            for pos, other in enumerate(stage.normalised)
-            if pos != me
-            and other.source == edit.cell.source
-            and other.part_of == total
-            and not missing(stage.records[pos].get(written))
-        }
-        if precisions and round(edit.suggested_precision or 0.0, 9) not in precisions:
-            count += 1
-    return count
-
-
-def _sort_key(stage: Stage, accepted: Accepted) -> tuple:
-    c = accepted.candidate
-    return (
-        -len(accepted.cleared),
-        len(c.edits),
-        _unusual_notation(stage, accepted),
-        PLAUSIBILITY[c.kind],
-        _size_of_change(accepted),
-        c.detail,
-    )
 
 
 def _groups(result: SearchResult) -> dict[FindingKey, int]:
@@ -219,41 +201,54 @@ def _groups(result: SearchResult) -> dict[FindingKey, int]:
     return {key: roots.index(find(g)) + 1 for key, g in group_of.items()}
 
 
+def _set_search(result: SearchResult) -> str | None:
+    if not result.set_groups:
+        return None
+    found = sum(1 for a in result.accepted if len(a.members) > 1)
+    text = (
+        f"the set search ran on {len(result.set_groups)} group(s) of findings single edits leave "
+        "unexplained: "
+        f"{found} set(s) found, {result.set_states} partial set(s) extended in {result.set_seconds:.2f} s"
+    )
+    return text + (f", {result.set_stopped_early}" if result.set_stopped_early else "")
+
+
 def _rank(result: SearchResult, rows: Stage, *, quarter: str, stage: str) -> Suggestions:
-    accepted = result.accepted
-    explained_otherwise = [set(a.cleared) for a in accepted if a.candidate.kind != "pinned_value"]
+    explained_otherwise = [set(a.cleared) for a in result.accepted if a.kind != "pinned_value"]
     accepted = [
         a
-        for a in accepted
-        if a.candidate.kind != "pinned_value"
-        or not any(set(a.cleared) <= other for other in explained_otherwise)
+        for a in result.accepted
+        if a.kind != "pinned_value" or not any(set(a.cleared) <= other for other in explained_otherwise)
     ]
-    accepted.sort(key=lambda a: _sort_key(rows, a))
     groups = _groups(result)
     prefix = stage[:1].upper()
     suggestions: list[Suggestion] = []
-    for number, a in enumerate(accepted, start=1):
-        rank = 1 + sum(1 for better in accepted[: number - 1] if set(better.cleared) & set(a.cleared))
+    for number, (rank, a) in enumerate(order.ranked(rows, accepted), start=1):
         cleared = tuple(result.findings[k] for k in a.cleared)
-        passing = "; ".join(f"{f.rule} ({f.subject})" for f in cleared)
-        evidence = (
-            f"{KINDS[a.candidate.kind][0].upper()}{KINDS[a.candidate.kind][1:]}: {a.candidate.detail}. With this "
-            f"edit {len(cleared)} failing finding(s) pass: {passing}; no rule that passed fails."
-        )
         suggestions.append(
             Suggestion(
                 f"{prefix}{number}",
                 rank,
                 groups[a.cleared[0]],
-                a.candidate.kind,
-                a.candidate.edits,
+                a.kind,
+                a.edits,
                 cleared,
-                evidence,
+                wording.evidence(a.members, cleared),
+                a.members,
             )
         )
     cleared_keys = {k for a in accepted for k in a.cleared}
+    searched = {k for group in result.set_groups for k in group}
     unexplained = [
-        Unexplained(result.findings[k], _reason(result.findings[k], rows, result.stopped_early))
+        Unexplained(
+            result.findings[k],
+            wording.unexplained_reason(
+                result.findings[k],
+                rows,
+                result.stopped_early or (result.set_stopped_early if k in searched else None),
+                k in searched,
+            ),
+        )
         for k in result.failing
         if k not in cleared_keys
     ]
@@ -265,25 +260,5 @@ def _rank(result: SearchResult, rows: Stage, *, quarter: str, stage: str) -> Sug
         result.candidates_tried,
         result.stopped_early,
         result.seconds,
-    )
-
-
-def _reason(finding: Finding, stage: Stage, stopped_early: str | None) -> str:
-    bounded = f" (the search {stopped_early}: an edit may exist that it did not try)" if stopped_early else ""
-    if finding.rule == "country_group_matches_reference":
-        return (
-            "a country group, not a figure: fix the group in the extract or the reference membership"
-            + bounded
-        )
-    reason = rounding_reason(finding, stage)
-    if reason:
-        return reason
-    if finding.rule == "stated_change_matches":
-        return (
-            "no single edit of the figures involved reconciles the stated change with the values without making "
-            "a passing rule fail: the change may be on a basis the data does not hold" + bounded
-        )
-    return (
-        "no single edit of the kinds searched (typing error, sign, swap, share base, pinned value) makes this "
-        "finding pass without making a passing one fail" + bounded
+        _set_search(result),
     )

@@ -1,13 +1,25 @@
 """Two figures swapped: cells of the same table row (the same figure in two periods) or of the same
-column (two countries, sectors, ... of one breakdown in one period). A figure's value and its share are
-also swapped together, as cells printed side by side move together."""
+column (two countries, sectors, ... of one breakdown in one period: the same measure, period, total and
+dimension, so never a country's share with a sector's share although both are shares of one total). A
+figure's value and its share are also swapped together, as cells printed side by side move together."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mtm_pipeline.checks.rules.context import breakdown_dims
 from mtm_pipeline.checks.suggest.candidate import Candidate
 from mtm_pipeline.checks.suggest.figures import Cell, FieldEdit, Stage
+
+
+def _same_breakdown(stage: Stage, mine, other) -> bool:
+    """Two parts of one total that differ from it in the same dimension(s)."""
+    if mine.part_of is None or other.part_of != mine.part_of:
+        return False
+    total = stage.position.get((mine.source, mine.part_of))
+    if total is None:
+        return False
+    return breakdown_dims(mine, stage.normalised[total]) == breakdown_dims(other, stage.normalised[total])
 
 
 def _partners(stage: Stage, cell: Cell) -> Iterator[tuple[int, str]]:
@@ -23,7 +35,7 @@ def _partners(stage: Stage, cell: Cell) -> Iterator[tuple[int, str]]:
             other.period == mine.period
             and other.measure == mine.measure
             and (
-                (mine.part_of is not None and other.part_of == mine.part_of)
+                _same_breakdown(stage, mine, other)
                 or (cell.field == "rank" and other.direction == mine.direction)
             )
         ):
@@ -31,6 +43,7 @@ def _partners(stage: Stage, cell: Cell) -> Iterator[tuple[int, str]]:
 
 
 def candidates(stage: Stage, cell: Cell) -> Iterator[Candidate]:
+    """The swaps of a figure with each partner (of the same row, or of the same breakdown)."""
     mine = stage.obs(cell)
     for pos, where in _partners(stage, cell):
         other = stage.normalised[pos]
