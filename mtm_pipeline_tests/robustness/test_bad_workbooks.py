@@ -93,7 +93,7 @@ def _missing_exits(workbook) -> None:
 
 def _extra_column(workbook) -> None:
     sheet = workbook.active
-    sheet["F4"] = "Доля, %"
+    sheet["F4"] = "Код страны"
     for row in range(5, 13):
         sheet.cell(row, 6).value = 10
 
@@ -201,7 +201,7 @@ CASES = [
         "refused",
         "border_crossings",
         _edit(_extra_column),
-        ("sheet 'Лист1', cell F4", "expected one of the layout's column headers", "found 'Доля, %'"),
+        ("sheet 'Лист1', cell F4", "expected one of the layout's column headers", "found 'Код страны'"),
     ),
     Case(
         "of_which_row_with_figures",
