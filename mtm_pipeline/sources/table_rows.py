@@ -124,7 +124,9 @@ def classify_rows(ctx: Context, table: FoundTable) -> list[Row]:
     rows = _with_groups(ctx.layout, rows)
     out = []
     for r in rows:
-        identity = (r.kind, r.group) if r.kind != "value" else _identity(ctx, table, r.value)
+        identity = (r.kind, r.group, r.value if r.kind == "group" else None)
+        if r.kind == "value":
+            identity = _identity(ctx, table, r.value)
         if identity in seen:
             message = f"expected each row once, found {r.label!r} again (first in row {seen[identity]})"
             ctx.problems.append(cell_problem(sheet, r.row, label_column, message))
