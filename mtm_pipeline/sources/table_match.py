@@ -184,16 +184,20 @@ def _period_columns(frame: _Frame, unmatched: list[int], label_column: int | Non
 
 def _extras(frame: _Frame) -> dict[int, tuple[str, str, str]]:
     """Share and change columns with the figure column they belong to: the one under the same group
-    header, else the nearest figure column before them."""
+    header (its total rather than a subset of it), else the nearest figure column before them."""
     c = frame.candidate
     figures = {c.header.columns[f.column]: f.column for f in c.spec.figures if f.column in c.header.columns}
+    subsets = {f.column for f in c.spec.figures if f.subset_of}
     out: dict[int, tuple[str, str, str]] = {}
     for column, (kind, base, groups) in sorted(c.header.extras.items()):
         owner = None
-        if groups:
-            for figure_column, key in figures.items():
-                if set(groups) <= set(header_parts(frame.layout, frame.sheet, c.row, c.rows, figure_column)):
-                    owner = key
+        if groups:  # the group's own figure ('всего') before a subset of it, then the leftmost
+            same = [
+                (key in subsets, figure_column, key)
+                for figure_column, key in figures.items()
+                if set(groups) <= set(header_parts(frame.layout, frame.sheet, c.row, c.rows, figure_column))
+            ]
+            owner = min(same)[2] if same else None
         if owner is None:
             before = [fc for fc in figures if fc < column]
             owner = figures[max(before)] if before else None
