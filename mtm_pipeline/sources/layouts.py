@@ -89,6 +89,7 @@ class TableSpec:
 
     @property
     def required_columns(self) -> list[ColumnSpec]:
+        """The columns the table must have (not optional)."""
         return [c for c in self.columns if not c.optional]
 
 
@@ -275,4 +276,5 @@ def load_layouts(directory: Path = LAYOUTS_DIR) -> tuple[Layout, ...]:
 
 
 def layouts_for(source: str, directory: Path = LAYOUTS_DIR) -> list[Layout]:
+    """The layouts of one source (file name), in file order."""
     return [layout for layout in load_layouts(directory) if layout.source == source]

@@ -27,6 +27,7 @@ def country_of(label: str) -> tuple[str, str] | None:
     label = "\n".join(FOOTNOTE_MARKS.sub("", part) for part in language_parts(label))
 
     def iso3_of(name: str) -> str | None:
+        """The ISO3 code of one spelling, None when it names no country."""
         try:
             return mapper.to_iso3(name)
         except UnmappedCountryError:

@@ -33,6 +33,7 @@ class _Figure:
     base: list[str]  # obs_id fragments: prefix, period, fixed dimensions
 
     def obs_id(self, *parts: str) -> str:
+        """The obs_id of a row of this figure: prefix, period, fixed dimensions, then `parts`."""
         return "_".join([*self.base, *parts])
 
 

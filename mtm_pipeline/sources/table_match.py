@@ -49,6 +49,7 @@ class Attempt:
 
 
 def cell_problem(sheet: Sheet, row: int, column: int, message: str) -> Problem:
+    """A problem naming the sheet and the cell in A1 notation."""
     return Problem(row, None, f"sheet {sheet.name!r}, cell {sheet.cell_name(row, column)}: {message}")
 
 
