@@ -269,3 +269,31 @@ def test_country_labels_as_written(label, iso3, name):
 @pytest.mark.parametrize("label", ["Атлантида*", "Республика", "Ресей / Қытай"])
 def test_labels_that_name_no_country(label):
     assert country_of(label) is None
+
+
+def test_a_sub_header_under_another_group_is_refused_not_misread(tmp_path):
+    """`в т.ч. с целью трудовой деятельности` under `Выезд`: the layout has no exits by purpose."""
+    paths = DataPaths(tmp_path / "data")
+    workbook, sheet = _sheet([TITLE, "за III квартал 2024 года"])
+    sheet.append(["Страна гражданства", "Въезд, всего", "Выезд", None])  # row 4
+    sheet.append([None, None, "всего", "в т.ч. с целью трудовой деятельности"])  # row 5
+    sheet.merge_cells("C4:D4")
+    sheet.append(["Всего", 200, 100, 30])
+    sheet.append(["Узбекистан", 150, 40, 10])
+    _save(workbook, paths, "border_crossings")
+    with pytest.raises(ExtractError, match=r"cell D4: expected one of the layout's column headers"):
+        _read(paths, "border_crossings")
+
+
+def test_a_period_column_whose_languages_disagree_is_refused(tmp_path):
+    paths = DataPaths(tmp_path / "data")
+    workbook, sheet = _sheet(["Личные денежные переводы, млн долл. США", "Переводы из Казахстана"])
+    sheet.append(["Страна", "январь-сентябрь 2024 / 2024 Q3"])
+    sheet.append(["Всего", "10,5"])
+    sheet.append([])
+    sheet.append(["Переводы в Казахстан"])
+    sheet.append(["Страна", "2024 Q3"])
+    sheet.append(["Всего", "1,5"])
+    _save(workbook, paths, "remittances")
+    with pytest.raises(ExtractError, match=r"cell B4: expected a reference period"):
+        _read(paths, "remittances")
