@@ -13,9 +13,11 @@ import pandas as pd
 import pytest
 
 from mtm_pipeline.ingest import read_validated_extract
+from mtm_pipeline.periods import parse_period
 from mtm_pipeline.settings import DataPaths
 from mtm_pipeline.sources import SOURCES
 from mtm_pipeline.sources.errors import ExtractError
+from mtm_pipeline.sources.layouts import agrees_with_delivery, load_layouts, period_of_header
 from mtm_pipeline.sources.row_labels import country_of
 
 Q3 = "2024-Q3"
@@ -297,3 +299,56 @@ def test_a_period_column_whose_languages_disagree_is_refused(tmp_path):
     _save(workbook, paths, "remittances")
     with pytest.raises(ExtractError, match=r"cell B4: expected a reference period"):
         _read(paths, "remittances")
+
+
+# --- the pure functions behind them ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("въезд, всего, тыс. человек", ("въезд, всего", "thousand")),
+        ("въезд, всего (тыс человек)", ("въезд, всего", "thousand")),
+        ("2023 год, тыс. долл. сша", ("2023 год", "thousand")),
+        ("2023 год, млн. долл. сша", ("2023 год", "million")),
+        ("кіру, барлығы, мың адам", ("кіру, барлығы", "thousand")),
+        ("млрд долл сша", ("", "billion")),
+        ("количество, единиц", ("количество", "one")),
+        ("въезд, всего", ("въезд, всего", None)),
+        ("удельный вес, %", ("удельный вес, %", None)),
+        ("страна, тыс. и более", ("страна, тыс. и более", None)),  # not a unit phrase
+    ],
+)
+def test_units_split_from_header_labels(label, expected):
+    layout = load_layouts()[0]
+    assert layout.unit_words.split(label) == expected
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        (["2023 год", "i кв."], "2023-Q1"),  # a year merged over its quarters
+        (["2024 г.", "iii кв."], "2024-Q3"),
+        (["2022 ж.", "2022 г.", "2022"], "2022"),  # one language per row
+        (["январь-сентябрь 2024", "2024 q3"], None),  # the languages disagree: no period
+        (["2024 год", "январь-сентябрь"], "2024-01/09"),
+    ],
+)
+def test_period_of_a_header_over_several_rows(parts, expected):
+    period = period_of_header(parts)
+    assert (period.label if period else None) == expected
+
+
+def test_cumulative_periods_agree_with_the_quarter_they_end_in():
+    assert agrees_with_delivery(parse_period("2024-01/09"), "2024-Q3", "delivery_quarter")
+    assert not agrees_with_delivery(parse_period("2024-01/06"), "2024-Q3", "delivery_quarter")
+    assert agrees_with_delivery(parse_period("2024-01/06"), "2024-Q3", "not_after_delivery_quarter")
+    assert not agrees_with_delivery(parse_period("2024-01/11"), "2024-Q3", "not_after_delivery_quarter")
+
+
+def test_the_shared_vocabulary_is_in_every_layout():
+    for layout in load_layouts():
+        assert "№ п/п" in layout.ignore_columns and "страны снг" in layout.groups["CIS"]
+        assert "удельный вес, %" in layout.share_columns and layout.change_written_as == "index"
+        assert "дата формирования" in layout.not_period
+        assert not any(c.key == "number" for t in layout.tables for c in t.columns)

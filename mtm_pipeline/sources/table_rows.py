@@ -61,15 +61,18 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.casefold()).strip("_")
 
 
-def figure_text(ctx: Context, sheet: Sheet, row: int, column: int, *, scaled: bool = True) -> str | None:
-    """The cell as a contract value ('157.2 million'), None when the cell says 'not published'."""
+def figure_text(
+    ctx: Context, sheet: Sheet, row: int, column: int, *, scaled: bool = True, signed: bool = False
+) -> str | None:
+    """The cell as a contract value ('157.2 million'; unscaled: a share or change, a per cent sign allowed,
+    a sign only when `signed`), None when the cell says 'not published'."""
     cell = sheet.cells.get((row, column))
     if cell is None or cell.text.strip() in ctx.layout.blank:
         return None
     text = cell.text.strip()
     try:
         parsed = parse_published_number(text, allow_percent_sign=not scaled)
-        if parsed.value < 0:
+        if parsed.value < 0 and not signed:
             raise NumberFormatError("negative")
     except NumberFormatError:
         ctx.problems.append(
@@ -187,8 +190,9 @@ def base_period(period: Period, base: str) -> str | None:
 def change_text(ctx: Context, sheet: Sheet, row: int, column: int) -> str | None:
     """A change cell as the contract's signed per cent change: an index ('105,3': 100 = unchanged) less
     100, keeping its digits ('5.3'), or the change as written."""
-    text = figure_text(ctx, sheet, row, column, scaled=False)
-    if text is None or ctx.layout.change_written_as == "change":
+    signed = ctx.layout.change_written_as == "change"
+    text = figure_text(ctx, sheet, row, column, scaled=False, signed=signed)
+    if text is None or signed:
         return text
     parsed = parse_published_number(text, allow_percent_sign=True)
     change = parsed.value - Decimal(100)
