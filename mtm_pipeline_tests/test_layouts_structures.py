@@ -352,3 +352,49 @@ def test_the_shared_vocabulary_is_in_every_layout():
         assert "удельный вес, %" in layout.share_columns and layout.change_written_as == "index"
         assert "дата формирования" in layout.not_period
         assert not any(c.key == "number" for t in layout.tables for c in t.columns)
+
+
+def test_a_layout_may_read_changes_as_written_and_two_changes_give_two_rows(tmp_path):
+    """A layout that sets `change_columns` replaces the shared one: here changes written as changes."""
+    import shutil
+
+    from mtm_pipeline.sources.layouts import LAYOUTS_DIR
+    from mtm_pipeline.sources.sheets import read_sheets
+    from mtm_pipeline.sources.workbook import read_layout_workbook
+
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    shutil.copy(LAYOUTS_DIR / "residence_permits_by_citizenship.yaml", layouts)
+    with (layouts / "residence_permits_by_citizenship.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "change_columns:\n  written_as: change\n"
+            '  previous_quarter: ["изменение к предыдущему кварталу, %"]\n'
+            '  same_period_last_year: ["изменение к III кварталу 2023 г., %"]\n'
+        )
+    workbook, sheet = _sheet(["Разрешения на постоянное проживание", "за III квартал 2024 года"])
+    sheet.append(
+        [
+            "Гражданство",
+            "Выдано разрешений на постоянное проживание",
+            "изменение к предыдущему кварталу, %",
+            "изменение к III кварталу 2023 г., %",
+            "Количество лиц, имеющих разрешение на временное проживание",
+        ]
+    )
+    sheet.append(["Итого", 100, "-5,3", "12", 50])
+    sheet.append(["Узбекистан", 60, "2,0", "-1", 30])
+    path = tmp_path / "residence_permits.xlsx"
+    workbook.save(path)
+    frame = read_layout_workbook(
+        read_sheets(path, path.read_bytes()),
+        SOURCES["residence_permits"],
+        Q3,
+        "raw/2024-Q3/residence_permits.xlsx",
+        layouts_dir=layouts,
+    ).set_index("obs_id")
+    total = frame.loc["prp_2024q3_total"]
+    assert (total["value"], total["change"], total["change_base_period"]) == ("100", "-5,3", "2024-Q2")
+    second = frame.loc["prp_2024q3_total_chg_2023q3"]
+    assert (second["value"], second["change"], second["change_base_period"]) == ("", "12", "2023-Q3")
+    assert second["location"] == "Лист1!D5" and second["published_text"].endswith("| 12")
+    assert frame.loc["prp_2024q3_uzb_chg_2023q3", "change"] == "-1"
