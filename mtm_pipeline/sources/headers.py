@@ -41,15 +41,31 @@ class Header:
         return sum(1 for c in spec.required_columns if c.key in self.columns)
 
 
-def header_entries(layout: Layout, sheet: Sheet, row: int, rows: int, column: int) -> list[tuple[int, str]]:
+CellParts = dict[tuple[int, int], list[str]]  # (row, column) -> the cell's parts without units
+
+
+def _cell_parts(layout: Layout, sheet: Sheet, row: int, column: int, cache: CellParts | None) -> list[str]:
+    key = (row, column)
+    if cache is not None and key in cache:
+        return cache[key]
+    parts = [
+        text for text in (layout.unit_words.split(p)[0] for p in label_parts(sheet.text(row, column))) if text
+    ]
+    if cache is not None:
+        cache[key] = parts
+    return parts
+
+
+def header_entries(
+    layout: Layout, sheet: Sheet, row: int, rows: int, column: int, cache: CellParts | None = None
+) -> list[tuple[int, str]]:
     """(row, normalised text) of one column's header, top to bottom: each language a part, repeated texts
     (a cell merged down) once, the unit a text states left out (a units-only text is dropped)."""
     entries: list[tuple[int, str]] = []
     seen: set[str] = set()
     for r in range(row, row + rows):
-        for part in label_parts(sheet.text(r, column)):
-            text, _ = layout.unit_words.split(part)
-            if text and text not in seen:
+        for text in _cell_parts(layout, sheet, r, column, cache):
+            if text not in seen:
                 seen.add(text)
                 entries.append((r, text))
     return entries
@@ -88,11 +104,13 @@ def _extra(layout: Layout, leaf: str) -> tuple[str, str] | None:
     return next((("change", base) for base, labels in layout.change_columns.items() if leaf in labels), None)
 
 
-def match_header(layout: Layout, spec: TableSpec, sheet: Sheet, row: int, rows: int) -> Header:
+def match_header(
+    layout: Layout, spec: TableSpec, sheet: Sheet, row: int, rows: int, cache: CellParts | None = None
+) -> Header:
     """The header at `row` spanning `rows` rows, matched against the table's columns."""
     header = Header()
     for column in range(1, sheet.max_column + 1):
-        entries = header_entries(layout, sheet, row, rows, column)
+        entries = header_entries(layout, sheet, row, rows, column, cache)
         if not entries:
             continue
         parts = [text for _, text in entries]
@@ -132,14 +150,19 @@ def header_candidates(layout: Layout, spec: TableSpec, sheet: Sheet):
     several rows when every row of it holds a text of a matched column and none holds a figure."""
     required = spec.required_columns
     fewest_matched = max(2, min(len(required) - 1, (len(required) + 1) // 2)) if len(required) > 1 else 1
+    cache: CellParts = {}
+    words = _vocabulary(layout, spec)
     row = 1
     while row <= sheet.max_row:
         best = None
+        if not _may_start(layout, spec, sheet, row, words, cache):
+            row += 1
+            continue
         for rows in range(1, layout.max_header_rows + 1):
             last = row + rows - 1
             if last > sheet.max_row or (rows > 1 and _holds_figures(layout, sheet, last)):
                 break
-            header = match_header(layout, spec, sheet, row, rows)
+            header = match_header(layout, spec, sheet, row, rows, cache)
             if rows > 1 and header.rows_used != set(range(row, last + 1)):
                 continue
             matched = header.matched(spec)
@@ -151,6 +174,29 @@ def header_candidates(layout: Layout, spec: TableSpec, sheet: Sheet):
             row += best[1] + skipped
         else:
             row += 1
+
+
+def _vocabulary(layout: Layout, spec: TableSpec) -> frozenset[str]:
+    """Every text a header row of the table may hold: its labels, their groups, ignored, share and change
+    column labels (periods are tested on their own)."""
+    labels = {label for column in spec.columns for label in column.labels}
+    groups = {g for label in labels if (g := label_group(label))}
+    changes = {label for labels in layout.change_columns.values() for label in labels}
+    return frozenset(labels | groups | layout.ignore_columns | layout.share_columns | changes)
+
+
+def _may_start(layout: Layout, spec: TableSpec, sheet: Sheet, row: int, words: frozenset[str], cache) -> bool:
+    """A header's first row holds a text of the table's vocabulary (or a period): a quick test that keeps
+    the long body of a table from being matched cell by cell as a header."""
+    for column in range(1, sheet.max_column + 1):
+        parts = _cell_parts(layout, sheet, row, column, cache)
+        if not parts:
+            continue
+        if any(p in words for p in parts) or label_matches(parts, words):
+            return True
+        if spec.period_columns is not None and period_of_header(parts) is not None:
+            return True
+    return False
 
 
 def _rows_under_header(layout: Layout, sheet: Sheet, row: int) -> int:
