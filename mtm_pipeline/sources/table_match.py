@@ -1,7 +1,7 @@
-"""Find a layout's tables in a workbook: header rows recognised by their labels, each table's extent (its
-body rows down to the note under it), and which table of the layout each one is (by its heading when
-several tables share a header). The near misses are kept with their problems, to name the cells of the
-layout a refused workbook comes closest to.
+"""Find a layout's tables in a workbook: header rows recognised by their labels (`headers`), each table's
+extent (its body rows down to the note under it), and which table of the layout each one is (by its
+heading when several tables share a header). The near misses are kept with their problems, to name the
+cells of the layout a refused workbook comes closest to.
 """
 
 from __future__ import annotations

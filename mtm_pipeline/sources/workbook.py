@@ -8,8 +8,9 @@ contract, with provenance generated from the workbook: `publication` (the title 
 written). A workbook that matches no layout, or breaks the one it matches, is refused as a whole with
 the file, the sheet as the workbook names it, the cell, what was expected and what was found.
 
-Finding the tables is `table_match`, telling what a row label says is `row_labels`; this module reads
-the figures of the tables found.
+Recognising a header is `headers`, finding the tables `table_match`, telling what a row label says
+`row_labels`, reading a table's figures `table_rows` and `table_figures`; this module chooses the layout,
+the unit and the period, and refuses.
 
 The rules (formulas, merged cells, hidden rows, columns and sheets) are listed in data/raw/README.md,
 "Agency tables as delivered".
