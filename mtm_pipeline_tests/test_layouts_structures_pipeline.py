@@ -130,6 +130,8 @@ def test_the_rules_compare_group_totals_with_their_members_and_the_total(loaded)
     assert ("group_totals_add_up", True) in rules
     assert any(rule == "parts_sum_to_total" and "bc_2024q3_in_cis" in subject for rule, _, subject in results)
     assert all(passed for rule, passed, _ in results if rule in ("group_totals_add_up", "parts_sum_to_total"))
+    shares = [(passed, subject) for rule, passed, subject in results if rule == "share_matches_ratio"]
+    assert any("bc_2024q3_in_cis" in subject for _, subject in shares) and all(p for p, _ in shares)
 
 
 def test_cumulative_periods_load_and_their_difference_is_the_third_quarter(loaded):
