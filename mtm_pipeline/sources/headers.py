@@ -154,7 +154,7 @@ def header_candidates(layout: Layout, spec: TableSpec, sheet: Sheet):
     words = _vocabulary(layout, spec)
     row = 1
     while row <= sheet.max_row:
-        best = None
+        best = None  # (header rows, header, matched): the most columns, then the most rows
         if not _may_start(layout, spec, sheet, row, words, cache):
             row += 1
             continue
@@ -166,14 +166,14 @@ def header_candidates(layout: Layout, spec: TableSpec, sheet: Sheet):
             if rows > 1 and header.rows_used != set(range(row, last + 1)):
                 continue
             matched = header.matched(spec)
-            if matched >= fewest_matched and (best is None or matched >= best[4]):
-                best = (row, rows, 0, header, matched)
-        if best is not None:
-            skipped = _rows_under_header(layout, sheet, best[0] + best[1])
-            yield (best[0], best[1], skipped, best[3], best[4])
-            row += best[1] + skipped
-        else:
+            if matched >= fewest_matched and (best is None or matched >= best[2]):
+                best = (rows, header, matched)
+        if best is None:
             row += 1
+            continue
+        skipped = _rows_under_header(layout, sheet, row + best[0])
+        yield (row, best[0], skipped, best[1], best[2])
+        row += best[0] + skipped
 
 
 def _vocabulary(layout: Layout, spec: TableSpec) -> frozenset[str]:
