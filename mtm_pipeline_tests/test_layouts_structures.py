@@ -398,3 +398,37 @@ def test_a_layout_may_read_changes_as_written_and_two_changes_give_two_rows(tmp_
     assert (second["value"], second["change"], second["change_base_period"]) == ("", "12", "2023-Q3")
     assert second["location"] == "Лист1!D5" and second["published_text"].endswith("| 12")
     assert frame.loc["prp_2024q3_uzb_chg_2023q3", "change"] == "-1"
+
+
+def test_share_and_change_columns_after_period_columns(tmp_path):
+    """A National Bank table: each period column followed by its share, the quarter by its change."""
+    paths = DataPaths(tmp_path / "data")
+    workbook, sheet = _sheet(["Личные денежные переводы физических лиц по странам, млн долл. США"])
+    for heading in ("Переводы из Казахстана", "Переводы в Казахстан"):
+        sheet.append([heading])
+        sheet.append(
+            [
+                "Страна",
+                "2023 год",
+                "в % к итогу",
+                "III кв. 2024",
+                "в % к итогу",
+                "в % к соответствующему периоду прошлого года",
+            ]
+        )
+        sheet.append(["Всего", "800,0", "100", "250,0", "100", "104,2"])
+        sheet.append(["Российская Федерация", "600,0", "75,0", "150,0", "60,0", "95,0"])
+        sheet.append(["Прочие страны", "200,0", "25,0", "100,0", "40,0", "120,5"])
+        sheet.append([])
+    _save(workbook, paths, "remittances")
+    rows = _read(paths, "remittances")
+    rus_2023, rus_q3 = rows["rem_2023_out_rus"], rows["rem_2024q3_out_rus"]
+    assert (rus_2023.value, rus_2023.share, rus_2023.location) == (600e6, 75.0, "Лист1!B6")
+    assert (rus_q3.value, rus_q3.share, rus_q3.change, rus_q3.change_base_period) == (
+        150e6,
+        60.0,
+        -5.0,
+        "2023-Q3",
+    )
+    assert pd.isna(rus_2023.change)
+    assert rows["rem_2024q3_in_total"].change == pytest.approx(4.2)

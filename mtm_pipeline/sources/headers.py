@@ -115,7 +115,7 @@ def match_header(
             continue
         parts = [text for _, text in entries]
         key = _column_key(layout, spec, parts, header.columns)
-        extra = _extra(layout, parts[-1]) if key is None and spec.figures else None
+        extra = _extra(layout, parts[-1]) if key is None else None
         if key == IGNORED:
             continue
         if key is not None:

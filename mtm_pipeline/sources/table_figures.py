@@ -129,7 +129,7 @@ def ctx_note(ctx: Context, table: FoundTable) -> str:
 
 def _extras_of(figure: _Figure, row: Row) -> bool:
     return any(
-        owner == figure.spec.column and figure.table.sheet.text(row.row, column)
+        owner == figure.column and figure.table.sheet.text(row.row, column)
         for column, (_, _, owner) in figure.table.extras.items()
     )
 
@@ -171,7 +171,7 @@ def _shares_and_changes(ctx: Context, figure: _Figure, row: Row, record: dict) -
     table, sheet = figure.table, figure.table.sheet
     extras: list[dict] = []
     for column, (kind, base, owner) in sorted(table.extras.items()):
-        if owner != figure.spec.column:
+        if owner != figure.column:
             continue
         where = sheet.where(row.row, column)
         written = f"; {header_of(table, column)} | {sheet.text(row.row, column)}"

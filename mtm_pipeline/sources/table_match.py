@@ -30,7 +30,9 @@ class FoundTable:
     heading_text: str  # text between the previous table (or the top of the sheet) and the header
     top_row: int = 1  # first row after the previous table: where this table's heading starts
     skipped_rows: int = 0  # a column-numbering row or a units row under the header
-    extras: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # column -> kind, base, figure key
+    extras: dict[int, tuple[str, str, int]] = field(
+        default_factory=dict
+    )  # column -> kind, base, figure column
 
     @property
     def body_start(self) -> int:
@@ -183,25 +185,30 @@ def _period_columns(frame: _Frame, unmatched: list[int], label_column: int | Non
     return period_columns
 
 
-def _extras(frame: _Frame) -> dict[int, tuple[str, str, str]]:
-    """Share and change columns with the figure column they belong to: the one under the same group
-    header (its total rather than a subset of it), else the nearest figure column before them."""
+def _extras(frame: _Frame, period_columns: dict[int, Period]) -> dict[int, tuple[str, str, int]]:
+    """Share and change columns with the figure (or period) column they belong to: the one under the same
+    group header (its total rather than a subset of it), else the nearest figure column before them."""
     c = frame.candidate
-    figures = {c.header.columns[f.column]: f.column for f in c.spec.figures if f.column in c.header.columns}
     subsets = {f.column for f in c.spec.figures if f.subset_of}
-    out: dict[int, tuple[str, str, str]] = {}
+    figures = {
+        c.header.columns[f.column]: f.column in subsets
+        for f in c.spec.figures
+        if f.column in c.header.columns
+    }
+    figures.update(dict.fromkeys(period_columns, False))
+    out: dict[int, tuple[str, str, int]] = {}
     for column, (kind, base, groups) in sorted(c.header.extras.items()):
         owner = None
         if groups:  # the group's own figure ('всего') before a subset of it, then the leftmost
             same = [
-                (key in subsets, figure_column, key)
-                for figure_column, key in figures.items()
+                (is_subset, figure_column)
+                for figure_column, is_subset in figures.items()
                 if set(groups) <= set(header_parts(frame.layout, frame.sheet, c.row, c.rows, figure_column))
             ]
-            owner = min(same)[2] if same else None
+            owner = min(same)[1] if same else None
         if owner is None:
             before = [fc for fc in figures if fc < column]
-            owner = figures[max(before)] if before else None
+            owner = max(before) if before else None
         if owner is None:
             text = header_written(frame.sheet, c.row, c.rows, column)
             frame.problems.append(
@@ -264,7 +271,7 @@ def _read_table_frame(frame: _Frame) -> FoundTable | None:
     period_columns = _period_columns(frame, unmatched, label_column)
     if label_column is None:
         return None
-    extras = _extras(frame)
+    extras = _extras(frame, period_columns)
     figure_columns = (
         sorted(period_columns)
         if c.spec.period_columns
