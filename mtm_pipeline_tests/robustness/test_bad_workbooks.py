@@ -298,8 +298,8 @@ CASES = [
         "not_a_period_column",
         "refused",
         "remittances",
-        _set("C5", "Доля, %"),
-        ("sheet 'Переводы', cell C5", "expected a reference period", "found 'Доля, %'"),
+        _set("C5", "Код валюты"),
+        ("sheet 'Переводы', cell C5", "expected a reference period", "found 'Код валюты'"),
     ),
     Case(
         "unit_not_stated",
