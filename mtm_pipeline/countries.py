@@ -40,13 +40,13 @@ def _script_counts(text: str) -> tuple[int, int]:
 
 def normalise_name(name: str) -> str:
     """Comparable form of a country name: NFC, no invisible format characters (zero-width space, soft
-    hyphen, BOM), one script, apostrophes and hyphens unified, case-folded, single spaces."""
+    hyphen, BOM), one script, apostrophes and hyphens unified, case-folded, 'ё' as 'е', single spaces."""
     text = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch) != "Cf")
     text = text.translate(_APOSTROPHES).translate(_HYPHENS)
     latin, cyrillic = _script_counts(text)
     if latin and cyrillic:
         text = text.translate(_LATIN_TO_CYRILLIC if cyrillic >= latin else _CYRILLIC_TO_LATIN)
-    return " ".join(text.casefold().split())
+    return " ".join(text.casefold().replace("ё", "е").split())
 
 
 def _reference_rows(filename: str) -> list[dict[str, str]]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from mtm_pipeline.periods import PERIOD_KINDS
 from mtm_pipeline.settings import data_paths
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ REQUIRED_COLUMNS = (
     "row_number",
 )
 STAGES = ("delivered", "corrected")
-PERIOD_KINDS = ("quarter", "year", "date")  # mtm_pipeline.periods.Period.kind
 UNITS = ("crossings", "persons", "permits", "employers", "USD", "percent")
 KEY_COLUMNS = ("delivery_quarter", "stage", "source", "obs_id")
 ISO3_PATTERN = r"^[A-Z]{3}$"

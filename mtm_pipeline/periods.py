@@ -1,4 +1,10 @@
-"""Reference periods (quarter, year, as-of date) and delivery-quarter keys like '2024-Q1'."""
+"""Reference periods (quarter, year, as-of date, months of a year to date) and delivery-quarter keys like
+'2024-Q1'.
+
+A cumulative period runs from 1 January to the end of a month of the same year: '2024-01/09' is
+January-September 2024 (the ISO 8601 interval of months, abbreviated). January-March is the quarter
+'2024-Q1' and January-December the year '2024', so a cumulative period always ends in another month.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ from datetime import date, timedelta
 _QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_CUMULATIVE = re.compile(r"^(\d{4})-01/(\d{2})$")
+PERIOD_KINDS = ("quarter", "year", "date", "cumulative")
 
 
 class PeriodError(ValueError):
@@ -21,7 +29,7 @@ class Period:
 
     start: date
     end: date
-    kind: str  # "quarter" | "year" | "date"
+    kind: str  # "quarter" | "year" | "date" | "cumulative"
     label: str
 
     def contains(self, other: Period) -> bool:
@@ -45,9 +53,33 @@ def parse_period(text: str) -> Period:
         except ValueError as exc:
             raise PeriodError(f"{text!r} is not a calendar date") from exc
         return Period(day, day, "date", s)
+    if m := _CUMULATIVE.match(s):
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 2 <= month <= 11 or month == 3:
+            raise PeriodError(
+                f"{text!r} is not a cumulative period: January-March is {year}-Q1, January-December {year}; "
+                "use YYYY-01/MM with MM from 02 to 11"
+            )
+        return Period(date(year, 1, 1), month_end(year, month), "cumulative", s)
     raise PeriodError(
-        f"{text!r} is not a period: use YYYY-Qn (quarter), YYYY (year) or YYYY-MM-DD (as-of date)"
+        f"{text!r} is not a period: use YYYY-Qn (quarter), YYYY (year), YYYY-MM-DD (as-of date) or "
+        "YYYY-01/MM (January to the end of month MM)"
     )
+
+
+def month_end(year: int, month: int) -> date:
+    """The last day of a month."""
+    return (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
+
+
+def months_to_date(year: int, last_month: int) -> Period:
+    """January to the end of `last_month` of `year`: the quarter Q1 (March), the year (December), else the
+    cumulative period 'YYYY-01/MM'."""
+    if last_month == 3:
+        return parse_period(f"{year}-Q1")
+    if last_month == 12:
+        return parse_period(str(year))
+    return parse_period(f"{year}-01/{last_month:02d}")
 
 
 def parse_quarter_key(text: str) -> Period:

@@ -10,6 +10,8 @@ From a quarter's corrected observations and the corrected stage of earlier deliv
 - share_within_group   a country's share of its group's total, published or derived exactly
 - remainder            the part of a total an incomplete breakdown does not itemise (remainders.py)
 - rank                 order within a breakdown, and of countries within their group (ranks.py)
+- quarter_from_cumulative  a quarter as the difference of two periods from January of its year, where the
+                       quarter was not published (January-September less January-June: cumulative.py)
 - year_sum             a year as the sum of its four quarters (years.py)
 - change               per cent change against the previous quarter, the same quarter a year earlier, the
                        previous year, or for a stock the previous date delivered (changes.py)
@@ -29,6 +31,7 @@ import pandas as pd
 
 from mtm_pipeline.derive.book import FigureBook
 from mtm_pipeline.derive.changes import changes
+from mtm_pipeline.derive.cumulative import quarters_from_cumulative
 from mtm_pipeline.derive.figures import DERIVED_COLUMNS, DerivedFigure, Figure, figures_of
 from mtm_pipeline.derive.groups import group_totals
 from mtm_pipeline.derive.ranks import rankings
@@ -39,7 +42,7 @@ from mtm_pipeline.derive.years import year_sums
 __all__ = ["DERIVED_COLUMNS", "derive_quarter", "empty_derived"]
 
 # Derived figures later derivations may build on (as bases of changes): exact amounts.
-BASE_DERIVATIONS = ("group_total", "year_sum")
+BASE_DERIVATIONS = ("group_total", "quarter_from_cumulative", "year_sum")
 
 
 def empty_derived() -> pd.DataFrame:
@@ -72,6 +75,18 @@ def _not_published(derived: list[DerivedFigure], published: set[tuple]) -> list[
     return kept
 
 
+def _earlier_bases(derived_history: pd.DataFrame | None, quarter: str) -> list[Figure]:
+    """Exact derived figures of earlier deliveries that later derivations may build on (BASE_DERIVATIONS)."""
+    if derived_history is None or derived_history.empty:
+        return []
+    usable = derived_history[
+        (derived_history["delivery_quarter"] < quarter)
+        & derived_history["derivation"].isin(BASE_DERIVATIONS)
+        & derived_history["qualifier"].isna()
+    ].sort_values("delivery_quarter", ascending=False)
+    return figures_of(usable, quarter)
+
+
 def derive_quarter(
     corrected: pd.DataFrame,
     history: pd.DataFrame | None = None,
@@ -99,17 +114,15 @@ def derive_quarter(
     own_groups = {
         g.identity: Figure(g.row(quarter, loaded_at), quarter) for g in _not_published(exact, book.published)
     }
-    earlier_bases = []
-    if derived_history is not None and not derived_history.empty:
-        usable = derived_history[
-            (derived_history["delivery_quarter"] < quarter)
-            & derived_history["derivation"].isin(BASE_DERIVATIONS)
-            & derived_history["qualifier"].isna()
-        ].sort_values("delivery_quarter", ascending=False)
-        earlier_bases = figures_of(usable, quarter)
-    years = year_sums(book, list(own_groups.values()), earlier_bases)
+    earlier_bases = _earlier_bases(derived_history, quarter)
+    from_cumulative = quarters_from_cumulative(book)
+    own_quarters = [
+        Figure(d.row(quarter, loaded_at), quarter) for d in _not_published(from_cumulative, book.published)
+    ]
+    years = year_sums(book, [*own_groups.values(), *own_quarters], earlier_bases)
     own_bases = [
         *own_groups.values(),
+        *own_quarters,
         *(Figure(d.row(quarter, loaded_at), quarter) for d in _not_published(years, book.published)),
     ]
     derived = [
@@ -118,6 +131,7 @@ def derive_quarter(
         *shares_within_groups(book, own_groups),
         *rankings(book),
         *remainders(book),
+        *from_cumulative,
         *years,
         *changes(book, own_bases, earlier_bases),
     ]

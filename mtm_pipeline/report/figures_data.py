@@ -160,7 +160,8 @@ class Selector:
         return self.store.periods(measure, cutoff=self.cutoff, direction=direction)
 
     def choose_period(self, measure: str, direction=ANY) -> str | None:
-        """The newest available period; on a tie of end dates the one with a headline value, then most facts."""
+        """The newest available period; on a tie of end dates a quarter (or year, or date) before months from
+        January, then the one with a headline value, then most facts."""
         candidates = self.periods(measure, direction)
         if not candidates:
             return None
@@ -170,6 +171,7 @@ class Selector:
             head = self.store.one(measure, label, direction=direction) if direction is not ANY else None
             return (
                 period_sort_key(label)[0],
+                parse_period(label).kind != "cumulative",  # the quarter (published or computed) first
                 head is not None and head.value is not None,
                 any(has_number(f) for f in facts),
                 len(facts),

@@ -135,6 +135,8 @@ def period_phrase(label: str) -> str:
         return f"the {'last' if q == 4 else _ORDINALS[q]} quarter of {p.start.year}"
     if p.kind == "year":
         return str(p.start.year)
+    if p.kind == "cumulative":  # January to a month: 'January-September 2024'
+        return period_caption(label)
     return date_phrase(p.start)
 
 
@@ -157,7 +159,7 @@ def period_data_phrase(label: str) -> str:
 def period_caption(label: str) -> str:
     """Caption form: 'January-March 2024', '2023', 'as of 1 July 2024'."""
     p = parse_period(label)
-    if p.kind == "quarter":
+    if p.kind in ("quarter", "cumulative"):
         return f"{_MONTHS[p.start.month - 1]}-{_MONTHS[p.end.month - 1]} {p.start.year}"
     if p.kind == "year":
         return str(p.start.year)
@@ -171,6 +173,8 @@ def period_short(label: str) -> str:
         return f"Q{label[-1]} {p.start.year}"
     if p.kind == "year":
         return str(p.start.year)
+    if p.kind == "cumulative":
+        return f"{_MONTHS[0][:3]}-{_MONTHS[p.end.month - 1][:3]} {p.start.year}"
     return f"{p.start.day} {_MONTHS[p.start.month - 1][:3]} {p.start.year}"
 
 

@@ -6,19 +6,28 @@ columns are reference periods), the total and remainder row labels, the unit and
 reference period is stated. The format is documented in data/raw/README.md ("Agency tables as
 delivered"); `sources/workbook.py` matches a workbook against the layouts and reads it.
 
-Also here, as pure functions: how labels are compared, and reference periods written in words.
+How labels are compared is `sources/labels.py`, reference periods written in words `sources/period_words.py`
+(both re-exported here).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from mtm_pipeline.periods import Period, parse_period, parse_quarter_key
+from mtm_pipeline.sources.labels import (  # noqa: F401  (re-exported)
+    UnitWords,
+    label_matches,
+    label_parts,
+    language_parts,
+    normalise_label,
+)
+from mtm_pipeline.sources.period_words import (  # noqa: F401  (re-exported)
+    agrees_with_delivery,
+    period_of_header,
+    periods_in_text,
+)
 
 LAYOUTS_DIR = Path(__file__).resolve().parent / "layouts"
 DEFAULTS_FILE = "_defaults.yaml"
@@ -28,175 +37,13 @@ SCALE_WORDS = {"one": "", "thousand": " thousand", "million": " million", "billi
 COMPLETENESS = ("with_remainder", "always", "never")
 PERIOD_SOURCES = ("title", "columns")
 PERIOD_AGREEMENT = ("delivery_quarter", "not_after_delivery_quarter")
+GROUPS = ("CIS", "non-CIS")
+CHANGE_BASES = ("previous_quarter", "same_period_last_year")
+CHANGE_NOTATIONS = ("index", "change")
 
 
 class LayoutFormatError(ValueError):
     """A layout file that does not follow the format (a programming error in the repository's data)."""
-
-
-# --- comparing labels ----------------------------------------------------------------------------------
-
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]+")
-# Splits a header or row label written in several languages in one cell ("Елі / Страна / Country").
-_LANGUAGE_SEPARATORS = re.compile(r"\s*(?:\n|\r|\u2028| / |\|)\s*")
-
-
-def normalise_label(text: str) -> str:
-    """Comparable form of a header or row label: NFC, case-folded, 'ё' as 'е', one space for any run of
-    spaces and line breaks, no trailing colon or footnote star."""
-    text = unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
-    text = _SPACES.sub(" ", text).strip()
-    return text.rstrip(":*").strip()
-
-
-def language_parts(text: str) -> list[str]:
-    """The languages of a label written in one cell, as spelled ('Ресей / Россия' -> two parts), split at
-    line breaks (\\n, \\r, U+2028), ' / ' and '|'. Country look-ups need the spelling as delivered."""
-    return [p.strip() for p in _LANGUAGE_SEPARATORS.split(text) if p.strip()]
-
-
-def label_parts(text: str) -> list[str]:
-    """The languages of a label written in one cell, normalised ('Барлығы\\nВсего\\nTotal' -> three parts)."""
-    return [part for part in map(normalise_label, language_parts(text)) if part]
-
-
-def label_matches(text: str | list[str], labels: frozenset[str]) -> bool:
-    """A label (or the parts of a header spread over several rows) is one of `labels`: as a whole, or
-    every language part of it."""
-    parts = text if isinstance(text, list) else label_parts(text)
-    if not parts:
-        return False
-    if normalise_label(" ".join(parts)) in labels:
-        return True
-    return all(p in labels for p in parts)
-
-
-# --- reference periods written in words ------------------------------------------------------------------
-
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-_QUARTER_WORD = r"(?:квартал\w*|кв\.?|тоқсан\w*|токсан\w*|quarter)"
-_YEAR_WORD = r"(?:\s*(?:года|год|г\.|г|жылғы|жылы|жыл|ж\.|ж))?"
-_QUARTER_PATTERNS = (
-    # "III квартал 2024 года", "I кв. 2023", "3rd quarter 2024"
-    re.compile(rf"\b(iv|i{{1,3}}|[1-4])(?:-?й|-?ші|-?шы|st|nd|rd|th)?\s*{_QUARTER_WORD}\s*(\d{{4}})"),
-    # "2024 ж. I тоқсан", "2024 г. III квартал"
-    re.compile(rf"\b(\d{{4}}){_YEAR_WORD}\s*(iv|i{{1,3}}|[1-4])(?:-?ші|-?шы|-?й)?\s*{_QUARTER_WORD}"),
-    # "2023 Q1", "2023-Q1", "2023Q1"
-    re.compile(r"\b(\d{4})\s*-?\s*q([1-4])\b"),
-    # "Q1 2023"
-    re.compile(r"\bq([1-4])\s*-?\s*(\d{4})\b"),
-)
-# Months: Russian (nominative and genitive), Kazakh, English; the first three letters are enough in
-# Russian and English, Kazakh month names differ earlier.
-_MONTHS = {
-    1: ("январ", "қаңтар", "january", "jan"),
-    2: ("феврал", "ақпан", "february", "feb"),
-    3: ("март", "наурыз", "march", "mar"),
-    4: ("апрел", "сәуір", "april", "apr"),
-    5: ("мая", "май", "мамыр", "may"),
-    6: ("июн", "маусым", "june", "jun"),
-    7: ("июл", "шілде", "july", "jul"),
-    8: ("август", "тамыз", "august", "aug"),
-    9: ("сентябр", "қыркүйек", "september", "sep"),
-    10: ("октябр", "қазан", "october", "oct"),
-    11: ("ноябр", "қараша", "november", "nov"),
-    12: ("декабр", "желтоқсан", "december", "dec"),
-}
-_MONTH_WORD = r"([a-zа-яәғқңөұүһі]+)"
-_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+{_MONTH_WORD}\s+(\d{{4}})")  # "1 июля 2024"
-_YEAR_DAY_MONTH = re.compile(
-    rf"\b(\d{{4}}){_YEAR_WORD}\s+(\d{{1,2}})\s+{_MONTH_WORD}"
-)  # "2024 жылғы 1 шілде"
-_NUMERIC_DATE = re.compile(r"\b(\d{2})\.(\d{2})\.(\d{4})\b")  # "01.07.2024"
-_MONTH_RANGE = re.compile(rf"\b{_MONTH_WORD}\s*[-–—]\s*{_MONTH_WORD}\s+(\d{{4}})")  # "январь-март 2024"
-_YEAR_ONLY = re.compile(rf"^(?:за\s+)?(\d{{4}}){_YEAR_WORD}$")  # "2023", "за 2023 год", "2023 жыл"
-_YEAR_IN_TEXT = re.compile(rf"\bза\s+(\d{{4}}){_YEAR_WORD}(?!\s*\d)")  # "за 2023 год" inside a title
-
-
-def _month(word: str) -> int | None:
-    for number, stems in _MONTHS.items():
-        if any(word.startswith(stem) for stem in stems):
-            return number
-    return None
-
-
-def _quarter(year: str, number: int) -> Period:
-    return parse_period(f"{year}-Q{number}")
-
-
-def periods_in_text(text: str) -> list[Period]:
-    """Every reference period written in `text` (a title, a heading or a column header), in words or
-    figures: quarters ("за III квартал 2024 года", "I кв. 2023", "2024 ж. I тоқсан", "2023 Q1"), a
-    quarter's months ("январь-март 2024"), as-of dates ("на 1 июля 2024 года", "01.07.2024") and years
-    ("2023", "за 2023 год"). Distinct periods, in order of appearance."""
-    s = normalise_label(text)
-    found: list[tuple[int, Period]] = []
-
-    def add(match: re.Match, period: Period | None) -> None:
-        if period is not None:
-            found.append((match.start(), period))
-
-    for pattern in _QUARTER_PATTERNS:
-        for m in pattern.finditer(s):
-            a, b = m.group(1), m.group(2)
-            year, roman = (b, a) if len(a) != 4 else (a, b)
-            add(m, _quarter(year, _ROMAN[roman]))
-    for m in _MONTH_RANGE.finditer(s):
-        first, last = _month(m.group(1)), _month(m.group(2))
-        if first and last and (first - 1) % 3 == 0 and last == first + 2:
-            add(m, _quarter(m.group(3), (first + 2) // 3))
-    for pattern, order in ((_DAY_MONTH_YEAR, "dmy"), (_YEAR_DAY_MONTH, "ydm")):
-        for m in pattern.finditer(s):
-            day, word, year = (
-                (m.group(1), m.group(2), m.group(3))
-                if order == "dmy"
-                else (m.group(2), m.group(3), m.group(1))
-            )
-            month = _month(word)
-            if month:
-                add(m, _date_period(int(year), month, int(day)))
-    for m in _NUMERIC_DATE.finditer(s):
-        add(m, _date_period(int(m.group(3)), int(m.group(2)), int(m.group(1))))
-    if not found:
-        for offset, part in enumerate(label_parts(text)):  # "2023", "2023 жыл", one per language
-            if m := _YEAR_ONLY.match(part):
-                found.append((offset, parse_period(m.group(1))))
-        for m in _YEAR_IN_TEXT.finditer(s):
-            add(m, parse_period(m.group(1)))
-    periods: list[Period] = []
-    for _, period in sorted(found, key=lambda item: item[0]):
-        if period not in periods:
-            periods.append(period)
-    return periods
-
-
-def _date_period(year: int, month: int, day: int) -> Period | None:
-    try:
-        return parse_period(date(year, month, day).isoformat())
-    except ValueError:
-        return None
-
-
-def period_of_header(text: str | list[str]) -> Period | None:
-    """The one period a column header states (every language part the same period), else None."""
-    parts = text if isinstance(text, list) else label_parts(text)
-    periods = {p for part in parts for p in periods_in_text(part.rstrip("*"))}
-    return periods.pop() if len(periods) == 1 else None
-
-
-def agrees_with_delivery(period: Period, quarter: str, rule: str) -> bool:
-    """Whether a stated reference period fits the delivery quarter folder.
-
-    delivery_quarter: the quarter itself, or a stock as of a date inside it up to the day after its end
-    ("на 1 октября 2024 года" in 2024-Q3). not_after_delivery_quarter: any period that has ended by the
-    end of the delivery quarter (earlier quarters and years a table repeats).
-    """
-    delivery = parse_quarter_key(quarter)
-    if rule == "delivery_quarter":
-        if period.kind == "date":
-            return delivery.start < period.start <= delivery.end + timedelta(days=1)
-        return period == delivery
-    return period.end <= delivery.end + timedelta(days=1 if period.kind == "date" else 0)
 
 
 # --- the layout format -------------------------------------------------------------------------------------
@@ -242,6 +89,7 @@ class TableSpec:
 
     @property
     def required_columns(self) -> list[ColumnSpec]:
+        """The columns the table must have (not optional)."""
         return [c for c in self.columns if not c.optional]
 
 
@@ -271,6 +119,13 @@ class Layout:
     skip_labels: frozenset[str]
     tables: tuple[TableSpec, ...] = field(default_factory=tuple)
     max_header_rows: int = 3
+    ignore_columns: frozenset[str] = frozenset()  # numbering columns ("№", "№ п/п"): not read
+    unit_words: UnitWords = field(default_factory=lambda: UnitWords({}, frozenset()))
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)  # CIS / non-CIS subtotal row labels
+    share_columns: frozenset[str] = frozenset()  # "Удельный вес, %": the row's share of its total
+    change_columns: dict[str, frozenset[str]] = field(default_factory=dict)  # base -> header labels
+    change_written_as: str = "index"  # index: 100 = unchanged (105.3 -> +5.3 %); change: +5.3 as written
+    not_period: tuple[str, ...] = ()  # title lines that are no reference period ("Дата формирования")
 
 
 def _require(data: dict, key: str, where: str):
@@ -374,7 +229,29 @@ def parse_layout(name: str, data: dict, defaults: dict | None = None) -> Layout:
         skip_labels=_labels(merged.get("skip_labels")),
         tables=tables,
         max_header_rows=int(merged.get("max_header_rows", 3)),
+        **_vocabulary(merged, where),
     )
+
+
+def _vocabulary(merged: dict, where: str) -> dict:
+    """The shared vocabulary of _defaults.yaml a layout may replace: ignored columns, unit words, group
+    subtotal rows, share and change columns, title lines that state no period."""
+    groups = {str(k): _labels(v) for k, v in (merged.get("groups") or {}).items()}
+    changes = dict(merged.get("change_columns") or {})
+    written_as = str(changes.pop("written_as", "index"))
+    if set(groups) - set(GROUPS) or set(changes) - set(CHANGE_BASES) or written_as not in CHANGE_NOTATIONS:
+        raise LayoutFormatError(
+            f"{where}: groups in {GROUPS}, change_columns in {CHANGE_BASES}, written_as in {CHANGE_NOTATIONS}"
+        )
+    return {
+        "ignore_columns": _labels(merged.get("ignore_columns")),
+        "unit_words": UnitWords.from_data(merged.get("unit_words")),
+        "groups": groups,
+        "share_columns": _labels(merged.get("share_columns")),
+        "change_columns": {k: _labels(v) for k, v in changes.items()},
+        "change_written_as": written_as,
+        "not_period": tuple(normalise_label(str(t)) for t in merged.get("not_period") or []),
+    }
 
 
 @lru_cache(maxsize=8)
@@ -399,4 +276,5 @@ def load_layouts(directory: Path = LAYOUTS_DIR) -> tuple[Layout, ...]:
 
 
 def layouts_for(source: str, directory: Path = LAYOUTS_DIR) -> list[Layout]:
+    """The layouts of one source (file name), in file order."""
     return [layout for layout in load_layouts(directory) if layout.source == source]

@@ -14,7 +14,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from mtm_pipeline.numbers import NumberFormatError, parse_published_number
-from mtm_pipeline.periods import PeriodError, parse_period
+from mtm_pipeline.periods import PERIOD_KINDS, PeriodError, parse_period
 from mtm_pipeline.sources.contract import CATEGORIES, CHANGE_UNITS, NATURAL_KEY
 from mtm_pipeline.sources.errors import ExtractError, Problem
 
@@ -61,7 +61,10 @@ CHECK_DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "direction",
         "in or out for border crossings and remittances, empty for other sources",
     ),
-    "_period_valid": ("period", "a quarter YYYY-Qn, a year YYYY or a date YYYY-MM-DD"),
+    "_period_valid": (
+        "period",
+        "a quarter YYYY-Qn, a year YYYY, a date YYYY-MM-DD or January to a month YYYY-01/MM",
+    ),
     "_base_period_valid": ("change_base_period", "empty or a period"),
     "_publication_date_valid": (
         "publication_date",
@@ -207,7 +210,7 @@ class ObservationSchema(pa.DataFrameModel):
     obs_id: Series[str]
     measure: Series[str]
     period: Series[str]
-    period_kind: Series[str] = pa.Field(isin=["quarter", "year", "date"])
+    period_kind: Series[str] = pa.Field(isin=list(PERIOD_KINDS))
     period_start: Series[pd.Timestamp]
     period_end: Series[pd.Timestamp]
     country_iso3: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$")

@@ -93,7 +93,7 @@ def _missing_exits(workbook) -> None:
 
 def _extra_column(workbook) -> None:
     sheet = workbook.active
-    sheet["F4"] = "Доля, %"
+    sheet["F4"] = "Код страны"
     for row in range(5, 13):
         sheet.cell(row, 6).value = 10
 
@@ -201,7 +201,7 @@ CASES = [
         "refused",
         "border_crossings",
         _edit(_extra_column),
-        ("sheet 'Лист1', cell F4", "expected one of the layout's column headers", "found 'Доля, %'"),
+        ("sheet 'Лист1', cell F4", "expected one of the layout's column headers", "found 'Код страны'"),
     ),
     Case(
         "of_which_row_with_figures",
@@ -298,8 +298,8 @@ CASES = [
         "not_a_period_column",
         "refused",
         "remittances",
-        _set("C5", "Доля, %"),
-        ("sheet 'Переводы', cell C5", "expected a reference period", "found 'Доля, %'"),
+        _set("C5", "Код валюты"),
+        ("sheet 'Переводы', cell C5", "expected a reference period", "found 'Код валюты'"),
     ),
     Case(
         "unit_not_stated",
