@@ -13,8 +13,6 @@ import hashlib
 import io
 import re
 import unicodedata
-import zipfile
-import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -25,12 +23,12 @@ import pandas as pd
 from mtm_pipeline.numbers import NumberFormatError, parse_published_number
 from mtm_pipeline.sources.contract import COLUMNS, EXTENSIONS, SourceSpec
 from mtm_pipeline.sources.errors import ExtractError, Problem
+from mtm_pipeline.sources.xlsx_cells import StoredCell, StoredSheet, StoredWorkbook, column_letters
+from mtm_pipeline.sources.xlsx_package import date_text, load_xlsx, number_text, refuse_xlsx
 
 # Limits: far above any real extract (the largest delivered file is under 20 KB), far below what
 # would exhaust memory. A workbook is checked before any XML in it is parsed.
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_XLSX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
-MAX_XLSX_COMPRESSION_RATIO = 200
 # Decimal places the warehouse stores: DECIMAL(24, 4) for value and change, DECIMAL(7, 3) for share.
 STORED_DECIMALS = {"value": 4, "change": 4, "share": 3}
 # Characters trimmed from both ends of every cell besides white space: BOM and zero-width characters.
@@ -214,159 +212,23 @@ def _read_csv_rows(path: Path, data: bytes) -> list[list[str]]:
 # --- XLSX ----------------------------------------------------------------------------------------
 
 
-def _refuse_xlsx(path: Path, message: str, hint: str | None = None) -> ExtractError:
-    return ExtractError(
-        str(path),
-        [Problem(None, None, message)],
-        hint=hint or "Export the sheet again as .xlsx (Excel 2007+), or deliver it as CSV UTF-8.",
-    )
-
-
-def _check_zip(path: Path, data: bytes) -> None:
-    """Refuse what is not an XLSX package, or would inflate to more than the limits, before parsing."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except Exception as exc:  # BadZipFile, and ValueError/EOFError on truncated archives
-        kind = "an old .xls workbook" if data.startswith(b"\xd0\xcf\x11\xe0") else "not a zip package"
-        raise _refuse_xlsx(path, f"not a readable XLSX workbook ({kind})") from exc
-    with archive:
-        members = archive.infolist()
-        names = {m.filename for m in members}
-        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise _refuse_xlsx(
-                path, "not a readable XLSX workbook (a zip file without an Excel workbook in it)"
-            )
-        total = sum(m.file_size for m in members)
-        if total > MAX_XLSX_UNCOMPRESSED_BYTES:
-            raise _refuse_xlsx(
-                path,
-                f"the workbook inflates to {total:,} bytes (limit {MAX_XLSX_UNCOMPRESSED_BYTES:,}); "
-                "refused without reading it",
-                hint="Deliver only the extract's sheet (or a CSV UTF-8 file).",
-            )
-        for member in members:
-            if member.file_size > 1024 * 1024 and member.file_size > MAX_XLSX_COMPRESSION_RATIO * max(
-                member.compress_size, 1
-            ):
-                raise _refuse_xlsx(
-                    path,
-                    f"{member.filename} inflates {member.file_size // max(member.compress_size, 1)}-fold "
-                    "(a zip bomb?); refused without reading it",
-                )
-
-
-# A formula element (<f>, <f t="shared" .../>, <x:f>) anywhere in a part of the package.
-_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
-
-
-def _has_formulas(data: bytes) -> bool:
-    """Whether any part of the package holds a formula element. Every part is searched, whatever its name
-    (a sheet can live anywhere its relationship says); a part that cannot be inflated counts as yes."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return any(
-                _FORMULA_ELEMENT.search(archive.read(member))
-                for member in archive.infolist()
-                if not member.is_dir()
-            )
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError):
-        return True  # a damaged or encrypted part: openpyxl then refuses the package with its own reason
-
-
-def _load_workbooks(path: Path, data: bytes):
-    """The workbook with formulas (to see them) and with the values Excel saved for them. Without any
-    formula the two are the same, and the workbook is parsed once (both names are that one workbook)."""
-    import openpyxl
-    from defusedxml import DefusedXmlException
-
-    try:
-        formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
-        values = openpyxl.load_workbook(io.BytesIO(data), data_only=True) if _has_formulas(data) else formulas
-    except MemoryError:
-        raise
-    except Exception as exc:  # openpyxl raises many types on broken packages, and wraps some
-        cause: BaseException | None = exc
-        while cause is not None and not isinstance(cause, DefusedXmlException):
-            cause = cause.__cause__ or cause.__context__
-        if cause is not None:
-            raise _refuse_xlsx(
-                path,
-                f"the workbook's XML declares entities or a DTD ({cause.__class__.__name__}); refused "
-                "unread (XML entity expansion, 'billion laughs')",
-                hint="Export the sheet again from Excel or LibreOffice as .xlsx, or deliver CSV UTF-8.",
-            ) from exc
-        reason = " ".join(str(exc).split())[:200]
-        raise _refuse_xlsx(
-            path, f"not a readable XLSX workbook ({exc.__class__.__name__}: {reason})"
-        ) from exc
-    return formulas, values
-
-
-def _decimals_of(number_format: str) -> int | None:
-    """Decimal places a fixed number format shows ('0.0' -> 1, '#,##0' -> 0), None for General/other."""
-    section = number_format.split(";")[0]
-    section = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", section)  # literals, colours, escapes
-    if not re.search(r"[0#]", section) or "E" in section.upper():
-        return None
-    match = re.search(r"\.([0#]+)", section)
-    return len(match.group(1)) if match else 0
-
-
-def _number_text(value: float | Decimal, number_format: str) -> str:
-    """A numeric cell as the digits the sheet shows: fixed formats keep their decimals ('80.0'),
-    per cent formats give '58.2%', General gives Excel's 15 significant digits."""
-    number_format = number_format or "General"
-    decimals = _decimals_of(number_format)
-    percent = "%" in number_format.split(";")[0]
-    exact = Decimal(value) if isinstance(value, int) else Decimal(str(value))
-    if percent:
-        exact *= 100
-    if decimals is not None:
-        text = f"{exact:.{decimals}f}"
-    elif isinstance(value, int) or (exact == exact.to_integral_value() and abs(exact) < 10**21):
-        text = str(int(exact))
-    else:
-        text = format(float(exact), ".15g")  # what Excel shows; '1e-05' is then refused as no number
-    return text + ("%" if percent else "")
-
-
-def _date_text(value: datetime | date, number_format: str) -> str:
-    """A date cell as text with the precision its format shows: '2024-07-01', '2024-05' or '2024'."""
-    fmt = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", (number_format or "").lower())
-    day = value.date() if isinstance(value, datetime) else value
-    if isinstance(value, datetime) and value.time() != time(0):
-        return value.isoformat(sep=" ")  # a time of day is no reference period: the schema refuses it
-    if "d" in fmt or not fmt or fmt == "general":
-        return day.isoformat()
-    if "m" in fmt:
-        return f"{day.year:04d}-{day.month:02d}"
-    return f"{day.year:04d}"
-
-
-def load_xlsx(path: Path, data: bytes):
-    """The parsed workbook (with formulas, with saved values): refused first if it is no XLSX package or
-    would inflate past the limits. Pass it on, so that a delivery is parsed once however it is read."""
-    _check_zip(path, data)
-    return _load_workbooks(path, data)
-
-
-def _read_xlsx_rows(path: Path, data: bytes, workbooks=None) -> list[list[str]]:
-    from openpyxl.utils import get_column_letter
-
-    formulas, values = workbooks or load_xlsx(path, data)
-    with_data = [
-        ws.title for ws in formulas.worksheets if ws.max_row > 1 or ws.max_column > 1 or ws["A1"].value
-    ]
+def _sheet_with_the_extract(path: Path, workbook: StoredWorkbook) -> StoredSheet:
+    """The one sheet with data; refused when several sheets hold data or the sheet has merged cells."""
+    with_data = [s.name for s in workbook.sheets if s.cells]
     if len(with_data) > 1:
-        raise _refuse_xlsx(
+        raise refuse_xlsx(
             path,
             f"the workbook has {len(with_data)} sheets with data ({', '.join(repr(t) for t in with_data)}); "
             "only one sheet is read, so rows on the others would be lost",
             hint="Deliver the extract on a single sheet (delete or move the other sheets).",
         )
-    sheet, cached = formulas.worksheets[0], values.worksheets[0]
-    merged = sorted(str(r) for r in sheet.merged_cells.ranges)
-    if merged:
+    sheet = next((s for s in workbook.sheets if s.cells), workbook.sheets[0] if workbook.sheets else None)
+    if sheet is None:
+        return StoredSheet("", "visible")
+    if sheet.merged:
+        merged = sorted(
+            f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2}" for r1, c1, r2, c2 in sheet.merged
+        )
         raise ExtractError(
             str(path),
             [Problem(None, None, f"merged cells {', '.join(merged)}")],
@@ -374,43 +236,47 @@ def _read_xlsx_rows(path: Path, data: bytes, workbooks=None) -> list[list[str]]:
             "or the rows it spans would read as empty. Give every column its own header cell in row 1 and "
             "repeat values in every row they apply to.",
         )
-    header = [_clean_cell(c.value) for c in next(sheet.iter_rows(min_row=1, max_row=1, min_col=1), ())]
-    rows: list[list[str]] = []
+    return sheet
+
+
+def _stored_text(cell: StoredCell) -> str:
+    """A stored cell as the contract reads it: dates as ISO dates, numbers as the digits shown."""
+    value = cell.value
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, (datetime, date)):
+        return date_text(value, cell.number_format)
+    if isinstance(value, (int, float, Decimal)):
+        return number_text(value, cell.number_format)
+    if isinstance(value, time):
+        return value.isoformat()
+    return _clean_cell(unescape_xlsx_text(value))
+
+
+def _read_xlsx_rows(path: Path, data: bytes, workbooks: StoredWorkbook | None = None) -> list[list[str]]:
+    """The extract's sheet as rows of text cells (each row as long as its last stored cell), read from
+    the cells as stored; refused naming the cells of formulas without a saved result and of errors."""
+    sheet = _sheet_with_the_extract(path, workbooks or load_xlsx(path, data))
+    header_cells = sorted((c, cell) for (r, c), cell in sheet.cells.items() if r == 1)
+    header = [""] * (header_cells[-1][0] if header_cells else 0)
+    for column, cell in header_cells:
+        header[column - 1] = _stored_text(cell) if cell.value is not None else ""
+    rows: list[list[str]] = [[] for _ in range(sheet.max_row)]
     problems: list[Problem] = []
-    for formula_row, value_row in zip(
-        sheet.iter_rows(min_row=1, min_col=1), cached.iter_rows(min_row=1, min_col=1), strict=True
-    ):
-        cells = []
-        for formula_cell, value_cell in zip(formula_row, value_row, strict=True):
-            number, index = formula_cell.row, formula_cell.column - 1
-            column = header[index] if number > 1 and index < len(header) and header[index] else None
-            where = f"cell {get_column_letter(index + 1)}{number}"
-            value = value_cell.value
-            if formula_cell.data_type == "f":
-                shown = getattr(formula_cell.value, "text", formula_cell.value)
-                if value is None:
-                    problems.append(
-                        Problem(
-                            number, column, f"{where}: formula {shown} has no saved result (read as empty)"
-                        )
-                    )
-                    cells.append("")
-                    continue
-            if value_cell.data_type == "e":
-                problems.append(Problem(number, column, f"{where}: the cell holds the error {value}"))
-                cells.append("")
-                continue
-            if isinstance(value, bool):
-                cells.append(str(value).upper())
-            elif isinstance(value, (datetime, date)):
-                cells.append(_date_text(value, value_cell.number_format))
-            elif isinstance(value, (int, float, Decimal)):
-                cells.append(_number_text(value, value_cell.number_format))
-            elif isinstance(value, time):
-                cells.append(value.isoformat())
-            else:
-                cells.append(_clean_cell(unescape_xlsx_text(value)))
-        rows.append(cells)
+    for (number, column), cell in sorted(sheet.cells.items()):
+        index = column - 1
+        name = header[index] if number > 1 and index < len(header) and header[index] else None
+        where = f"cell {column_letters(column)}{number}"
+        row = rows[number - 1]
+        row.extend([""] * (column - len(row)))
+        if cell.formula is not None and cell.value is None:
+            problems.append(
+                Problem(number, name, f"{where}: formula {cell.formula} has no saved result (read as empty)")
+            )
+        elif cell.error is not None:
+            problems.append(Problem(number, name, f"{where}: the cell holds the error {cell.error}"))
+        else:
+            row[index] = _stored_text(cell)
     if problems:
         raise ExtractError(
             str(path),
