@@ -102,8 +102,8 @@ def column_letters(column: int) -> str:
     return letters
 
 
-def _beyond(sheet: str, row: int, column: int, what: str) -> TooLarge:
-    where = f"sheet {sheet!r}, cell {column_letters(column)}{row}"
+def _beyond(sheet: str, row: int, column: int | None, what: str) -> TooLarge:
+    where = f"sheet {sheet!r}, " + (f"cell {column_letters(column)}{row}" if column else f"row {row:,}")
     return TooLarge(
         Problem(
             row,
@@ -114,8 +114,8 @@ def _beyond(sheet: str, row: int, column: int, what: str) -> TooLarge:
     )
 
 
-def _check_extent(sheet: str, row: int, column: int, what: str) -> None:
-    if row > MAX_ROWS or column > MAX_COLUMNS:
+def _check_extent(sheet: str, row: int, column: int | None, what: str) -> None:
+    if row > MAX_ROWS or (column or 0) > MAX_COLUMNS:
         raise _beyond(sheet, row, column, what)
 
 
@@ -191,7 +191,8 @@ def _read_cell(sheet: StoredSheet, element, row: int, column: int, styles: _Styl
         formula = "=" + formula_element.text if formula_element.text else "(a shared formula)"
     value, error = _cell_value(element, element.get("t", "n"), style, styles, strings)
     if value is None and formula is None:
-        return  # an empty cell, formatted or not: nothing stored
+        _check_extent(sheet.name, row, column, "an empty formatted cell")
+        return  # nothing to keep
     _check_extent(sheet.name, row, column, "a cell with content")
     number_format = styles.formats[style] if style < len(styles.formats) else "General"
     sheet.cells[(row, column)] = StoredCell(value, number_format, formula, error)
@@ -233,7 +234,6 @@ def read_sheet_xml(sheet: StoredSheet, source, styles: _Styles, strings) -> None
             elif tag == f"{_MAIN}row":
                 row = int(element.get("r") or row + 1)
                 column = 0
-                _check_extent(sheet.name, row, 1, f"a row numbered {row:,} (stored, even if empty)")
                 if element.get("hidden") in ("1", "true"):
                     sheet.hidden_rows.add(row)
             continue
@@ -244,8 +244,10 @@ def read_sheet_xml(sheet: StoredSheet, source, styles: _Styles, strings) -> None
             ref = parse_ref(element.get("r") or "")
             row, column = ref if ref else (row, column + 1)
             _read_cell(sheet, element, row, column, styles, strings)
-        elif tag == f"{_MAIN}row" and parent is not None:
-            parent.clear()  # the row's cells are read: keep no element of the sheet in memory
+        elif tag == f"{_MAIN}row":
+            _check_extent(sheet.name, row, None, "a stored row (empty, or formatted only)")
+            if parent is not None:
+                parent.clear()  # the row's cells are read: keep no element of the sheet in memory
         elif tag == f"{_MAIN}dimension":
             _read_dimension(sheet, element.get("ref", ""))
         elif tag == f"{_MAIN}mergeCell":
