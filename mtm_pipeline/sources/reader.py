@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import io
 import re
+import statistics
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -20,7 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from mtm_pipeline.numbers import NumberFormatError, parse_published_number
+from mtm_pipeline.numbers import (
+    NumberFormatError,
+    comma_is_ambiguous,
+    parse_published_number,
+    writes_decimal_comma,
+)
 from mtm_pipeline.sources.contract import COLUMNS, EXTENSIONS, SourceSpec
 from mtm_pipeline.sources.errors import ExtractError, Problem
 from mtm_pipeline.sources.xlsx_cells import StoredCell, StoredSheet, StoredWorkbook, column_letters
@@ -185,6 +191,37 @@ def _decode_csv(path: Path, data: bytes) -> str:
     )
 
 
+def _refuse_semicolons(path: Path, text: str) -> None:
+    """Refuse a CSV whose cells are separated by ';' (Excel's CSV in Russian or Kazakh regional settings):
+    read with commas, each of its rows would be one cell, or its decimal commas would split figures."""
+    numbered = [(n, line) for n, line in enumerate(text.splitlines()[:200], start=1) if line.strip()]
+    lines = [line for _, line in numbered]
+    if not lines:
+        return
+    try:
+        by_semicolon = [len(r) for r in csv.reader(lines, delimiter=";")]
+        by_comma = [len(r) for r in csv.reader(lines)]
+    except csv.Error:
+        return  # refused as CSV by the reader, naming the row
+    semicolon_rows = sum(1 for n in by_semicolon if n > 1)
+    if semicolon_rows * 2 > len(lines) and statistics.median(by_semicolon) > statistics.median(by_comma):
+        first = next(index for index, n in enumerate(by_semicolon) if n > 1)
+        row, line = numbered[first]
+        raise ExtractError(
+            str(path),
+            [
+                Problem(
+                    row,
+                    None,
+                    f"the file separates its cells with ';' (semicolons), not commas: {semicolon_rows} of its "
+                    f"first {len(lines)} rows have ';' between cells (e.g. row {row}: {line[:80]!r})",
+                )
+            ],
+            hint="Save the file as 'CSV UTF-8 (comma delimited)', or set the list separator to ',' in the "
+            "regional settings before saving; or deliver the workbook as .xlsx.",
+        )
+
+
 def _read_csv_rows(path: Path, data: bytes) -> list[list[str]]:
     text = _decode_csv(path, data)
     if "\x00" in text:
@@ -194,6 +231,7 @@ def _read_csv_rows(path: Path, data: bytes) -> list[list[str]]:
             [Problem(line, None, "the file contains NUL bytes (binary data, not CSV text)")],
             hint="Deliver the extract as CSV UTF-8 text (or as .xlsx under the .xlsx name).",
         )
+    _refuse_semicolons(path, text)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
     try:
@@ -313,6 +351,25 @@ def _header_problems(header: list[str]) -> list[Problem]:
     return problems
 
 
+def _ambiguous_commas(frame: pd.DataFrame) -> list[Problem]:
+    """Figures like '2,700' in an extract that writes decimal commas elsewhere ('1 234,5'): 2700 or 2.7."""
+    figures = [(number, column, text) for column in STORED_DECIMALS for number, text in frame[column].items()]
+    decimal = next(((n, c, t) for n, c, t in figures if writes_decimal_comma(t)), None)
+    if decimal is None:
+        return []
+    return [
+        Problem(
+            int(number),
+            column,
+            f"{text!r} could be read with a decimal comma, as the file writes {decimal[2]!r} (row {decimal[0]}, "
+            f"column {decimal[1]!r}), or with a thousands comma; refused rather than guessed (write '2 700' "
+            "or '2,7')",
+        )
+        for number, column, text in figures
+        if comma_is_ambiguous(text)
+    ]
+
+
 def _cell_problems(frame: pd.DataFrame) -> list[Problem]:
     """Cells the schema would accept but the warehouse could not keep exactly, and rows swallowed by
     a quote that was never closed."""
@@ -334,6 +391,7 @@ def _cell_problems(frame: pd.DataFrame) -> list[Problem]:
                         f"keeps {places} (round it as published, or use a scale word)",
                     )
                 )
+    problems += _ambiguous_commas(frame)
     delimiters = len(COLUMNS) - 2
     for column in COLUMNS:
         for number, text in frame[column].items():

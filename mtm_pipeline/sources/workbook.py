@@ -29,6 +29,7 @@ import pandas as pd
 from mtm_pipeline.countries import REMAINDER_ISO3
 from mtm_pipeline.numbers import NumberFormatError, parse_published_number
 from mtm_pipeline.periods import Period
+from mtm_pipeline.sources.ambiguous_cells import AMBIGUITY_HINT, ambiguous_cells
 from mtm_pipeline.sources.contract import COLUMNS, SourceSpec
 from mtm_pipeline.sources.errors import ExtractError, Problem
 from mtm_pipeline.sources.layouts import (
@@ -538,5 +539,7 @@ def read_delivery(path: Path, spec: SourceSpec, quarter: str, file_name: str) ->
         is_contract_header(s.row_texts(1), COLUMNS) for s in sheets
     ):
         return read_extract(path, data, workbooks)
+    if problems := ambiguous_cells(workbook):
+        raise ExtractError(file_name, problems, hint=AMBIGUITY_HINT)
     frame = read_layout_workbook(workbook, spec, quarter, file_name)
     return RawExtract(path=path, sha256=hashlib.sha256(data).hexdigest(), frame=frame)
