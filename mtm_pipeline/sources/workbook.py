@@ -42,10 +42,12 @@ from mtm_pipeline.sources.layouts import (
     normalise_label,
     periods_in_text,
 )
+from mtm_pipeline.sources.nearest_layout import no_layout_problems
 from mtm_pipeline.sources.reader import MAX_FILE_BYTES, RawExtract, load_xlsx, read_extract
 from mtm_pipeline.sources.row_labels import CountryLookup, country_lookup, row_kind
 from mtm_pipeline.sources.sheets import Sheet, Workbook, is_contract_header, read_csv_sheet, read_sheets
 from mtm_pipeline.sources.table_match import FoundTable, cell_problem, header_written, match_layout
+from mtm_pipeline.sources.title_period import where_stated
 
 REMAINDER_COUNTRY = "Other countries"  # the contract's name of a stated unnamed remainder
 LAYOUT_HINT = (
@@ -127,12 +129,12 @@ def _check_sheet_rules(table: FoundTable, problems: list[Problem]) -> None:
 
 def _stated_period(ctx: _Context, table: FoundTable, title: str) -> Period | None:
     periods = periods_in_text(title)
-    where = f"sheet {table.sheet.name!r}, rows above row {table.header_row}"
+    row, where = where_stated(table.sheet, table.header_row, periods)
     if len(periods) != 1:
         found = ", ".join(p.label for p in periods) if periods else f"{title.strip()[:160]!r}"
         ctx.problems.append(
             Problem(
-                table.header_row,
+                row,
                 None,
                 f"{where}: expected the reference period in the "
                 f"title (e.g. 'за III квартал 2024 года', 'на 1 октября 2024 года'), found "
@@ -144,7 +146,7 @@ def _stated_period(ctx: _Context, table: FoundTable, title: str) -> Period | Non
     if not agrees_with_delivery(period, ctx.quarter, ctx.layout.period_agreement):
         ctx.problems.append(
             Problem(
-                table.header_row,
+                row,
                 None,
                 f"{where}: the title states the period "
                 f"{period.label}, which disagrees with the delivery quarter folder "
@@ -436,28 +438,7 @@ def read_layout_workbook(
     if not matched:
         near = max((a for a in attempts if a.closeness), key=lambda a: a.closeness, default=None)
         if near is None:
-            tried = (
-                "; ".join(
-                    f"{a.layout.name} (a header with "
-                    f"{', '.join(repr(c.shown) for c in a.layout.tables[0].required_columns)})"
-                    for a in attempts
-                )
-                or "none"
-            )
-            raise ExtractError(
-                file_name,
-                [
-                    Problem(
-                        None,
-                        None,
-                        f"the workbook matches no layout of source "
-                        f"{spec.key!r} and is not in the observation contract (its first row does not name the "
-                        f"contract's columns); sheets {', '.join(repr(s.name) for s in sheets)}; layouts tried: "
-                        f"{tried}",
-                    )
-                ],
-                hint=LAYOUT_HINT,
-            )
+            raise ExtractError(file_name, no_layout_problems(spec.key, layouts, sheets), hint=LAYOUT_HINT)
         raise ExtractError(
             file_name,
             near.problems or [Problem(None, None, "no table of the layout found")],
