@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -72,3 +73,54 @@ CASES: dict[str, Callable[[Path], None]] = {
     "huge_dimension": huge_dimension,
     "million_empty_rows": million_empty_rows,
 }
+
+
+# --- a password-encrypted workbook --------------------------------------------------------------------------
+
+_FREE, _END, _FAT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+
+
+def _directory_entry(
+    name: str, kind: int, right: int = _FREE, child: int = _FREE, start=_END, size=0
+) -> bytes:
+    encoded = (name + "\0").encode("utf-16-le") if name else b""
+    return (
+        encoded.ljust(64, b"\0")
+        + struct.pack("<HBB3I", len(encoded), kind, 1, _FREE, right, child)
+        + bytes(16 + 4 + 16)  # class id, state bits, creation and modification times
+        + struct.pack("<IQ", start, size)
+    )
+
+
+def encrypted_workbook(path: Path) -> None:
+    """The workbook as Excel saves it with a password: an OLE compound file (D0 CF 11 E0 ...) holding the
+    streams EncryptionInfo and EncryptedPackage (here the package's bytes scrambled, not real AES: what
+    matters to the reader is the container it has to recognise)."""
+    package = bytes(b ^ 0x5A for b in path.read_bytes())
+    info = b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"<encryption/>".ljust(4096 - 8, b"\0")  # agile encryption
+    streams = [info, struct.pack("<Q", len(package)) + package]
+    sectors = [(len(s) + 511) // 512 for s in streams]
+    assert 2 + sum(sectors) <= 128, "one FAT sector maps 128 sectors"
+    fat, starts, next_free = [_FAT, _END], [], 2
+    for count in sectors:
+        starts.append(next_free)
+        fat += [next_free + i + 1 for i in range(count - 1)] + [_END]
+        next_free += count
+    fat_sector = struct.pack(f"<{len(fat)}I", *fat).ljust(512, b"\xff")
+    directory = (
+        _directory_entry("Root Entry", 5, child=1)
+        + _directory_entry("EncryptionInfo", 2, right=2, start=starts[0], size=len(streams[0]))
+        + _directory_entry("EncryptedPackage", 2, start=starts[1], size=len(streams[1]))
+        + _directory_entry("", 0, start=0)
+    )
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + bytes(16)
+        + struct.pack(
+            "<HHHHH6sIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, bytes(6), 0, 1, 1, 0, 0x1000, _END, 0, _END, 0
+        )
+        + struct.pack("<I", 0)  # the FAT is sector 0
+        + b"\xff" * (4 * 108)
+    )
+    body = b"".join(s.ljust(n * 512, b"\0") for s, n in zip(streams, sectors, strict=True))
+    path.write_bytes(header + fat_sector + directory + body)
