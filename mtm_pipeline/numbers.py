@@ -62,10 +62,12 @@ class PublishedNumber:
 
     @property
     def low(self) -> Decimal:
+        """The lowest value the published figure can stand for."""
         return self.value - self.precision / 2
 
     @property
     def high(self) -> Decimal:
+        """The bound above the values the published figure can stand for (excluded)."""
         return self.value + self.precision / 2
 
     @property

@@ -112,6 +112,7 @@ def find_extract(quarter_dir: Path, spec: SourceSpec) -> Path | None:
 
 
 def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file's bytes, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -425,15 +426,8 @@ def _read_file(path: Path) -> bytes:
         ) from exc
 
 
-def read_extract(path: Path, data: bytes | None = None, workbooks=None) -> RawExtract:
-    """Read a CSV (UTF-8, BOM allowed) or XLSX (one sheet) extract; the header row names the columns.
-
-    A caller that has read the file already passes its bytes (`data`, at most MAX_FILE_BYTES) and, for a
-    workbook, what `load_xlsx` made of them, so the file is read and parsed once."""
-    if data is None:
-        data = _read_file(path)
-    rows = _read_csv_rows(path, data) if path.suffix == ".csv" else _read_xlsx_rows(path, data, workbooks)
-    rows = [[_clean_cell(c) for c in row] for row in rows]
+def _header_of(path: Path, rows: list[list[str]]) -> list[str]:
+    """The header row (row 1, without empty cells at its end); refused when missing or wrong."""
     if not rows or not any(rows[0]):
         empty = not any(any(r) for r in rows)
         raise ExtractError(
@@ -449,13 +443,18 @@ def read_extract(path: Path, data: bytes | None = None, workbooks=None) -> RawEx
     header = rows[0]
     while header and header[-1] == "":
         header = header[:-1]
-    problems = _header_problems(header)
-    if problems:
+    if problems := _header_problems(header):
         raise ExtractError(
             str(path),
             problems,
             hint=f"The header must name exactly these columns, in any order: {', '.join(COLUMNS)}.",
         )
+    return header
+
+
+def _records(path: Path, header: list[str], rows: list[list[str]]) -> tuple[list[dict], list[int]]:
+    """The observations below the header as records by column, and their row numbers; refused when a
+    row has more cells than the header (or, in a CSV, fewer)."""
     body = [(number, row) for number, row in enumerate(rows[1:], start=2) if any(row)]
     if not body:
         raise ExtractError(
@@ -486,7 +485,23 @@ def read_extract(path: Path, data: bytes | None = None, workbooks=None) -> RawEx
             hint="Give every row one cell per header column (empty cells too), and quote values that "
             "contain commas.",
         )
-    frame = pd.DataFrame.from_records(records, columns=list(COLUMNS), index=[n for n, _ in body])
+    return records, [number for number, _ in body]
+
+
+def read_extract(
+    path: Path, data: bytes | None = None, workbooks: StoredWorkbook | None = None
+) -> RawExtract:
+    """Read a CSV (UTF-8, BOM allowed) or XLSX (one sheet) extract; the header row names the columns.
+
+    A caller that has read the file already passes its bytes (`data`, at most MAX_FILE_BYTES) and, for a
+    workbook, what `load_xlsx` made of them, so the file is read and parsed once."""
+    if data is None:
+        data = _read_file(path)
+    rows = _read_csv_rows(path, data) if path.suffix == ".csv" else _read_xlsx_rows(path, data, workbooks)
+    rows = [[_clean_cell(c) for c in row] for row in rows]
+    header = _header_of(path, rows)
+    records, numbers = _records(path, header, rows)
+    frame = pd.DataFrame.from_records(records, columns=list(COLUMNS), index=numbers)
     frame.index.name = "row_number"
     problems = _cell_problems(frame)
     if problems:

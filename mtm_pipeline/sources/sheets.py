@@ -43,10 +43,12 @@ class Sheet:
     unreadable: dict[tuple[int, int], str] = field(default_factory=dict)  # formulas without result, errors
 
     def text(self, row: int, column: int) -> str:
+        """The cell's text ('' when empty)."""
         cell = self.cells.get((row, column))
         return cell.text if cell else ""
 
     def row_texts(self, row: int) -> list[str]:
+        """The texts of a row, from column 1 to the last column with content."""
         return [self.text(row, c) for c in range(1, self.max_column + 1)]
 
     def where(self, row: int, column: int) -> str:
