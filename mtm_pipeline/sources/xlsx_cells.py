@@ -207,10 +207,16 @@ def _read_range(sheet: StoredSheet, ref: str) -> None:
     sheet.merged.append((start[0], start[1], end[0], end[1]))
 
 
-def _read_dimension(sheet: StoredSheet, ref: str) -> None:
+def _declared_extent(sheet: StoredSheet, ref: str) -> TooLarge | None:
+    """The refusal of an extent declared past the limits (<dimension ref>), raised once the cells are
+    read, so that a cell out there is named rather than the declaration."""
     end = parse_ref(ref.partition(":")[2] or ref)
-    if end is not None:
-        _check_extent(sheet.name, *end, f"the sheet declares its extent as {ref} (<dimension ref>)")
+    try:
+        if end is not None:
+            _check_extent(sheet.name, *end, f"the sheet declares its extent as {ref} (<dimension ref>)")
+    except TooLarge as refusal:
+        return refusal
+    return None
 
 
 def _read_columns(sheet: StoredSheet, element) -> None:
@@ -221,11 +227,11 @@ def _read_columns(sheet: StoredSheet, element) -> None:
 
 def read_sheet_xml(sheet: StoredSheet, source, styles: _Styles, strings) -> None:
     """Fill `sheet` from its XML stream, cell by cell; TooLarge past the limits (at the first cell, row
-    or range beyond them)."""
+    or range beyond them, or at the end for an extent declared beyond them)."""
     from defusedxml.ElementTree import iterparse
 
     row = column = cells = 0
-    parent = None
+    parent = declared = None
     for event, element in iterparse(source, events=("start", "end"), forbid_dtd=True):
         tag = element.tag
         if event == "start":
@@ -249,11 +255,13 @@ def read_sheet_xml(sheet: StoredSheet, source, styles: _Styles, strings) -> None
             if parent is not None:
                 parent.clear()  # the row's cells are read: keep no element of the sheet in memory
         elif tag == f"{_MAIN}dimension":
-            _read_dimension(sheet, element.get("ref", ""))
+            declared = _declared_extent(sheet, element.get("ref", ""))
         elif tag == f"{_MAIN}mergeCell":
             _read_range(sheet, element.get("ref", ""))
         elif tag == f"{_MAIN}col":
             _read_columns(sheet, element)
+    if declared is not None:
+        raise declared
 
 
 def read_stored_cells(data: bytes) -> StoredWorkbook:
