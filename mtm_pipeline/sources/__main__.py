@@ -5,6 +5,7 @@ would be refused and 2 when it cannot be explained as given."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -27,7 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     except ExplainError as error:
         print(f"{options.file}: {error}", file=sys.stderr)
         return 2
-    print(explanation.text())
+    try:
+        print(explanation.text())
+    except BrokenPipeError:  # the output piped into a pager or `head` that stopped reading
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until the interpreter exits
     return 1 if explanation.refused else 0
 
 

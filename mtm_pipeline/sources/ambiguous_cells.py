@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 from mtm_pipeline.numbers import comma_is_ambiguous, writes_decimal_comma
 from mtm_pipeline.sources.errors import Problem
@@ -118,15 +119,15 @@ def _ambiguous_commas(sheets: list[Sheet]) -> list[Problem]:
             if cell.numeric or not comma_is_ambiguous(cell.text) or id(cell) in seen:
                 continue
             seen.add(id(cell))  # a merged cell repeats one cell's text over its range
-            whole, fraction = cell.text.strip().split(",", 1)
+            whole, fraction = re.search(r"(\d{1,3}),(\d{3})", cell.text).groups()
             problems.append(
                 Problem(
                     row,
                     None,
                     f"sheet {sheet.name!r}, cell {sheet.cell_name(row, column)}: the figure {cell.text!r} could "
-                    f"be read with a decimal comma ({whole.strip()}.{fraction.strip()}), as the file writes "
+                    f"be read with a decimal comma ({Decimal(f'{whole}.{fraction}').normalize():f}), as the file writes "
                     f"figures elsewhere (e.g. {example}), or with a thousands comma "
-                    f"({whole.strip()}{fraction.strip()}); refused rather than guessed",
+                    f"({whole}{fraction}); refused rather than guessed",
                 )
             )
     return problems
