@@ -21,7 +21,7 @@ from mtm_pipeline.sources.layouts import layouts_for
 from mtm_pipeline.sources.nearest_layout import no_layout_problems
 from mtm_pipeline.sources.reader import read_extract
 from mtm_pipeline.sources.sheets import read_sheets
-from mtm_pipeline.sources.xlsx_cells import MAX_COLUMNS, read_stored_cells
+from mtm_pipeline.sources.xlsx_cells import MAX_COLUMNS, column_letters, read_stored_cells
 from mtm_pipeline.sources.xlsx_package import load_xlsx
 from mtm_pipeline_tests.conftest import RAW
 
@@ -98,11 +98,14 @@ def test_stored_cells_keep_formulas_errors_dates_merges_and_hidden_rows(tmp_path
     assert sheet_read.unreadable == {(2, 2): "a formula =SUM(B3:B4) without a saved result"}
 
 
+FAR = column_letters(MAX_COLUMNS + 1)  # the first column past the limit
+
+
 @pytest.mark.parametrize(
     ("edit", "named"),
     [
-        (lambda s: s.cell(5, MAX_COLUMNS + 1, "x"), "cell ALM5: a cell with content"),
-        (lambda s: s.merge_cells("A2:ALM2"), "cell ALM2: a merged range A2:ALM2"),
+        (lambda s: s.cell(5, MAX_COLUMNS + 1, "x"), f"cell {FAR}5: a cell with content"),
+        (lambda s: s.merge_cells(f"A2:{FAR}2"), f"cell {FAR}2: a merged range A2:{FAR}2"),
     ],
 )
 def test_content_past_the_column_limit_is_refused_naming_its_cell(tmp_path, edit, named):

@@ -22,7 +22,7 @@ from mtm_pipeline.sources.xlsx_cells import StoredSheet, StoredWorkbook
 from mtm_pipeline.sources.xlsx_package import load_xlsx, number_text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     text: str  # as written: a text cell's text, a numeric cell as the digits its format shows
     numeric: bool = False

@@ -18,9 +18,9 @@ from datetime import datetime
 from mtm_pipeline.sources.errors import Problem
 
 # A sheet's content: far above any agency table or quarterly extract, far below exhausting memory.
-MAX_ROWS = 100_000
-MAX_COLUMNS = 1_000
-MAX_STORED_CELLS = 2_000_000  # <c> elements of one sheet, empty formatted cells included
+MAX_ROWS = 20_000
+MAX_COLUMNS = 200
+MAX_STORED_CELLS = 1_000_000  # <c> elements of one sheet, empty formatted cells included
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
@@ -34,7 +34,7 @@ class TooLarge(ValueError):
         self.problem = problem
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredCell:
     """One cell as stored: its value (text, number, bool, date or time), the number format it shows it
     in, the formula it holds and the error it shows, if any. A formula without a saved result has the

@@ -11,6 +11,8 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from mtm_pipeline.sources.xlsx_cells import column_letters
+
 SHEET = "xl/worksheets/sheet1.xml"
 
 
@@ -62,6 +64,27 @@ def million_empty_rows(path: Path, rows: int = 1_000_000) -> None:
             yield b"".join(
                 b'<row r="%d" ht="15" customHeight="1"><c r="A%d" s="0"/></row>' % (n, n)
                 for n in range(start, min(start + 10_000, rows + 1))
+            )
+        yield b"</sheetData>" + tail
+
+    _rewrite_sheet(path, rewrite)
+
+
+def dense_rows(path: Path, rows: int, columns: int = 26) -> None:
+    """Rows of numbers in `columns` columns under the table, down to row `rows`: the most content the
+    reader takes when `rows` is its row limit."""
+
+    def cell(row: int, column: int) -> bytes:
+        return b'<c r="%s%d"><v>%d</v></c>' % (column_letters(column + 1).encode(), row, row * column)
+
+    def rewrite(xml: bytes) -> Iterator[bytes]:
+        last = max(int(r) for r in re.findall(rb'<row r="(\d+)"', xml))
+        head, tail = xml.split(b"</sheetData>", 1)
+        yield head
+        for start in range(last + 1, rows + 1, 1000):
+            yield b"".join(
+                b'<row r="%d">' % n + b"".join(cell(n, c) for c in range(columns)) + b"</row>"
+                for n in range(start, min(start + 1000, rows + 1))
             )
         yield b"</sheetData>" + tail
 
