@@ -62,10 +62,12 @@ class PublishedNumber:
 
     @property
     def low(self) -> Decimal:
+        """The lowest value the published figure can stand for."""
         return self.value - self.precision / 2
 
     @property
     def high(self) -> Decimal:
+        """The bound above the values the published figure can stand for (excluded)."""
         return self.value + self.precision / 2
 
     @property
@@ -147,6 +149,33 @@ def parse_published_number(text: str, *, allow_percent_sign: bool = False) -> Pu
     decimals = len(s.split(".")[1]) if "." in s else 0
     precision = Decimal(1).scaleb(-decimals) * scale
     return PublishedNumber(value=sign * magnitude * scale, precision=precision)
+
+
+def _bare_number(text: str) -> str:
+    """The digits of a figure as written, without sign, per cent sign or scale word."""
+    s = text.strip().rstrip("%").strip()
+    if s[:1] in f"+{_MINUS_SIGNS}":
+        s = s[1:].strip()
+    return _split_scale(s)[0]
+
+
+def comma_is_ambiguous(text: str) -> bool:
+    """A figure whose one comma could be a thousands separator or a decimal comma: '2,700' reads 2700
+    with thousands commas and 2.7 with a decimal comma ('1,234,567' and '2,70' are not ambiguous)."""
+    s = _bare_number(text)
+    return s.count(",") == 1 and "." not in s and bool(_THOUSANDS_COMMAS.match(s))
+
+
+def writes_decimal_comma(text: str) -> bool:
+    """A figure whose comma can only be a decimal comma ('1 234,5', '883,5', '1.234,5', '0,500')."""
+    s = _bare_number(text)
+    if "," not in s or _THOUSANDS_COMMAS.match(s):
+        return False
+    try:
+        parse_published_number(text, allow_percent_sign=True)
+    except NumberFormatError:
+        return False
+    return True
 
 
 def published_notation(value: float, precision: float | None) -> str:

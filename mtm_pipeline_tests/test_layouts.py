@@ -301,33 +301,9 @@ def test_contract_workbook_text_with_excels_carriage_return_is_decoded(tmp_path)
     assert texts[1] == "A literal _x000D_ in the text"
 
 
-@pytest.mark.parametrize(
-    ("sheet_xml", "has_formulas"),
-    [
-        (b'<c r="A1"><f>SUM(B1:B3)</f><v>6</v></c>', True),
-        (b'<c r="A2"><f t="shared" si="0"/></c>', True),  # a cell sharing another cell's formula
-        (b'<x:c r="A1"><x:f>B1*2</x:f></x:c>', True),  # a namespace prefix
-        (b'<c r="A1" t="s"><v>0</v></c><filterColumn colId="0"/>', False),
-    ],
-)
-def test_formulas_are_found_in_any_part_of_the_package(sheet_xml, has_formulas):
-    """A workbook without formulas is parsed once; one with a formula anywhere is parsed with formulas too."""
-    import io
-
-    from mtm_pipeline.sources.reader import _has_formulas
-
-    package = io.BytesIO()
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("xl/styles.xml", b"<styleSheet><fonts><font/></fonts><fills/></styleSheet>")
-        archive.writestr(
-            "xl/elsewhere/sheet.xml", b"<worksheet><sheetData>" + sheet_xml + b"</sheetData></worksheet>"
-        )
-    assert _has_formulas(package.getvalue()) is has_formulas
-
-
 def test_a_delivered_workbook_is_parsed_once(tmp_path, monkeypatch):
-    """Recognising the file, reading its sheets and reading it as the contract share one parse; a workbook
-    with formulas is parsed twice (with formulas, and with their saved results), and no more."""
+    """Recognising the file, reading its sheets and reading it as the contract share one parse, with
+    formulas or without: each cell's formula and saved result are read from the same stored cell."""
     paths = DataPaths(tmp_path / "data")
     contract_workbook(paths)
     parses = []
@@ -345,7 +321,7 @@ def test_a_delivered_workbook_is_parsed_once(tmp_path, monkeypatch):
     parses.clear()
     with pytest.raises(ExtractError, match="cell C5: expected a value, found a formula =SUM"):
         read_validated_extract(paths, Q3, SOURCES["border_crossings"])
-    assert [k.get("data_only") for k in parses] == [False, True]
+    assert [k.get("read_only") for k in parses] == [True]
 
 
 # --- a new shape is a layout file, no code -------------------------------------------------------------------

@@ -12,9 +12,8 @@ import difflib
 import hashlib
 import io
 import re
+import statistics
 import unicodedata
-import zipfile
-import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -22,15 +21,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from mtm_pipeline.numbers import NumberFormatError, parse_published_number
+from mtm_pipeline.numbers import (
+    NumberFormatError,
+    comma_is_ambiguous,
+    parse_published_number,
+    writes_decimal_comma,
+)
 from mtm_pipeline.sources.contract import COLUMNS, EXTENSIONS, SourceSpec
 from mtm_pipeline.sources.errors import ExtractError, Problem
+from mtm_pipeline.sources.xlsx_cells import StoredCell, StoredSheet, StoredWorkbook, column_letters
+from mtm_pipeline.sources.xlsx_package import date_text, load_xlsx, number_text, refuse_xlsx
 
 # Limits: far above any real extract (the largest delivered file is under 20 KB), far below what
 # would exhaust memory. A workbook is checked before any XML in it is parsed.
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_XLSX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
-MAX_XLSX_COMPRESSION_RATIO = 200
 # Decimal places the warehouse stores: DECIMAL(24, 4) for value and change, DECIMAL(7, 3) for share.
 STORED_DECIMALS = {"value": 4, "change": 4, "share": 3}
 # Characters trimmed from both ends of every cell besides white space: BOM and zero-width characters.
@@ -108,6 +112,7 @@ def find_extract(quarter_dir: Path, spec: SourceSpec) -> Path | None:
 
 
 def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file's bytes, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -187,6 +192,37 @@ def _decode_csv(path: Path, data: bytes) -> str:
     )
 
 
+def _refuse_semicolons(path: Path, text: str) -> None:
+    """Refuse a CSV whose cells are separated by ';' (Excel's CSV in Russian or Kazakh regional settings):
+    read with commas, each of its rows would be one cell, or its decimal commas would split figures."""
+    numbered = [(n, line) for n, line in enumerate(text.splitlines()[:200], start=1) if line.strip()]
+    lines = [line for _, line in numbered]
+    if not lines:
+        return
+    try:
+        by_semicolon = [len(r) for r in csv.reader(lines, delimiter=";")]
+        by_comma = [len(r) for r in csv.reader(lines)]
+    except csv.Error:
+        return  # refused as CSV by the reader, naming the row
+    semicolon_rows = sum(1 for n in by_semicolon if n > 1)
+    if semicolon_rows * 2 > len(lines) and statistics.median(by_semicolon) > statistics.median(by_comma):
+        first = next(index for index, n in enumerate(by_semicolon) if n > 1)
+        row, line = numbered[first]
+        raise ExtractError(
+            str(path),
+            [
+                Problem(
+                    row,
+                    None,
+                    f"the file separates its cells with ';' (semicolons), not commas: {semicolon_rows} of its "
+                    f"first {len(lines)} rows have ';' between cells (e.g. row {row}: {line[:80]!r})",
+                )
+            ],
+            hint="Save the file as 'CSV UTF-8 (comma delimited)', or set the list separator to ',' in the "
+            "regional settings before saving; or deliver the workbook as .xlsx.",
+        )
+
+
 def _read_csv_rows(path: Path, data: bytes) -> list[list[str]]:
     text = _decode_csv(path, data)
     if "\x00" in text:
@@ -196,6 +232,7 @@ def _read_csv_rows(path: Path, data: bytes) -> list[list[str]]:
             [Problem(line, None, "the file contains NUL bytes (binary data, not CSV text)")],
             hint="Deliver the extract as CSV UTF-8 text (or as .xlsx under the .xlsx name).",
         )
+    _refuse_semicolons(path, text)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
     try:
@@ -214,159 +251,23 @@ def _read_csv_rows(path: Path, data: bytes) -> list[list[str]]:
 # --- XLSX ----------------------------------------------------------------------------------------
 
 
-def _refuse_xlsx(path: Path, message: str, hint: str | None = None) -> ExtractError:
-    return ExtractError(
-        str(path),
-        [Problem(None, None, message)],
-        hint=hint or "Export the sheet again as .xlsx (Excel 2007+), or deliver it as CSV UTF-8.",
-    )
-
-
-def _check_zip(path: Path, data: bytes) -> None:
-    """Refuse what is not an XLSX package, or would inflate to more than the limits, before parsing."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except Exception as exc:  # BadZipFile, and ValueError/EOFError on truncated archives
-        kind = "an old .xls workbook" if data.startswith(b"\xd0\xcf\x11\xe0") else "not a zip package"
-        raise _refuse_xlsx(path, f"not a readable XLSX workbook ({kind})") from exc
-    with archive:
-        members = archive.infolist()
-        names = {m.filename for m in members}
-        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise _refuse_xlsx(
-                path, "not a readable XLSX workbook (a zip file without an Excel workbook in it)"
-            )
-        total = sum(m.file_size for m in members)
-        if total > MAX_XLSX_UNCOMPRESSED_BYTES:
-            raise _refuse_xlsx(
-                path,
-                f"the workbook inflates to {total:,} bytes (limit {MAX_XLSX_UNCOMPRESSED_BYTES:,}); "
-                "refused without reading it",
-                hint="Deliver only the extract's sheet (or a CSV UTF-8 file).",
-            )
-        for member in members:
-            if member.file_size > 1024 * 1024 and member.file_size > MAX_XLSX_COMPRESSION_RATIO * max(
-                member.compress_size, 1
-            ):
-                raise _refuse_xlsx(
-                    path,
-                    f"{member.filename} inflates {member.file_size // max(member.compress_size, 1)}-fold "
-                    "(a zip bomb?); refused without reading it",
-                )
-
-
-# A formula element (<f>, <f t="shared" .../>, <x:f>) anywhere in a part of the package.
-_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
-
-
-def _has_formulas(data: bytes) -> bool:
-    """Whether any part of the package holds a formula element. Every part is searched, whatever its name
-    (a sheet can live anywhere its relationship says); a part that cannot be inflated counts as yes."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return any(
-                _FORMULA_ELEMENT.search(archive.read(member))
-                for member in archive.infolist()
-                if not member.is_dir()
-            )
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError):
-        return True  # a damaged or encrypted part: openpyxl then refuses the package with its own reason
-
-
-def _load_workbooks(path: Path, data: bytes):
-    """The workbook with formulas (to see them) and with the values Excel saved for them. Without any
-    formula the two are the same, and the workbook is parsed once (both names are that one workbook)."""
-    import openpyxl
-    from defusedxml import DefusedXmlException
-
-    try:
-        formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
-        values = openpyxl.load_workbook(io.BytesIO(data), data_only=True) if _has_formulas(data) else formulas
-    except MemoryError:
-        raise
-    except Exception as exc:  # openpyxl raises many types on broken packages, and wraps some
-        cause: BaseException | None = exc
-        while cause is not None and not isinstance(cause, DefusedXmlException):
-            cause = cause.__cause__ or cause.__context__
-        if cause is not None:
-            raise _refuse_xlsx(
-                path,
-                f"the workbook's XML declares entities or a DTD ({cause.__class__.__name__}); refused "
-                "unread (XML entity expansion, 'billion laughs')",
-                hint="Export the sheet again from Excel or LibreOffice as .xlsx, or deliver CSV UTF-8.",
-            ) from exc
-        reason = " ".join(str(exc).split())[:200]
-        raise _refuse_xlsx(
-            path, f"not a readable XLSX workbook ({exc.__class__.__name__}: {reason})"
-        ) from exc
-    return formulas, values
-
-
-def _decimals_of(number_format: str) -> int | None:
-    """Decimal places a fixed number format shows ('0.0' -> 1, '#,##0' -> 0), None for General/other."""
-    section = number_format.split(";")[0]
-    section = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", section)  # literals, colours, escapes
-    if not re.search(r"[0#]", section) or "E" in section.upper():
-        return None
-    match = re.search(r"\.([0#]+)", section)
-    return len(match.group(1)) if match else 0
-
-
-def _number_text(value: float | Decimal, number_format: str) -> str:
-    """A numeric cell as the digits the sheet shows: fixed formats keep their decimals ('80.0'),
-    per cent formats give '58.2%', General gives Excel's 15 significant digits."""
-    number_format = number_format or "General"
-    decimals = _decimals_of(number_format)
-    percent = "%" in number_format.split(";")[0]
-    exact = Decimal(value) if isinstance(value, int) else Decimal(str(value))
-    if percent:
-        exact *= 100
-    if decimals is not None:
-        text = f"{exact:.{decimals}f}"
-    elif isinstance(value, int) or (exact == exact.to_integral_value() and abs(exact) < 10**21):
-        text = str(int(exact))
-    else:
-        text = format(float(exact), ".15g")  # what Excel shows; '1e-05' is then refused as no number
-    return text + ("%" if percent else "")
-
-
-def _date_text(value: datetime | date, number_format: str) -> str:
-    """A date cell as text with the precision its format shows: '2024-07-01', '2024-05' or '2024'."""
-    fmt = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", (number_format or "").lower())
-    day = value.date() if isinstance(value, datetime) else value
-    if isinstance(value, datetime) and value.time() != time(0):
-        return value.isoformat(sep=" ")  # a time of day is no reference period: the schema refuses it
-    if "d" in fmt or not fmt or fmt == "general":
-        return day.isoformat()
-    if "m" in fmt:
-        return f"{day.year:04d}-{day.month:02d}"
-    return f"{day.year:04d}"
-
-
-def load_xlsx(path: Path, data: bytes):
-    """The parsed workbook (with formulas, with saved values): refused first if it is no XLSX package or
-    would inflate past the limits. Pass it on, so that a delivery is parsed once however it is read."""
-    _check_zip(path, data)
-    return _load_workbooks(path, data)
-
-
-def _read_xlsx_rows(path: Path, data: bytes, workbooks=None) -> list[list[str]]:
-    from openpyxl.utils import get_column_letter
-
-    formulas, values = workbooks or load_xlsx(path, data)
-    with_data = [
-        ws.title for ws in formulas.worksheets if ws.max_row > 1 or ws.max_column > 1 or ws["A1"].value
-    ]
+def _sheet_with_the_extract(path: Path, workbook: StoredWorkbook) -> StoredSheet:
+    """The one sheet with data; refused when several sheets hold data or the sheet has merged cells."""
+    with_data = [s.name for s in workbook.sheets if s.cells]
     if len(with_data) > 1:
-        raise _refuse_xlsx(
+        raise refuse_xlsx(
             path,
             f"the workbook has {len(with_data)} sheets with data ({', '.join(repr(t) for t in with_data)}); "
             "only one sheet is read, so rows on the others would be lost",
             hint="Deliver the extract on a single sheet (delete or move the other sheets).",
         )
-    sheet, cached = formulas.worksheets[0], values.worksheets[0]
-    merged = sorted(str(r) for r in sheet.merged_cells.ranges)
-    if merged:
+    sheet = next((s for s in workbook.sheets if s.cells), workbook.sheets[0] if workbook.sheets else None)
+    if sheet is None:
+        return StoredSheet("", "visible")
+    if sheet.merged:
+        merged = sorted(
+            f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2}" for r1, c1, r2, c2 in sheet.merged
+        )
         raise ExtractError(
             str(path),
             [Problem(None, None, f"merged cells {', '.join(merged)}")],
@@ -374,43 +275,47 @@ def _read_xlsx_rows(path: Path, data: bytes, workbooks=None) -> list[list[str]]:
             "or the rows it spans would read as empty. Give every column its own header cell in row 1 and "
             "repeat values in every row they apply to.",
         )
-    header = [_clean_cell(c.value) for c in next(sheet.iter_rows(min_row=1, max_row=1, min_col=1), ())]
-    rows: list[list[str]] = []
+    return sheet
+
+
+def _stored_text(cell: StoredCell) -> str:
+    """A stored cell as the contract reads it: dates as ISO dates, numbers as the digits shown."""
+    value = cell.value
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, (datetime, date)):
+        return date_text(value, cell.number_format)
+    if isinstance(value, (int, float, Decimal)):
+        return number_text(value, cell.number_format)
+    if isinstance(value, time):
+        return value.isoformat()
+    return _clean_cell(unescape_xlsx_text(value))
+
+
+def _read_xlsx_rows(path: Path, data: bytes, workbooks: StoredWorkbook | None = None) -> list[list[str]]:
+    """The extract's sheet as rows of text cells (each row as long as its last stored cell), read from
+    the cells as stored; refused naming the cells of formulas without a saved result and of errors."""
+    sheet = _sheet_with_the_extract(path, workbooks or load_xlsx(path, data))
+    header_cells = sorted((c, cell) for (r, c), cell in sheet.cells.items() if r == 1)
+    header = [""] * (header_cells[-1][0] if header_cells else 0)
+    for column, cell in header_cells:
+        header[column - 1] = _stored_text(cell) if cell.value is not None else ""
+    rows: list[list[str]] = [[] for _ in range(sheet.max_row)]
     problems: list[Problem] = []
-    for formula_row, value_row in zip(
-        sheet.iter_rows(min_row=1, min_col=1), cached.iter_rows(min_row=1, min_col=1), strict=True
-    ):
-        cells = []
-        for formula_cell, value_cell in zip(formula_row, value_row, strict=True):
-            number, index = formula_cell.row, formula_cell.column - 1
-            column = header[index] if number > 1 and index < len(header) and header[index] else None
-            where = f"cell {get_column_letter(index + 1)}{number}"
-            value = value_cell.value
-            if formula_cell.data_type == "f":
-                shown = getattr(formula_cell.value, "text", formula_cell.value)
-                if value is None:
-                    problems.append(
-                        Problem(
-                            number, column, f"{where}: formula {shown} has no saved result (read as empty)"
-                        )
-                    )
-                    cells.append("")
-                    continue
-            if value_cell.data_type == "e":
-                problems.append(Problem(number, column, f"{where}: the cell holds the error {value}"))
-                cells.append("")
-                continue
-            if isinstance(value, bool):
-                cells.append(str(value).upper())
-            elif isinstance(value, (datetime, date)):
-                cells.append(_date_text(value, value_cell.number_format))
-            elif isinstance(value, (int, float, Decimal)):
-                cells.append(_number_text(value, value_cell.number_format))
-            elif isinstance(value, time):
-                cells.append(value.isoformat())
-            else:
-                cells.append(_clean_cell(unescape_xlsx_text(value)))
-        rows.append(cells)
+    for (number, column), cell in sorted(sheet.cells.items()):
+        index = column - 1
+        name = header[index] if number > 1 and index < len(header) and header[index] else None
+        where = f"cell {column_letters(column)}{number}"
+        row = rows[number - 1]
+        row.extend([""] * (column - len(row)))
+        if cell.formula is not None and cell.value is None:
+            problems.append(
+                Problem(number, name, f"{where}: formula {cell.formula} has no saved result (read as empty)")
+            )
+        elif cell.error is not None:
+            problems.append(Problem(number, name, f"{where}: the cell holds the error {cell.error}"))
+        else:
+            row[index] = _stored_text(cell)
     if problems:
         raise ExtractError(
             str(path),
@@ -447,6 +352,25 @@ def _header_problems(header: list[str]) -> list[Problem]:
     return problems
 
 
+def _ambiguous_commas(frame: pd.DataFrame) -> list[Problem]:
+    """Figures like '2,700' in an extract that writes decimal commas elsewhere ('1 234,5'): 2700 or 2.7."""
+    figures = [(number, column, text) for column in STORED_DECIMALS for number, text in frame[column].items()]
+    decimal = next(((n, c, t) for n, c, t in figures if writes_decimal_comma(t)), None)
+    if decimal is None:
+        return []
+    return [
+        Problem(
+            int(number),
+            column,
+            f"{text!r} could be read with a decimal comma, as the file writes {decimal[2]!r} (row {decimal[0]}, "
+            f"column {decimal[1]!r}), or with a thousands comma; refused rather than guessed (write '2 700' "
+            "or '2,7')",
+        )
+        for number, column, text in figures
+        if comma_is_ambiguous(text)
+    ]
+
+
 def _cell_problems(frame: pd.DataFrame) -> list[Problem]:
     """Cells the schema would accept but the warehouse could not keep exactly, and rows swallowed by
     a quote that was never closed."""
@@ -468,6 +392,7 @@ def _cell_problems(frame: pd.DataFrame) -> list[Problem]:
                         f"keeps {places} (round it as published, or use a scale word)",
                     )
                 )
+    problems += _ambiguous_commas(frame)
     delimiters = len(COLUMNS) - 2
     for column in COLUMNS:
         for number, text in frame[column].items():
@@ -501,15 +426,8 @@ def _read_file(path: Path) -> bytes:
         ) from exc
 
 
-def read_extract(path: Path, data: bytes | None = None, workbooks=None) -> RawExtract:
-    """Read a CSV (UTF-8, BOM allowed) or XLSX (one sheet) extract; the header row names the columns.
-
-    A caller that has read the file already passes its bytes (`data`, at most MAX_FILE_BYTES) and, for a
-    workbook, what `load_xlsx` made of them, so the file is read and parsed once."""
-    if data is None:
-        data = _read_file(path)
-    rows = _read_csv_rows(path, data) if path.suffix == ".csv" else _read_xlsx_rows(path, data, workbooks)
-    rows = [[_clean_cell(c) for c in row] for row in rows]
+def _header_of(path: Path, rows: list[list[str]]) -> list[str]:
+    """The header row (row 1, without empty cells at its end); refused when missing or wrong."""
     if not rows or not any(rows[0]):
         empty = not any(any(r) for r in rows)
         raise ExtractError(
@@ -525,13 +443,18 @@ def read_extract(path: Path, data: bytes | None = None, workbooks=None) -> RawEx
     header = rows[0]
     while header and header[-1] == "":
         header = header[:-1]
-    problems = _header_problems(header)
-    if problems:
+    if problems := _header_problems(header):
         raise ExtractError(
             str(path),
             problems,
             hint=f"The header must name exactly these columns, in any order: {', '.join(COLUMNS)}.",
         )
+    return header
+
+
+def _records(path: Path, header: list[str], rows: list[list[str]]) -> tuple[list[dict], list[int]]:
+    """The observations below the header as records by column, and their row numbers; refused when a
+    row has more cells than the header (or, in a CSV, fewer)."""
     body = [(number, row) for number, row in enumerate(rows[1:], start=2) if any(row)]
     if not body:
         raise ExtractError(
@@ -562,7 +485,23 @@ def read_extract(path: Path, data: bytes | None = None, workbooks=None) -> RawEx
             hint="Give every row one cell per header column (empty cells too), and quote values that "
             "contain commas.",
         )
-    frame = pd.DataFrame.from_records(records, columns=list(COLUMNS), index=[n for n, _ in body])
+    return records, [number for number, _ in body]
+
+
+def read_extract(
+    path: Path, data: bytes | None = None, workbooks: StoredWorkbook | None = None
+) -> RawExtract:
+    """Read a CSV (UTF-8, BOM allowed) or XLSX (one sheet) extract; the header row names the columns.
+
+    A caller that has read the file already passes its bytes (`data`, at most MAX_FILE_BYTES) and, for a
+    workbook, what `load_xlsx` made of them, so the file is read and parsed once."""
+    if data is None:
+        data = _read_file(path)
+    rows = _read_csv_rows(path, data) if path.suffix == ".csv" else _read_xlsx_rows(path, data, workbooks)
+    rows = [[_clean_cell(c) for c in row] for row in rows]
+    header = _header_of(path, rows)
+    records, numbers = _records(path, header, rows)
+    frame = pd.DataFrame.from_records(records, columns=list(COLUMNS), index=numbers)
     frame.index.name = "row_number"
     problems = _cell_problems(frame)
     if problems:

@@ -17,16 +17,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from mtm_pipeline.sources.reader import (
-    _INVISIBLE,
-    _number_text,
-    _read_csv_rows,
-    load_xlsx,
-    unescape_xlsx_text,
-)
+from mtm_pipeline.sources.reader import _INVISIBLE, _read_csv_rows, unescape_xlsx_text
+from mtm_pipeline.sources.xlsx_cells import StoredSheet, StoredWorkbook
+from mtm_pipeline.sources.xlsx_package import load_xlsx, number_text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     text: str  # as written: a text cell's text, a numeric cell as the digits its format shows
     numeric: bool = False
@@ -47,10 +43,12 @@ class Sheet:
     unreadable: dict[tuple[int, int], str] = field(default_factory=dict)  # formulas without result, errors
 
     def text(self, row: int, column: int) -> str:
+        """The cell's text ('' when empty)."""
         cell = self.cells.get((row, column))
         return cell.text if cell else ""
 
     def row_texts(self, row: int) -> list[str]:
+        """The texts of a row, from column 1 to the last column with content."""
         return [self.text(row, c) for c in range(1, self.max_column + 1)]
 
     def where(self, row: int, column: int) -> str:
@@ -81,7 +79,7 @@ def _cell_text(value, number_format: str) -> Cell | None:
     if isinstance(value, (datetime, date)):
         return Cell(value.strftime("%d.%m.%Y"))
     if isinstance(value, (int, float, Decimal)):
-        return Cell(_number_text(value, number_format), numeric=True)
+        return Cell(number_text(value, number_format), numeric=True)
     text = unicodedata.normalize("NFC", str(value).replace("\r\n", "\n")).strip().strip(_INVISIBLE).strip()
     return Cell(text) if text else None
 
@@ -92,51 +90,46 @@ class Workbook:
     saved: date | None  # when the workbook was last saved (document properties), if recorded
 
 
-def read_sheets(path: Path, data: bytes, workbooks=None) -> Workbook:
-    """Every sheet of the workbook (hidden ones too, marked), as openpyxl reads it with formulas and with
-    the values Excel saved for them (`reader.load_xlsx`, or `workbooks` when the caller has loaded it). A
-    zip bomb or an oversized part is refused before parsing."""
-    formulas, values = workbooks or load_xlsx(path, data)
-    sheets = []
-    for formula_sheet, value_sheet in zip(formulas.worksheets, values.worksheets, strict=True):
-        sheet = Sheet(
-            name=formula_sheet.title,
-            visible=formula_sheet.sheet_state == "visible",
-            cells={},
-            max_row=formula_sheet.max_row,
-            max_column=formula_sheet.max_column,
-        )
-        for row in formula_sheet.iter_rows():
-            for formula_cell in row:
-                if formula_cell.__class__.__name__ == "MergedCell":
-                    continue
-                key = (formula_cell.row, formula_cell.column)
-                value_cell = value_sheet.cell(*key)
-                if formula_cell.data_type == "f" and value_cell.value is None:
-                    shown = getattr(formula_cell.value, "text", formula_cell.value)
-                    sheet.unreadable[key] = f"a formula {shown} without a saved result"
-                    continue
-                if value_cell.data_type == "e":
-                    sheet.unreadable[key] = f"the error {value_cell.value}"
-                    continue
-                cell = _cell_text(unescape_xlsx_text(value_cell.value), value_cell.number_format)
-                if cell is not None:
-                    sheet.cells[key] = cell
-        for merged in formula_sheet.merged_cells.ranges:
-            sheet.merged.append((merged.min_row, merged.min_col, merged.max_row, merged.max_col))
-            first = sheet.cells.get((merged.min_row, merged.min_col))
-            if first is not None:
-                for r in range(merged.min_row, merged.max_row + 1):
-                    for c in range(merged.min_col, merged.max_col + 1):
-                        sheet.cells.setdefault((r, c), first)
-        sheet.hidden_rows = {r for r, d in formula_sheet.row_dimensions.items() if d.hidden}
-        for dimension in formula_sheet.column_dimensions.values():
-            if dimension.hidden and dimension.min and dimension.max:
-                sheet.hidden_columns.update(range(dimension.min, dimension.max + 1))
-        sheets.append(sheet)
-    properties = formulas.properties
-    stamp = properties.modified or properties.created
-    return Workbook(sheets, stamp.date() if isinstance(stamp, datetime) else None)
+def _sheet_of(stored: StoredSheet) -> Sheet:
+    """A sheet as grids of cell texts from its stored cells: merged ranges repeat their first cell's text."""
+    sheet = Sheet(
+        name=stored.name,
+        visible=stored.state == "visible",
+        cells={},
+        max_row=stored.max_row,
+        max_column=stored.max_column,
+        hidden_rows=set(stored.hidden_rows),
+        hidden_columns=set(stored.hidden_columns),
+    )
+    for key, stored_cell in stored.cells.items():
+        if stored_cell.formula is not None and stored_cell.value is None:
+            sheet.unreadable[key] = f"a formula {stored_cell.formula} without a saved result"
+        elif stored_cell.error is not None:
+            sheet.unreadable[key] = f"the error {stored_cell.error}"
+        elif (
+            cell := _cell_text(unescape_xlsx_text(stored_cell.value), stored_cell.number_format)
+        ) is not None:
+            sheet.cells[key] = cell
+    for min_row, min_col, max_row, max_col in stored.merged:
+        sheet.merged.append((min_row, min_col, max_row, max_col))
+        first = sheet.cells.get((min_row, min_col))
+        if first is not None:
+            for r in range(min_row, max_row + 1):
+                for c in range(min_col, max_col + 1):
+                    sheet.cells.setdefault((r, c), first)
+            sheet.max_row, sheet.max_column = max(sheet.max_row, max_row), max(sheet.max_column, max_col)
+    return sheet
+
+
+def read_sheets(path: Path, data: bytes, workbooks: StoredWorkbook | None = None) -> Workbook:
+    """Every sheet of the workbook (hidden ones too, marked), from its cells as stored with the values
+    Excel saved for formulas (`xlsx_package.load_xlsx`, or `workbooks` when the caller has loaded it). A
+    zip bomb, an oversized part or an enormous extent is refused before the cells are kept."""
+    stored = workbooks or load_xlsx(path, data)
+    stamp = stored.modified or stored.created
+    return Workbook(
+        [_sheet_of(s) for s in stored.sheets], stamp.date() if isinstance(stamp, datetime) else None
+    )
 
 
 def read_csv_sheet(path: Path, data: bytes) -> Workbook:

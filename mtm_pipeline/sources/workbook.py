@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from mtm_pipeline.periods import Period
+from mtm_pipeline.sources.ambiguous_cells import AMBIGUITY_HINT, ambiguous_cells
 from mtm_pipeline.sources.contract import COLUMNS, SourceSpec
 from mtm_pipeline.sources.errors import ExtractError, Problem
 from mtm_pipeline.sources.labels import unit_key
@@ -37,12 +38,14 @@ from mtm_pipeline.sources.layouts import (
     normalise_label,
     periods_in_text,
 )
+from mtm_pipeline.sources.nearest_layout import no_layout_problems
 from mtm_pipeline.sources.reader import MAX_FILE_BYTES, RawExtract, load_xlsx, read_extract
 from mtm_pipeline.sources.row_labels import country_lookup
 from mtm_pipeline.sources.sheets import Workbook, is_contract_header, read_csv_sheet, read_sheets
 from mtm_pipeline.sources.table_figures import read_table
 from mtm_pipeline.sources.table_match import Attempt, FoundTable, cell_problem, match_layout
 from mtm_pipeline.sources.table_rows import Context
+from mtm_pipeline.sources.title_period import where_stated
 
 LAYOUT_HINT = (
     "Deliver the workbook as the agency publishes it, or add or extend a layout in "
@@ -109,12 +112,12 @@ def _period_lines(layout: Layout, title: str) -> str:
 def _stated_period(ctx: Context, table: FoundTable, title: str) -> Period | None:
     """The one reference period the title states, agreeing with the delivery folder; else a problem."""
     periods = periods_in_text(_period_lines(ctx.layout, title))
-    where = f"sheet {table.sheet.name!r}, rows above row {table.header_row}"
+    row, where = where_stated(table.sheet, table.header_row, periods)
     if len(periods) != 1:
         found = ", ".join(p.label for p in periods) if periods else f"{title.strip()[:160]!r}"
         ctx.problems.append(
             Problem(
-                table.header_row,
+                row,
                 None,
                 f"{where}: expected the reference period in the "
                 f"title (e.g. 'за III квартал 2024 года', 'на 1 октября 2024 года'), found "
@@ -126,7 +129,7 @@ def _stated_period(ctx: Context, table: FoundTable, title: str) -> Period | None
     if not agrees_with_delivery(period, ctx.quarter, ctx.layout.period_agreement):
         ctx.problems.append(
             Problem(
-                table.header_row,
+                row,
                 None,
                 f"{where}: the title states the period "
                 f"{period.label}, which disagrees with the delivery quarter folder "
@@ -204,28 +207,7 @@ def read_layout_workbook(
     if not matched:
         near = max((a for a in attempts if a.closeness), key=lambda a: a.closeness, default=None)
         if near is None:
-            tried = (
-                "; ".join(
-                    f"{a.layout.name} (a header with "
-                    f"{', '.join(repr(c.shown) for c in a.layout.tables[0].required_columns)})"
-                    for a in attempts
-                )
-                or "none"
-            )
-            raise ExtractError(
-                file_name,
-                [
-                    Problem(
-                        None,
-                        None,
-                        f"the workbook matches no layout of source "
-                        f"{spec.key!r} and is not in the observation contract (its first row does not name the "
-                        f"contract's columns); sheets {', '.join(repr(s.name) for s in sheets)}; layouts tried: "
-                        f"{tried}",
-                    )
-                ],
-                hint=LAYOUT_HINT,
-            )
+            raise ExtractError(file_name, no_layout_problems(spec.key, layouts, sheets), hint=LAYOUT_HINT)
         raise ExtractError(
             file_name,
             near.problems or [Problem(None, None, "no table of the layout found")],
@@ -314,5 +296,7 @@ def read_delivery(path: Path, spec: SourceSpec, quarter: str, file_name: str) ->
         is_contract_header(s.row_texts(1), COLUMNS) for s in sheets
     ):
         return read_extract(path, data, workbooks)
+    if problems := ambiguous_cells(workbook):
+        raise ExtractError(file_name, problems, hint=AMBIGUITY_HINT)
     frame = read_layout_workbook(workbook, spec, quarter, file_name)
     return RawExtract(path=path, sha256=hashlib.sha256(data).hexdigest(), frame=frame)
