@@ -110,9 +110,9 @@ def alerts_from_findings(
 
 def suggestion_line(suggestions, rule: str, subject: str) -> str | None:
     """'Suggested correction D3 (best of 2): prp_2024q1_cis_rus value 2476 -> 2276 (typing_digit)', a set
-    named as one suggestion ('Suggested correction D1 (best), a set of 2 edits made together: swap the values of
-    A and B, and set T value to 1968 (published 1868) (swap + typing_digit; clears 8 findings)'), or why no
-    edit explains the finding."""
+    named as one suggestion ('Suggested correction D1 (best), a set of 2 edits made together: swap the values
+    of A and B, and set T value to 1968 (published 1868) (swap + typing_digit; clears 8 findings)'), or why
+    no edit explains the finding."""
     ranked = suggestions.for_finding(rule, subject)
     if ranked:
         top = ranked[0]

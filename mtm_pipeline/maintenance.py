@@ -2,7 +2,8 @@
 
     python -m mtm_pipeline.maintenance backup [--keep N]   snapshot the warehouse into backups/
     python -m mtm_pipeline.maintenance list-backups        the backups, newest first, with row counts
-    python -m mtm_pipeline.maintenance restore <file>      put a backup back (a file name in backups/ or a path)
+    python -m mtm_pipeline.maintenance restore <file>      put a backup back (a file name in backups/ or
+                                                           a path)
     python -m mtm_pipeline.maintenance rebuild             load every quarter in raw/ into a new file and
                                                            swap it in when it lost no published quarter
                                                            (the old warehouse is kept as a backup)
@@ -123,7 +124,8 @@ def published_quarters(path: Path) -> set[str]:
 
     with connect(path, read_only=True) as con:
         rows = con.execute(
-            "SELECT delivery_quarter FROM published.observations GROUP BY ALL HAVING count(DISTINCT stage) = 2"
+            "SELECT delivery_quarter FROM published.observations "
+            "GROUP BY ALL HAVING count(DISTINCT stage) = 2"
         ).fetchall()
     return {quarter for (quarter,) in rows}
 

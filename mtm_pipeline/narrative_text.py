@@ -1,5 +1,5 @@
-"""The analyst's own text of a quarter: Markdown files in <MTM_DATA_DIR>/narrative/<quarter>/, read into blocks
-(pure, no report or warehouse code).
+"""The analyst's own text of a quarter: Markdown files in <MTM_DATA_DIR>/narrative/<quarter>/, read into
+blocks (pure, no report or warehouse code).
 
 The Markdown is a small subset (docs/analyst-narrative.md): headings (`#` ...), paragraphs, bullet lists
 (`-`, `*`, `+`), numbered lists (`1.` or `1)`), emphasis (`*x*`, `_x_`), strong emphasis (`**x**`) and links
@@ -81,7 +81,8 @@ def parse_inline(text: str, where: str, line: int = 1) -> tuple[Span, ...]:
             url = m.group("url")
             if not url.lower().startswith(LINK_SCHEMES) or any(c in url for c in "<>\"'`\\"):
                 raise NarrativeError(
-                    f"{where}:{line + text[: m.start()].count(chr(10))}: link target {url!r} is not allowed: write an http://, https:// or mailto: "
+                    f"{where}:{line + text[: m.start()].count(chr(10))}: link target {url!r} is not allowed: "
+                    "write an http://, https:// or mailto: "
                     "address without quotes or angle brackets"
                 )
             spans.append(Span("link", m.group("link_text"), url))

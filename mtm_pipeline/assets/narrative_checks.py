@@ -31,9 +31,9 @@ def report_figures(inputs) -> pd.DataFrame:
 
 
 def with_narrative(con, quarter: str, inputs, paths):
-    """Read and check the quarter's narrative (paths.narrative/<quarter>/), record the findings, and return the
-    report inputs carrying the text and the findings (NarrativeError: a file or a reference the report cannot
-    use)."""
+    """Read and check the quarter's narrative (paths.narrative/<quarter>/), record the findings, and return
+    the report inputs carrying the text and the findings (NarrativeError: a file or a reference the report
+    cannot use)."""
     from mtm_pipeline.check_results import findings_to_rows
     from mtm_pipeline.checks.narrative import check_narrative
     from mtm_pipeline.narrative_text import NarrativeError, read_narrative

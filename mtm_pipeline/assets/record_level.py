@@ -140,8 +140,9 @@ def _differences_markdown(differences: list) -> str:
 
 
 @dg.asset(
-    description="Record-level border crossings (optional extract): validated and aggregated in DuckDB; fed as "
-    "the quarter's border_crossings delivery when no published extract is staged, else reconciled with it.",
+    description="Record-level border crossings (optional extract): validated and aggregated in DuckDB; fed "
+    "as the quarter's border_crossings delivery when no published extract is staged, else reconciled with "
+    "it.",
     partitions_def=quarter_partitions,
     group_name="extracts",
     kinds={"parquet", "duckdb"},
@@ -157,9 +158,9 @@ def _differences_markdown(differences: list) -> str:
         dg.AssetCheckSpec(
             name=RECONCILE_CHECK,
             asset="border_crossing_records",
-            description="The records reproduce the published border_crossings figures of the quarter: counts "
-            "equal, shares within their rounding, ranks in the records' order (skipped when either is absent, "
-            "e.g. when the records are fed as the delivery).",
+            description="The records reproduce the published border_crossings figures of the quarter: "
+            "counts equal, shares within their rounding, ranks in the records' order (skipped when either is "
+            "absent, e.g. when the records are fed as the delivery).",
             partitions_def=quarter_partitions,
         ),
     ],

@@ -142,7 +142,7 @@ def derive_quarter(
     duplicated = frame["obs_id"][frame["obs_id"].duplicated()]
     if not duplicated.empty:
         raise ValueError(
-            f"derived obs_ids repeat in {quarter}: {sorted(set(duplicated))[:5]}: two of the quarter's files use "
-            "the same obs_id; give each row an obs_id unique across the quarter's files"
+            f"derived obs_ids repeat in {quarter}: {sorted(set(duplicated))[:5]}: two of the quarter's files "
+            "use the same obs_id; give each row an obs_id unique across the quarter's files"
         )
     return _typed(frame)

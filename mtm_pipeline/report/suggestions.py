@@ -1,6 +1,7 @@
 """Annex A's suggested corrections: next to each failed check, the best edit of the published figures that
-would clear it (from quality.suggested_corrections), or why no edit explains it (quality.unexplained_findings).
-The report states what the checks stage computed; it searches nothing itself."""
+would clear it (from quality.suggested_corrections), or why no edit explains it
+(quality.unexplained_findings). The report states what the checks stage computed; it searches nothing
+itself."""
 
 from __future__ import annotations
 

@@ -124,8 +124,9 @@ def _ambiguous_commas(sheets: list[Sheet]) -> list[Problem]:
                 Problem(
                     row,
                     None,
-                    f"sheet {sheet.name!r}, cell {sheet.cell_name(row, column)}: the figure {cell.text!r} could "
-                    f"be read with a decimal comma ({Decimal(f'{whole}.{fraction}').normalize():f}), as the file writes "
+                    f"sheet {sheet.name!r}, cell {sheet.cell_name(row, column)}: the figure {cell.text!r} "
+                    f"could be read with a decimal comma "
+                    f"({Decimal(f'{whole}.{fraction}').normalize():f}), as the file writes "
                     f"figures elsewhere (e.g. {example}), or with a thousands comma "
                     f"({whole}{fraction}); refused rather than guessed",
                 )

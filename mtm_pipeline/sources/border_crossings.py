@@ -6,7 +6,10 @@ from mtm_pipeline.sources.schema import ExtractSchema
 SPEC = SourceSpec(
     key="border_crossings",
     agency="National Border Service of Kazakhstan",
-    description="Foreign citizens' arrivals and departures (border crossings) by country of citizenship, CIS / non-CIS, labour purpose.",
+    description=(
+        "Foreign citizens' arrivals and departures (border crossings) by country of citizenship, "
+        "CIS / non-CIS, labour purpose."
+    ),
     measure_units={"border_crossings": "crossings"},
 )
 

@@ -6,7 +6,10 @@ from mtm_pipeline.sources.schema import ExtractSchema
 SPEC = SourceSpec(
     key="emigration",
     agency="Bureau of National Statistics",
-    description="Kazakh citizens leaving for permanent residence abroad, by destination country and by education (aged 15+).",
+    description=(
+        "Kazakh citizens leaving for permanent residence abroad, by destination country and by education "
+        "(aged 15+)."
+    ),
     measure_units={"emigrants": "persons"},
 )
 

@@ -56,7 +56,7 @@ def label_group(label: str) -> str | None:
     return head.strip() if comma and head.strip() else None
 
 
-# --- units in labels ------------------------------------------------------------------------------------------
+# --- units in labels ----------------------------------------------------------------------------------------
 
 
 def unit_key(text: str) -> str:

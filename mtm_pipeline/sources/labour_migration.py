@@ -6,7 +6,10 @@ from mtm_pipeline.sources.schema import ExtractSchema
 SPEC = SourceSpec(
     key="labour_migration",
     agency="Ministry of Labour and Social Protection of Population",
-    description="Foreign workers holding permits (a stock on a date) by permit category, sector and country; employers; the annual quota.",
+    description=(
+        "Foreign workers holding permits (a stock on a date) by permit category, sector and country; "
+        "employers; the annual quota."
+    ),
     measure_units={
         "foreign_workers": "persons",
         "employers_recruiting": "employers",

@@ -130,7 +130,8 @@ _OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def unescape_xlsx_text(value):
-    """A text cell's escaped characters decoded ('Өзбекстан_x000D_\\nУзбекистан' -> 'Өзбекстан\\r\\nУзбекистан')."""
+    """A text cell's escaped characters decoded
+    ('Өзбекстан_x000D_\\nУзбекистан' -> 'Өзбекстан\\r\\nУзбекистан')."""
     if not isinstance(value, str) or "_x" not in value:
         return value
     return _OOXML_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)
@@ -214,8 +215,8 @@ def _refuse_semicolons(path: Path, text: str) -> None:
                 Problem(
                     row,
                     None,
-                    f"the file separates its cells with ';' (semicolons), not commas: {semicolon_rows} of its "
-                    f"first {len(lines)} rows have ';' between cells (e.g. row {row}: {line[:80]!r})",
+                    f"the file separates its cells with ';' (semicolons), not commas: {semicolon_rows} of "
+                    f"its first {len(lines)} rows have ';' between cells (e.g. row {row}: {line[:80]!r})",
                 )
             ],
             hint="Save the file as 'CSV UTF-8 (comma delimited)', or set the list separator to ',' in the "
@@ -362,9 +363,9 @@ def _ambiguous_commas(frame: pd.DataFrame) -> list[Problem]:
         Problem(
             int(number),
             column,
-            f"{text!r} could be read with a decimal comma, as the file writes {decimal[2]!r} (row {decimal[0]}, "
-            f"column {decimal[1]!r}), or with a thousands comma; refused rather than guessed (write '2 700' "
-            "or '2,7')",
+            f"{text!r} could be read with a decimal comma, as the file writes {decimal[2]!r} "
+            f"(row {decimal[0]}, column {decimal[1]!r}), or with a thousands comma; refused rather than "
+            "guessed (write '2 700' or '2,7')",
         )
         for number, column, text in figures
         if comma_is_ambiguous(text)

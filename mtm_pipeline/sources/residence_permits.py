@@ -6,7 +6,10 @@ from mtm_pipeline.sources.schema import ExtractSchema
 SPEC = SourceSpec(
     key="residence_permits",
     agency="Migration Service Committee, Ministry of Internal Affairs",
-    description="Temporary residence permit holders and permits, and permanent residence permits issued, by country and CIS group.",
+    description=(
+        "Temporary residence permit holders and permits, and permanent residence permits issued, "
+        "by country and CIS group."
+    ),
     measure_units={"trp_holders": "persons", "trp_issued": "permits", "prp_issued": "persons"},
 )
 

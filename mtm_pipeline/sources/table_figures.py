@@ -146,7 +146,9 @@ def _add(
         part_of=part_of or "",
         parts_complete=("yes" if complete else "no") if part_of else "",
         location=sheet.where(row.row, figure.column),
-        published_text=f"{row.label} | {header_of(table, figure.column)} | {sheet.text(row.row, figure.column)}",
+        published_text=(
+            f"{row.label} | {header_of(table, figure.column)} | {sheet.text(row.row, figure.column)}"
+        ),
         note=ctx_note(ctx, table),
     )
     record.update(figure.fixed)
@@ -192,7 +194,10 @@ def _shares_and_changes(ctx: Context, figure: _Figure, row: Row, record: dict) -
         if change is None:
             continue
         if base_label is None:
-            message = f"expected a quarter for a change against the previous quarter, found the period {figure.period.label}"
+            message = (
+                "expected a quarter for a change against the previous quarter, "
+                f"found the period {figure.period.label}"
+            )
             ctx.problems.append(cell_problem(sheet, row.row, column, message))
             continue
         target = record

@@ -353,7 +353,7 @@ def _assign_headings(layout: Layout, attempt: Attempt) -> None:
                     None,
                     f"expected table {spec.name!r} of layout {layout.name!r}"
                     + (f" under a heading such as {spec.heading_shown!r}" if spec.heading_shown else "")
-                    + f" with the header {', '.join(repr(c.shown) for c in spec.required_columns)}; found no such "
-                    "table on any visible sheet",
+                    + f" with the header {', '.join(repr(c.shown) for c in spec.required_columns)}; "
+                    "found no such table on any visible sheet",
                 )
             )

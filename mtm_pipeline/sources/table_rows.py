@@ -97,7 +97,8 @@ def _unknown_row(ctx: Context, table: FoundTable, row: int, label: str) -> None:
             table.sheet,
             row,
             column,
-            f"expected {expected}, or a total, group or remainder row label (_defaults.yaml), found {label!r}",
+            f"expected {expected}, or a total, group or remainder row label (_defaults.yaml), "
+            f"found {label!r}",
         )
     )
 

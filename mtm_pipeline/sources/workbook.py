@@ -172,8 +172,8 @@ def _unit_scale(layout: Layout, tables: list[FoundTable], problems: list[Problem
                 Problem(
                     tables[0].header_row if tables else None,
                     None,
-                    f"sheet {tables[0].sheet.name!r}: expected the unit of the figures ({shown}) in the title or "
-                    f"the headers, found none"
+                    f"sheet {tables[0].sheet.name!r}: expected the unit of the figures ({shown}) in the "
+                    f"title or the headers, found none"
                     if tables
                     else f"expected the unit {shown}",
                 )
@@ -265,7 +265,8 @@ def _table_period(ctx: Context, table: FoundTable, sheet_title: str) -> Period |
                     table.sheet,
                     table.header_row,
                     column,
-                    f"expected a period that has ended by the delivery quarter {quarter}, found {stated.label}",
+                    f"expected a period that has ended by the delivery quarter {quarter}, "
+                    f"found {stated.label}",
                 )
             )
     return None

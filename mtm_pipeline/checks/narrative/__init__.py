@@ -8,8 +8,8 @@ report quarter). A number passes when the interval it was typed at (58.2 -> [58.
 of a figure of its kind (count, per cent, times, USD), of a named measure and period; a change is compared
 without its sign. Otherwise it is a finding of rule `narrative_numbers_match`, with the sentence, the figures
 it could have meant and what was typed. A number in a sentence that names no measure and cites a source (a
-link in the sentence) is the source's, not the warehouse's: recorded as passed, not checked. References `{{...}}` are filled
-in from the warehouse (references.py) and never checked.
+link in the sentence) is the source's, not the warehouse's: recorded as passed, not checked. References
+`{{...}}` are filled in from the warehouse (references.py) and never checked.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from mtm_pipeline.periods import is_quarter_key, parse_period
 
 RULE = "narrative_numbers_match"
 DESCRIPTION = (
-    "Every number typed in the analyst's text (data/narrative/<quarter>/) matches, within the precision it was "
-    "typed at, a figure of the measure and period its sentence names, published or derived "
+    "Every number typed in the analyst's text (data/narrative/<quarter>/) matches, within the precision it "
+    "was typed at, a figure of the measure and period its sentence names, published or derived "
     "(published.figures); dates, years, durations and numbered references are not figures."
 )
 SOURCE = "narrative"

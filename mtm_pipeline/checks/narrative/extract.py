@@ -6,8 +6,8 @@ precedes it telling its kind: a per cent ('58.2%', '58.2 per cent', '58.2 percen
 amount in US dollars ('USD 76.1 million', '$76.1 million', '76.1 million USD', '76.1 million US dollars')
 or a count (anything else). Not figures: dates ('1 March 2024', 'March 2024', '2024-03-01', '01.03.2024'),
 quarters ('Q1', '2024-Q1'), years ('2024'), durations ('90 days', '90 calendar days', '180-day', 'from 90
-to 180 days'), numbered references ('Decree No. 123', 'Article 5', 'Section 4', 'Table 2'), ordinals ('1st'), age
-groups ('15+'), times of day ('10:30'). Numbers spelled out in words are not read.
+to 180 days'), numbered references ('Decree No. 123', 'Article 5', 'Section 4', 'Table 2'), ordinals ('1st'),
+age groups ('15+'), times of day ('10:30'). Numbers spelled out in words are not read.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ MONTH = (
 _NOT_FIGURES = re.compile(
     "|".join(
         (
-            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}(?:,?\s+\d{{4}})?",  # 1 March 2024, 1st of March
+            # 1 March 2024, 1st of March
+            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}(?:,?\s+\d{{4}})?",
             rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?",  # March 1, 2024
             rf"\b{MONTH}\s*[-\u2013]?\s*\d{{4}}",  # March 2024
             r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b",  # 2024-03-01, 01.03.2024

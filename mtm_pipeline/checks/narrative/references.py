@@ -86,8 +86,8 @@ def resolve(ref: Reference, facets: list[FigureFacet], where: str, text: str) ->
             )[:8]
         )
         raise NarrativeError(
-            f"{where}: reference {{{{{text}}}}}: no {ref.facet} of {ref.measure} for {ref.period} with exactly "
-            f"these dimensions; the warehouse holds {held or 'none for that period'}"
+            f"{where}: reference {{{{{text}}}}}: no {ref.facet} of {ref.measure} for {ref.period} with "
+            f"exactly these dimensions; the warehouse holds {held or 'none for that period'}"
         )
     raise NarrativeError(f"{where}: reference {{{{{text}}}}} names {len(hits)} figures; add a dimension")
 

@@ -42,7 +42,10 @@ def parts_sum_to_total(ctx: Context, emit: Emit) -> None:
             passed = s.intersects(t)
             gap = amount(Interval.point(s.distance(t)), unit, precision)
             message = (
-                f"The {what} of {part_of} sum to {s_txt}, which agrees with the total {t_txt} within rounding."
+                (
+                    f"The {what} of {part_of} sum to {s_txt}, which agrees with the total {t_txt} "
+                    "within rounding."
+                )
                 if passed
                 else f"The {what} of {part_of} (a complete breakdown) sum to {s_txt} but the total is "
                 f"{t_txt}: a gap of {gap} that the published precisions ({tol}) cannot explain."

@@ -118,11 +118,15 @@ def plausible_change(ctx: Context, emit: Emit, threshold: float = PLAUSIBLE_CHAN
                 amount(base.value, base.unit, base.value_precision),
             )
             message = (
-                f"{o.obs_id} = {v_txt} against {b_txt} in {base_period} is a {how} change of {pct(change, signed=True)} "
+                f"{o.obs_id} = {v_txt} against {b_txt} in {base_period} is a {how} change of "
+                f"{pct(change, signed=True)} "
                 + (
                     f"per cent, within +/- {threshold:g} per cent."
                     if passed
-                    else f"per cent, beyond +/- {threshold:g} per cent: confirm it with the agency before publishing."
+                    else (
+                        f"per cent, beyond +/- {threshold:g} per cent: confirm it with the agency before "
+                        "publishing."
+                    )
                 )
             )
             emit(

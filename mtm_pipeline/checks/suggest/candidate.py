@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from mtm_pipeline.checks.suggest.figures import FieldEdit
 
 # Kinds of edit, most plausible first (the third key of the ranking). A slip that keeps the digits (order,
-# decimal point, scale word) comes before one that changes, adds or removes a digit. A reviewer reads these names.
+# decimal point, scale word) comes before one that changes, adds or removes a digit. A reviewer reads these
+# names.
 KINDS: dict[str, str] = {
     "sign": "a lost or extra sign",
     "typing_transposed": "two adjacent digits transposed",

@@ -150,8 +150,9 @@ class Suggestions:
         what the set search cost."""
         best = sum(1 for s in self.suggestions if s.rank == 1)
         text = (
-            f"{len(self.suggestions)} suggested correction(s) ({best} ranked first) for the failing findings of "
-            f"the {self.stage} stage of {self.quarter}; {len(self.unexplained)} finding(s) no edit explains"
+            f"{len(self.suggestions)} suggested correction(s) ({best} ranked first) for the failing findings "
+            f"of the {self.stage} stage of {self.quarter}; {len(self.unexplained)} finding(s) "
+            "no edit explains"
         )
         text += f"; the search {self.stopped_early}" if self.stopped_early else ""
         return text + (f"; {self.set_search}" if self.set_search else "")

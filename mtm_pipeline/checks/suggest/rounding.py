@@ -57,6 +57,7 @@ def rounding_reason(finding: Finding, stage: Stage) -> str | None:
     if ratio.distance(share) < precision:
         return (
             f"the share differs from the ratio ({shown} per cent) by less than one unit of its last digit: "
-            "rounding on slightly different figures, not a transcription error; no edit of a figure explains it"
+            "rounding on slightly different figures, not a transcription error; "
+            "no edit of a figure explains it"
         )
     return None

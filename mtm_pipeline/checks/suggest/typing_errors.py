@@ -5,8 +5,9 @@ scale word (thousand, million, billion) in the wrong place. The candidates are t
 would have come from, written in the same notation.
 
 A figure rounded at its precision (a share, a change, money in millions) that differs from the candidate by
-at most one unit of its last digit (45.2 for 45.3 or for 45.29) is not a typing error: that is what rounding on a slightly different base, or rounding twice, looks like,
-and the search does not offer it (the finding is reported as not explained by an edit).
+at most one unit of its last digit (45.2 for 45.3 or for 45.29) is not a typing error: that is what
+rounding on a slightly different base, or rounding twice, looks like, and the search does not offer it
+(the finding is reported as not explained by an edit).
 """
 
 from __future__ import annotations
