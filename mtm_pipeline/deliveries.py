@@ -30,7 +30,8 @@ def delivered_fingerprints(paths: DataPaths) -> dict[str, str]:
 
 
 def narrative_fingerprints(paths: DataPaths) -> dict[str, str]:
-    """One hash per quarter (of raw/) for the analyst's Markdown files in narrative/<quarter>/, where it has any."""
+    """One hash per quarter (of raw/) for the analyst's Markdown files in narrative/<quarter>/, where it has
+    any."""
     quarters, _ = discover_quarters(paths)
     out = {}
     for quarter in quarters:

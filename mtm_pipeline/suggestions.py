@@ -1,4 +1,5 @@
-"""Review suggested corrections: list a quarter's suggestions, and accept one into the reviewed corrections file.
+"""Review suggested corrections: list a quarter's suggestions, and accept one into the reviewed corrections
+file.
 
     python -m mtm_pipeline.suggestions show 2024-Q1 [--stage delivered|corrected]
     python -m mtm_pipeline.suggestions accept 2024-Q1 D3
@@ -54,8 +55,8 @@ def _read(warehouse: Path, sql: str, parameters: list) -> list[tuple]:
 
     if not Path(warehouse).is_file():
         raise SuggestionError(
-            f"there is no warehouse at {warehouse} yet: run the quarter first (make run), or point MTM_DATA_DIR "
-            "at the data folder whose warehouse holds its suggestions"
+            f"there is no warehouse at {warehouse} yet: run the quarter first (make run), or point "
+            "MTM_DATA_DIR at the data folder whose warehouse holds its suggestions"
         )
     with connect(warehouse, read_only=True) as con:
         return con.execute(sql, parameters).fetchall()
@@ -145,7 +146,8 @@ def accept(quarter: str, suggestion_id: str, *, root: Path | None = None) -> tup
             ):
                 raise SuggestionError(
                     f"{path} row {number} already corrects {row['obs_id']} {row['field']} "
-                    f"({other.get('published_value')} -> {other.get('corrected_value')}); nothing was appended"
+                    f"({other.get('published_value')} -> {other.get('corrected_value')}); "
+                    "nothing was appended"
                 )
     new = correction_rows(quarter, rows)
     buffer = io.StringIO()

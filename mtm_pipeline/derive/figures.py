@@ -174,7 +174,8 @@ class Figure:
 
     @cached_property
     def membership(self) -> str | None:
-        """CIS / non-CIS by dated membership; for a remainder, the group the source delivered it in; else None."""
+        """CIS / non-CIS by dated membership; for a remainder, the group the source delivered it in; else
+        None."""
         member = self.get("cis_member")
         if member is not None:
             return CIS if bool(member) else NON_CIS

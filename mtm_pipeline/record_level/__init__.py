@@ -3,13 +3,13 @@
 The optional extract raw/<quarter>/border_crossing_records.parquet (or .csv) of the National Border Service
 holds one row per crossing:
 
-| Column | Type | Rule (severity) |
-|---|---|---|
-| crossing_date | DATE (CSV: YYYY-MM-DD) | present, a date, inside the delivery quarter (ERROR) |
-| direction | text | 'in' (arrival) or 'out' (departure) (ERROR) |
-| citizenship | text | not empty (ERROR); a country name the reference data knows, as in the extracts (ERROR) |
-| purpose | text | one of PURPOSES (ERROR) |
-| checkpoint | text | not empty (WARN) |
+| Column | Type | Rule (severity)
+|---|---|---
+| crossing_date | DATE (CSV: YYYY-MM-DD) | present, a date, inside the delivery quarter (ERROR)
+| direction | text | 'in' (arrival) or 'out' (departure) (ERROR)
+| citizenship | text | not empty (ERROR); a country name the reference data knows, as in the extracts (ERROR)
+| purpose | text | one of PURPOSES (ERROR)
+| checkpoint | text | not empty (WARN)
 
 Other columns are reported (WARN) and ignored. The rows never leave DuckDB: one GROUP BY scan builds the
 small table of cells (direction x citizenship x purpose with counts) from which the direction, citizenship

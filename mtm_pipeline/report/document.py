@@ -1,6 +1,7 @@
 """The report as a list of blocks, rendered alike to Markdown, HTML and PDF (and its tables to XLSX).
 
-Inline text is plain text with marks that each renderer translates, each written MARK_OPEN + name + MARK_CLOSE:
+Inline text is plain text with marks that each renderer translates, each written MARK_OPEN + name +
+MARK_CLOSE:
 - a footnote reference, 'fn:' + its number (see Footnotes.ref);
 - emphasis and links, used only by the analyst's text (report/analyst.py): 'em' ... '/em', 'strong' ...
   '/strong', 'link:' + address ... '/link' (an http, https or mailto address, checked by narrative_text).

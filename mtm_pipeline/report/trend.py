@@ -1,4 +1,5 @@
-"""The trend report as a Document: figures across every quarter in the warehouse (pure: no files, no rendering)."""
+"""The trend report as a Document: figures across every quarter in the warehouse (pure: no files, no
+rendering)."""
 
 from __future__ import annotations
 

@@ -43,7 +43,8 @@ def generate(
     counts_only_extracts: bool = False,
 ) -> dict:
     """Write the synthetic history to out/raw/; returns the manifest (also written to out/synthetic.json).
-    counts_only_extracts: write each quarter as agencies deliver it, counts only (synthetic/counts_only.py)."""
+    counts_only_extracts: write each quarter as agencies deliver it, counts only
+    (synthetic/counts_only.py)."""
     refuse_repository_data(out)
     quarters = quarter_range(first, last)
     if not quarters:

@@ -47,8 +47,8 @@ COPY (
 def _load_cells(con, cells: list[tuple[str, str, str, str, int]]) -> None:
     """The cells as a temporary table, each with the number of its first row."""
     con.execute(
-        "CREATE TEMP TABLE cells (direction VARCHAR, citizenship VARCHAR, purpose VARCHAR, checkpoint VARCHAR,"
-        " first BIGINT, n BIGINT)"
+        "CREATE TEMP TABLE cells (direction VARCHAR, citizenship VARCHAR, purpose VARCHAR, "
+        "checkpoint VARCHAR, first BIGINT, n BIGINT)"
     )
     first, rows = 0, []
     for direction, citizenship, purpose, checkpoint, n in cells:

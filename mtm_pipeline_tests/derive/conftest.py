@@ -1,4 +1,5 @@
-"""Counts-only synthetic quarters (as agencies deliver them), read, validated and conformed like the assets do."""
+"""Counts-only synthetic quarters (as agencies deliver them), read, validated and conformed like the assets
+do."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def counts_only_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def counts_only(counts_only_dir: Path) -> dict[str, pd.DataFrame]:
-    """quarter -> its corrected observations (no corrections: the corrected stage equals the delivered one)."""
+    """quarter -> its corrected observations (no corrections: the corrected stage equals the delivered
+    one)."""
     quarters = sorted(p.name for p in (counts_only_dir / "raw").iterdir())
     return {quarter: conformed_quarter(counts_only_dir, quarter) for quarter in quarters}
