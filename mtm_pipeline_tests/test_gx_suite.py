@@ -85,8 +85,10 @@ def warehouse() -> duckdb.DuckDBPyConnection:
     con.execute("INSERT INTO published.observations BY NAME SELECT * FROM rows")
     con.execute(
         """INSERT INTO quality.check_results BY NAME
-           SELECT ? AS quarter, 'delivered' AS stage, 'border_crossings' AS source, 'total_equals_parts' AS rule,
-                  'ERROR' AS severity, true AS passed, 'arrivals' AS subject, '10' AS expected, '10' AS observed,
+           SELECT ? AS quarter, 'delivered' AS stage, 'border_crossings' AS source, """
+        """'total_equals_parts' AS rule,
+                  'ERROR' AS severity, true AS passed, 'arrivals' AS subject, '10' AS expected, """
+        """'10' AS observed,
                   '0' AS tolerance, 'ok' AS message, now() AS evaluated_at
            UNION ALL
            SELECT ?, 'corrected', 'labour_migration', 'shares_sum_to_100', 'WARN', false, 'sectors', '100',

@@ -324,7 +324,7 @@ def test_a_delivered_workbook_is_parsed_once(tmp_path, monkeypatch):
     assert [k.get("read_only") for k in parses] == [True]
 
 
-# --- a new shape is a layout file, no code -------------------------------------------------------------------
+# --- a new shape is a layout file, no code ------------------------------------------------------------------
 
 NEW_LAYOUT = """
 source: residence_permits

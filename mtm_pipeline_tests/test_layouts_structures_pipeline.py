@@ -159,7 +159,8 @@ def test_cumulative_periods_load_and_their_difference_is_the_third_quarter(loade
     cells = dict(
         _rows(
             warehouse,
-            "SELECT obs_id, location FROM published.observations WHERE stage = 'corrected' AND obs_id IN (?, ?)",
+            "SELECT obs_id, location FROM published.observations "
+            "WHERE stage = 'corrected' AND obs_id IN (?, ?)",
             inputs.split(","),
         )
     )

@@ -175,7 +175,10 @@ def test_explain_a_good_workbook(tmp_path, capsys):
     assert "Read by layout 'remittances_by_country_quarters'" in out
     assert "table 'outflow': sheet 'Переводы', header row 5, rows 6-12" in out
     total = openpyxl.load_workbook(path).active["G6"].value  # 2024-Q3 outflow total, in millions
-    figure = f"Переводы!G6: rem_2024q3_out_total personal_remittances 2024-Q3 direction=out = {round(total * 1e6)} USD"
+    figure = (
+        "Переводы!G6: rem_2024q3_out_total personal_remittances 2024-Q3 direction=out = "
+        f"{round(total * 1e6)} USD"
+    )
     assert figure in out
     assert out.rstrip().endswith("Result: would be read as shown. Nothing was loaded.")
 

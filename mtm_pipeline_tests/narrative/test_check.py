@@ -117,8 +117,9 @@ def _failed(text: str) -> list:
 
 def test_right_numbers_pass_within_their_precision():
     text = (
-        "In the first quarter of 2024, 2,975,788 migrants arrived, 12.6 per cent fewer than in the last quarter "
-        "of 2023 (3.4 million arrivals). Of the 7,964 permanent residence permits, 45% went to citizens of\n"
+        "In the first quarter of 2024, 2,975,788 migrants arrived, 12.6 per cent fewer than in the last "
+        "quarter of 2023 (3.4 million arrivals). Of the 7,964 permanent residence permits, 45% went to "
+        "citizens of\n"
         "Uzbekistan. In 2023 remittances from Kazakhstan were USD 883.5 million."
     )
     findings = check_narrative(_file(text), FIGURES, QUARTER).findings
@@ -232,7 +233,10 @@ def test_not_figures_are_never_findings():
 
 
 def test_references_are_resolved_and_never_checked():
-    text = "Arrivals: {{border_crossings 2024-Q1 direction=in}}; Uzbekistan {{prp_issued 2024-Q1 country=Uzbekistan share}}."
+    text = (
+        "Arrivals: {{border_crossings 2024-Q1 direction=in}}; "
+        "Uzbekistan {{prp_issued 2024-Q1 country=Uzbekistan share}}."
+    )
     result = check_narrative(_file(text), FIGURES, QUARTER)
     assert result.findings == []
     assert result.references["border_crossings 2024-Q1 direction=in"].value == 2975788
@@ -260,7 +264,8 @@ def test_an_unknown_reference_is_an_error_naming_file_and_line(reference, says):
 
 def test_markdown_subset_blocks_lines_and_inline_marks():
     blocks = parse_markdown(
-        "# Title\n\nA *b* **c** _d_ [e](https://x.org) \\*f\\*\ncontinued <b>raw</b>\n\n- one\n  more\n- two\n1. first\n",
+        "# Title\n\nA *b* **c** _d_ [e](https://x.org) \\*f\\*\ncontinued <b>raw</b>\n\n"
+        "- one\n  more\n- two\n1. first\n",
         "f.md",
     )
     assert [(b.kind, [i.line for i in b.items]) for b in blocks] == [

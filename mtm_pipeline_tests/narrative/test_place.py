@@ -16,7 +16,10 @@ from mtm_pipeline.report.render_html import render_html
 from mtm_pipeline.report.render_markdown import render_markdown
 from mtm_pipeline.report.render_pdf import plain
 
-TEXT = "## Decree\n\nThe *new* **rules** [apply](https://gov.kz/a?b=1&c=2) to <i>all</i> \u27e6em\u27e7 \\[x].\n\n1. one\n2. two\n"
+TEXT = (
+    "## Decree\n\nThe *new* **rules** [apply](https://gov.kz/a?b=1&c=2) to <i>all</i> \u27e6em\u27e7 \\[x]."
+    "\n\n1. one\n2. two\n"
+)
 
 
 def _file(text: str = TEXT, name: str = "developments") -> NarrativeFile:
@@ -43,7 +46,8 @@ def test_html_escapes_text_and_addresses_and_lets_no_raw_html_through():
     html = render_html(_document(), {})
     assert (
         '<p class="narrative">The <em>new</em> <strong>rules</strong> '
-        '<a href="https://gov.kz/a?b=1&amp;c=2" rel="noopener">apply</a> to &lt;i&gt;all&lt;/i&gt; [em] [x].</p>'
+        '<a href="https://gov.kz/a?b=1&amp;c=2" rel="noopener">apply</a> '
+        "to &lt;i&gt;all&lt;/i&gt; [em] [x].</p>"
     ) in html
     assert '<ol class="narrative"><li>one</li><li>two</li></ol>' in html
 

@@ -129,7 +129,8 @@ def _write_bad_copy(records: Path, folder: Path, fmt: str) -> Path:
             COPY (
                 SELECT CASE WHEN n = 10 THEN DATE '2001-01-01' ELSE crossing_date END AS crossing_date,
                        CASE WHEN n IN (20, 21) THEN 'arrival' ELSE direction END AS direction,
-                       CASE WHEN n = 30 THEN 'Atlantis' WHEN n = 31 THEN ' ' ELSE citizenship END AS citizenship,
+                       CASE WHEN n = 30 THEN 'Atlantis' WHEN n = 31 THEN ' ' ELSE citizenship """
+            f"""END AS citizenship,
                        CASE WHEN n = 40 THEN 'study' ELSE purpose END AS purpose,
                        CASE WHEN n = 50 THEN '' ELSE checkpoint END AS checkpoint
                 FROM (SELECT *, row_number() OVER () AS n FROM read_parquet('{records}') LIMIT 2000)
@@ -179,7 +180,8 @@ def test_missing_column_is_reported(records, tmp_path):
     path = folder / "border_crossing_records.parquet"
     with duckdb.connect() as con:
         con.execute(
-            f"COPY (SELECT * EXCLUDE (purpose) FROM read_parquet('{records}') LIMIT 10) TO '{path}' (FORMAT parquet)"
+            f"COPY (SELECT * EXCLUDE (purpose) FROM read_parquet('{records}') LIMIT 10) "
+            f"TO '{path}' (FORMAT parquet)"
         )
         problems = validate_records(con, path)
     assert [(p.severity, p.rule, p.detail) for p in problems] == [
