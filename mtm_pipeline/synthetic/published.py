@@ -23,106 +23,124 @@ from mtm_pipeline.synthetic.writer import (
 
 
 def border_crossings_rows(h: History, quarter: str) -> ExtractWriter:
+    """The border_crossings extract of a quarter: totals with their changes and comparison bases, labour
+    crossings, CIS / non-CIS shares and the leading countries of each group, for arrivals and departures."""
     w = ExtractWriter("border_crossings", quarter, h.seed)
     now, prev, last_year = (
         h.crossings(quarter),
         h.crossings(previous_quarter(quarter)),
         h.crossings(same_quarter_last_year(quarter)),
     )
-    qk, pk, yk = _slug(quarter), _slug(previous_quarter(quarter)), _slug(same_quarter_last_year(quarter))
-    m = "border_crossings"
     for direction, p, noun in (("in", "arr", "arrivals"), ("out", "dep", "departures")):
-        total, base, year_base = now.total(direction), prev.total(direction), last_year.total(direction)
-        w.add(
-            f"{p}_{qk}_total",
-            m,
-            quarter,
-            f"{total:,} {noun}",
-            direction=direction,
-            value=str(total),
-            change=change_text(total, base),
-            change_unit="percent",
-            change_base_period=previous_quarter(quarter),
-        )
-        w.add(
-            f"{p}_{qk}_total_vs_{yk}",
-            m,
-            quarter,
-            f"{noun} vs the same quarter a year before",
-            direction=direction,
-            change=change_text(total, year_base),
-            change_unit="percent",
-            change_base_period=same_quarter_last_year(quarter),
-        )
-        w.add(
-            f"{p}_{pk}_total",
-            m,
-            previous_quarter(quarter),
-            f"{base:,} {noun} (comparison base)",
-            direction=direction,
-            value=str(base),
-        )
-        rounded = millions_text(year_base)
-        w.add(
-            f"{p}_{yk}_total",
-            m,
-            same_quarter_last_year(quarter),
-            f"{rounded} {noun} (comparison base)",
-            direction=direction,
-            value=rounded,
-        )
-        labour = now.labour(direction)
-        w.add(
-            f"{p}_{qk}_labour",
-            m,
-            quarter,
-            f"{labour:,} {noun} for labour purposes",
-            direction=direction,
-            purpose="labour",
-            value=str(labour),
-            part_of=f"{p}_{qk}_total",
-            parts_complete="no",
-        )
-        countries = now.by_country(direction)
-        cis = {k: v for k, v in countries.items() if h.is_cis(k, quarter)}
-        non = {k: v for k, v in countries.items() if k not in cis}
-        cis_share = share_text(sum(cis.values()), total)
-        non_share = _fmt(Decimal(100) - Decimal(cis_share), 1)
-        for group, slug, share, members, listed in (
-            ("CIS", "cis", cis_share, cis, 4 if direction == "in" else 5),
-            ("non-CIS", "noncis", non_share, non, 6 if direction == "in" else 5),
-        ):
-            group_id = f"{p}_{qk}_{slug}"
-            w.add(
-                group_id,
-                m,
-                quarter,
-                f"{share} per cent of {noun} from {group} countries",
-                direction=direction,
-                country_group=group,
-                share=share,
-                part_of=f"{p}_{qk}_total",
-                parts_complete="yes",
-            )
-            group_total = sum(members.values())
-            for iso3, n in _top(members, listed):
-                s = share_text(n, group_total)
-                w.add(
-                    f"{group_id}_{iso3.lower()}",
-                    m,
-                    quarter,
-                    f"{s} per cent from {w.name(iso3)}",
-                    direction=direction,
-                    country=w.name(iso3),
-                    country_group=group,
-                    share=s,
-                    part_of=group_id,
-                    parts_complete="no",
-                )
+        _crossing_totals(w, quarter, (now, prev, last_year), (direction, p, noun))
+        _crossing_groups(w, h, quarter, now, (direction, p, noun))
     return w
 
 
+def _crossing_totals(w: ExtractWriter, quarter: str, crossings, labels: tuple[str, str, str]) -> None:
+    """A direction's total, its changes against the previous quarter and the same quarter a year before, and
+    both comparison bases."""
+    (now, prev, last_year), (direction, p, noun) = crossings, labels
+    qk, pk, yk = _slug(quarter), _slug(previous_quarter(quarter)), _slug(same_quarter_last_year(quarter))
+    m = "border_crossings"
+    total, base, year_base = now.total(direction), prev.total(direction), last_year.total(direction)
+    w.add(
+        f"{p}_{qk}_total",
+        m,
+        quarter,
+        f"{total:,} {noun}",
+        direction=direction,
+        value=str(total),
+        change=change_text(total, base),
+        change_unit="percent",
+        change_base_period=previous_quarter(quarter),
+    )
+    w.add(
+        f"{p}_{qk}_total_vs_{yk}",
+        m,
+        quarter,
+        f"{noun} vs the same quarter a year before",
+        direction=direction,
+        change=change_text(total, year_base),
+        change_unit="percent",
+        change_base_period=same_quarter_last_year(quarter),
+    )
+    w.add(
+        f"{p}_{pk}_total",
+        m,
+        previous_quarter(quarter),
+        f"{base:,} {noun} (comparison base)",
+        direction=direction,
+        value=str(base),
+    )
+    rounded = millions_text(year_base)
+    w.add(
+        f"{p}_{yk}_total",
+        m,
+        same_quarter_last_year(quarter),
+        f"{rounded} {noun} (comparison base)",
+        direction=direction,
+        value=rounded,
+    )
+
+
+def _crossing_groups(w: ExtractWriter, h: History, quarter: str, now, labels: tuple[str, str, str]) -> None:
+    """A direction's labour crossings, its CIS / non-CIS shares and the leading countries of each group."""
+    direction, p, noun = labels
+    qk, m, total = _slug(quarter), "border_crossings", now.total(direction)
+    labour = now.labour(direction)
+    w.add(
+        f"{p}_{qk}_labour",
+        m,
+        quarter,
+        f"{labour:,} {noun} for labour purposes",
+        direction=direction,
+        purpose="labour",
+        value=str(labour),
+        part_of=f"{p}_{qk}_total",
+        parts_complete="no",
+    )
+    countries = now.by_country(direction)
+    cis = {k: v for k, v in countries.items() if h.is_cis(k, quarter)}
+    non = {k: v for k, v in countries.items() if k not in cis}
+    cis_share = share_text(sum(cis.values()), total)
+    non_share = _fmt(Decimal(100) - Decimal(cis_share), 1)
+    for group, slug, share, members, listed in (
+        ("CIS", "cis", cis_share, cis, 4 if direction == "in" else 5),
+        ("non-CIS", "noncis", non_share, non, 6 if direction == "in" else 5),
+    ):
+        group_id = f"{p}_{qk}_{slug}"
+        w.add(
+            group_id,
+            m,
+            quarter,
+            f"{share} per cent of {noun} from {group} countries",
+            direction=direction,
+            country_group=group,
+            share=share,
+            part_of=f"{p}_{qk}_total",
+            parts_complete="yes",
+        )
+        group_total = sum(members.values())
+        for iso3, n in _top(members, listed):
+            s = share_text(n, group_total)
+            w.add(
+                f"{group_id}_{iso3.lower()}",
+                m,
+                quarter,
+                f"{s} per cent from {w.name(iso3)}",
+                direction=direction,
+                country=w.name(iso3),
+                country_group=group,
+                share=s,
+                part_of=group_id,
+                parts_complete="no",
+            )
+
+
 def residence_permits_rows(h: History, quarter: str) -> ExtractWriter:
+    """The residence_permits extract of a quarter: TRP holders, PRPs issued by CIS group and country, TRPs
+    issued (and in each Q1 the previous year's)."""
     w = ExtractWriter("residence_permits", quarter, h.seed)
     qk = _slug(quarter)
     total, labour = h.trp_holders(quarter)
@@ -147,7 +165,22 @@ def residence_permits_rows(h: History, quarter: str) -> ExtractWriter:
         part_of=f"trp_{qk}_total",
         parts_complete="no",
     )
+    _prp_rows(w, h, quarter)
+    issued = h.trp_issued(quarter)
+    _issued_rows(w, quarter, issued)
+    if quarter.endswith("Q1"):  # the previous year's permits, the sum of its quarters
+        year = str(int(quarter[:4]) - 1)
+        annual: dict[str, int] = {}
+        for q in range(1, 5):
+            for k, v in h.trp_issued(f"{year}-Q{q}").items():
+                annual[k] = annual.get(k, 0) + v
+        _issued_rows(w, year, annual)
+    return w
 
+
+def _prp_rows(w: ExtractWriter, h: History, quarter: str) -> None:
+    """The PRPs issued in the quarter: the total, the CIS and non-CIS groups and every country of each."""
+    qk = _slug(quarter)
     prp = h.prp_issued(quarter)
     prp_total = sum(prp.values())
     w.add(f"prp_{qk}_total", "prp_issued", quarter, f"{prp_total:,} PRPs issued", value=str(prp_total))
@@ -183,17 +216,6 @@ def residence_permits_rows(h: History, quarter: str) -> ExtractWriter:
                 parts_complete="yes",
             )
 
-    issued = h.trp_issued(quarter)
-    _issued_rows(w, quarter, issued)
-    if quarter.endswith("Q1"):  # the previous year's permits, the sum of its quarters
-        year = str(int(quarter[:4]) - 1)
-        annual: dict[str, int] = {}
-        for q in range(1, 5):
-            for k, v in h.trp_issued(f"{year}-Q{q}").items():
-                annual[k] = annual.get(k, 0) + v
-        _issued_rows(w, year, annual)
-    return w
-
 
 def _issued_rows(w: ExtractWriter, period: str, issued: Mapping[str, int]) -> None:
     pk, total = _slug(period), sum(issued.values())
@@ -212,6 +234,8 @@ def _issued_rows(w: ExtractWriter, period: str, issued: Mapping[str, int]) -> No
 
 
 def labour_migration_rows(h: History, quarter: str) -> ExtractWriter:
+    """The labour_migration extract of a quarter: foreign workers with permits on the day after it ends (by
+    category, sector and country), employers, and in each Q1 the year's quota."""
     w = ExtractWriter("labour_migration", quarter, h.seed)
     as_of = (_quarter_end(quarter) + timedelta(days=1)).isoformat()
     base_as_of = parse_quarter_key(quarter).start.isoformat()
@@ -229,6 +253,17 @@ def labour_migration_rows(h: History, quarter: str) -> ExtractWriter:
         change_unit="percent",
         change_base_period=base_as_of,
     )
+    _foreign_worker_parts(w, fw, as_of, total_id)
+    employers = fw["employers"][""]
+    w.add(f"emp_{dk}_total", "employers_recruiting", as_of, f"{employers:,} employers", value=str(employers))
+    if quarter.endswith("Q1"):
+        _quota_rows(w, h, int(quarter[:4]))
+    return w
+
+
+def _foreign_worker_parts(w: ExtractWriter, fw, as_of: str, total_id: str) -> None:
+    """The foreign workers by permit category, the leading sectors and the leading countries."""
+    dk, total = as_of.replace("-", ""), fw["total"][""]
     slugs = {"intra-corporate transfer": "ict"}
     for category, n in fw["category"].items():
         w.add(
@@ -268,30 +303,31 @@ def labour_migration_rows(h: History, quarter: str) -> ExtractWriter:
             part_of=total_id,
             parts_complete="no",
         )
-    employers = fw["employers"][""]
-    w.add(f"emp_{dk}_total", "employers_recruiting", as_of, f"{employers:,} employers", value=str(employers))
-    if quarter.endswith("Q1"):
-        year = int(quarter[:4])
-        quota, labour_force = h.quota(year)
-        w.add(
-            f"quota_{year}_permits",
-            "work_permit_quota",
-            str(year),
-            f"quota for {year}: {quota:,} permits",
-            value=str(quota),
-        )
-        share = share_text(quota, labour_force, 2)
-        w.add(
-            f"quota_{year}_share_lf",
-            "work_permit_quota_share_of_labour_force",
-            str(year),
-            f"quota for {year}: {share}% of the labour force",
-            value=share,
-        )
-    return w
+
+
+def _quota_rows(w: ExtractWriter, h: History, year: int) -> None:
+    """The work permit quota of a year, in permits and as a share of the labour force."""
+    quota, labour_force = h.quota(year)
+    w.add(
+        f"quota_{year}_permits",
+        "work_permit_quota",
+        str(year),
+        f"quota for {year}: {quota:,} permits",
+        value=str(quota),
+    )
+    share = share_text(quota, labour_force, 2)
+    w.add(
+        f"quota_{year}_share_lf",
+        "work_permit_quota_share_of_labour_force",
+        str(year),
+        f"quota for {year}: {share}% of the labour force",
+        value=share,
+    )
 
 
 def emigration_rows(h: History, quarter: str) -> ExtractWriter:
+    """The emigration extract of a quarter: emigrants with the change against a year before, the leading
+    destinations ranked, those aged 15+ by education, and in each Q1 the previous year's total."""
     w = ExtractWriter("emigration", quarter, h.seed)
     qk, year_ago = _slug(quarter), same_quarter_last_year(quarter)
     now, base = h.emigrants(quarter), h.emigrants(year_ago)
@@ -307,25 +343,7 @@ def emigration_rows(h: History, quarter: str) -> ExtractWriter:
         change_unit="percent",
         change_base_period=year_ago,
     )
-    for rank, (iso3, n) in enumerate(_top(now["country"], 8), start=1):
-        b = base["country"].get(iso3, 0)
-        change = (
-            {"change": change_text(n, b), "change_unit": "percent", "change_base_period": year_ago}
-            if b
-            else {}
-        )
-        w.add(
-            f"emi_{qk}_{iso3.lower()}",
-            "emigrants",
-            quarter,
-            f"{w.name(iso3)}: {n:,}",
-            country=w.name(iso3),
-            value=str(n),
-            part_of=total_id,
-            parts_complete="no",
-            rank=str(rank),
-            **change,
-        )
+    _emigration_destinations(w, quarter, now, base, total_id)
     adults = now["adults"][""]
     adults_id = f"emi_{qk}_adults"
     w.add(
@@ -367,7 +385,34 @@ def emigration_rows(h: History, quarter: str) -> ExtractWriter:
     return w
 
 
+def _emigration_destinations(w: ExtractWriter, quarter: str, now, base, total_id: str) -> None:
+    """The eight leading destinations, ranked, each with its change against a year before where it had
+    emigrants then."""
+    qk, year_ago = _slug(quarter), same_quarter_last_year(quarter)
+    for rank, (iso3, n) in enumerate(_top(now["country"], 8), start=1):
+        b = base["country"].get(iso3, 0)
+        change = (
+            {"change": change_text(n, b), "change_unit": "percent", "change_base_period": year_ago}
+            if b
+            else {}
+        )
+        w.add(
+            f"emi_{qk}_{iso3.lower()}",
+            "emigrants",
+            quarter,
+            f"{w.name(iso3)}: {n:,}",
+            country=w.name(iso3),
+            value=str(n),
+            part_of=total_id,
+            parts_complete="no",
+            rank=str(rank),
+            **change,
+        )
+
+
 def remittances_rows(h: History, quarter: str) -> ExtractWriter:
+    """The remittances extract of a quarter: outflows and inflows with their change against the previous
+    quarter, the outflow to CIS countries, the leading countries, and in each Q1 the previous year's."""
     w = ExtractWriter("remittances", quarter, h.seed)
     qk, prev = _slug(quarter), previous_quarter(quarter)
     for direction in ("out", "in"):
@@ -413,21 +458,26 @@ def remittances_rows(h: History, quarter: str) -> ExtractWriter:
                 parts_complete="no",
             )
         if quarter.endswith("Q1"):
-            year = int(quarter[:4]) - 1
-            annual = sum(sum(h.remittances(f"{year}-Q{q}", direction).values()) for q in range(1, 5))
-            before = sum(sum(h.remittances(f"{year - 1}-Q{q}", direction).values()) for q in range(1, 5))
-            w.add(
-                f"rem_{direction}_{year}_total",
-                "personal_remittances",
-                str(year),
-                f"{millions_text(annual)} USD in {year}",
-                direction=direction,
-                value=millions_text(annual),
-                change=change_text(annual, before),
-                change_unit="percent",
-                change_base_period=str(year - 1),
-            )
+            _annual_remittances(w, h, int(quarter[:4]) - 1, direction)
     return w
+
+
+def _annual_remittances(w: ExtractWriter, h: History, year: int, direction: str) -> None:
+    """A year's remittances in one direction (the sum of its quarters), with the change against the year
+    before."""
+    annual = sum(sum(h.remittances(f"{year}-Q{q}", direction).values()) for q in range(1, 5))
+    before = sum(sum(h.remittances(f"{year - 1}-Q{q}", direction).values()) for q in range(1, 5))
+    w.add(
+        f"rem_{direction}_{year}_total",
+        "personal_remittances",
+        str(year),
+        f"{millions_text(annual)} USD in {year}",
+        direction=direction,
+        value=millions_text(annual),
+        change=change_text(annual, before),
+        change_unit="percent",
+        change_base_period=str(year - 1),
+    )
 
 
 BUILDERS = {
