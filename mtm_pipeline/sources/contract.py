@@ -69,8 +69,11 @@ class SourceSpec:
 
     @property
     def file_stem(self) -> str:
+        """The extract's file name without its extension (e.g. 'border_crossings' for
+        raw/<quarter>/border_crossings.csv or .xlsx)."""
         return self.key
 
     @property
     def asset_name(self) -> str:
+        """The name of the Dagster asset that reads this extract ('<key>_extract')."""
         return f"{self.key}_extract"

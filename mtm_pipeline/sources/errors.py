@@ -12,6 +12,8 @@ class Problem:
     message: str
 
     def describe(self) -> str:
+        """The problem as one line, where first: 'row 7, column 'value': <message>', or 'file: <message>'
+        for a problem of the whole file."""
         where = []
         if self.row is not None:
             where.append(f"row {self.row}")
