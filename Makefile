@@ -36,6 +36,7 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
 # Warehouse maintenance (see docs/reliability.md)
