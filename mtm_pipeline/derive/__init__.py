@@ -28,10 +28,11 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from mtm_pipeline.derive.book import FigureBook
+from mtm_pipeline.derive.change_ranks import change_rankings
 from mtm_pipeline.derive.changes import changes
 from mtm_pipeline.derive.figures import DERIVED_COLUMNS, DerivedFigure, Figure, figures_of
 from mtm_pipeline.derive.groups import group_totals
-from mtm_pipeline.derive.ranks import rankings
+from mtm_pipeline.derive.ranks import all_country_rankings, rankings
 from mtm_pipeline.derive.remainders import remainders
 from mtm_pipeline.derive.shares import shares_of_totals, shares_within_groups
 from mtm_pipeline.derive.years import year_sums
@@ -112,14 +113,17 @@ def derive_quarter(
         *own_groups.values(),
         *(Figure(d.row(quarter, loaded_at), quarter) for d in _not_published(years, book.published)),
     ]
+    derived_changes = changes(book, own_bases, earlier_bases)
     derived = [
         *shares_of_totals(book),
         *groups,
         *shares_within_groups(book, own_groups),
         *rankings(book),
+        *all_country_rankings(book),
         *remainders(book),
         *years,
-        *changes(book, own_bases, earlier_bases),
+        *derived_changes,
+        *change_rankings(book, derived_changes),
     ]
     kept = _not_published(derived, book.published)
     if not kept:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from mtm_pipeline.report.document import Cell, Table
 from mtm_pipeline.report.facts import Change, Fact, Provenance, Revision, clean, flags_text
-from mtm_pipeline.report.figures_data import order_facts
+from mtm_pipeline.report.figures_data import rank_order
 from mtm_pipeline.report.format import (
     COMPUTED_MARK,
     CORRECTED_MARK,
@@ -140,7 +140,7 @@ def flag_notes(columns: tuple[str, ...], rows: Iterable) -> list[str]:
 def sector_table(number: int, sectors: list[Fact], total: Fact | None, period: str) -> Table:
     """Table 1: sectors of employment by number and percentage of individuals."""
     rows = []
-    for f in order_facts(sectors):
+    for f in rank_order(sectors):
         rows.append((Cell(f.sector or ""), _count_cell(f), _share_cell(f)))
     columns = ("Sector of employment", "Number of people", "Percentage")
     return Table(
@@ -161,8 +161,8 @@ def remittance_table(
     """Tables 2 and 3: remittances by country in two periods with shares and the variance."""
     base_by = {f.country_iso3: f for f in base}
     current_by = {f.country_iso3: f for f in current}
-    order = [f.country_iso3 for f in order_facts(current)] + [
-        f.country_iso3 for f in order_facts(base) if f.country_iso3 not in current_by
+    order = [f.country_iso3 for f in rank_order(current)] + [
+        f.country_iso3 for f in rank_order(base) if f.country_iso3 not in current_by
     ]
     rows = []
     for iso in order:
@@ -418,6 +418,13 @@ def derived_table(facts: Iterable[Fact]) -> Table:
                 name, number, precision, unit = "share", f.share, f.share_precision, "percent"
             elif facet == "rank":
                 name, number, precision, unit = "rank", f.rank, 1.0, None
+            elif facet in f.ranks:
+                name, number, precision, unit = (
+                    facet.replace("_", " ").replace("|", " vs "),
+                    f.ranks[facet],
+                    1.0,
+                    None,
+                )
             else:
                 name, number, precision, unit = "value", f.value, f.value_precision, f.unit
             low, high = p.interval
