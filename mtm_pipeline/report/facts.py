@@ -679,8 +679,15 @@ def _add_derived(builders: dict, obs_key: dict, derived: pd.DataFrame | None, pu
             low, high = _number(row.get(f"{name}_low")), _number(row.get(f"{name}_high"))
             if row.get(name) is not None and low is not None and low == high:
                 row[name] = low  # an exact figure: its full digits, not the stored column's four decimals
+    # Newest delivery last (it stands); within one, a figure of a CIS / non-CIS group states its share of the
+    # group (share_within_group), not of the total of all countries (share_of_total).
     rows.sort(
-        key=lambda r: (str(r.get("delivery_quarter") or ""), str(r.get("source") or ""), str(r["obs_id"]))
+        key=lambda r: (
+            str(r.get("delivery_quarter") or ""),
+            r.get("derivation") == "share_within_group",
+            str(r.get("source") or ""),
+            str(r["obs_id"]),
+        )
     )
     by_id = {}
     for r in published:
