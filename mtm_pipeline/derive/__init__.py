@@ -73,6 +73,18 @@ def _not_published(derived: list[DerivedFigure], published: set[tuple]) -> list[
     return kept
 
 
+def _earlier_bases(derived_history: pd.DataFrame | None, quarter: str) -> list[Figure]:
+    """Exact group totals and year sums of earlier deliveries (bases of changes), latest delivery first."""
+    if derived_history is None or derived_history.empty:
+        return []
+    usable = derived_history[
+        (derived_history["delivery_quarter"] < quarter)
+        & derived_history["derivation"].isin(BASE_DERIVATIONS)
+        & derived_history["qualifier"].isna()
+    ].sort_values("delivery_quarter", ascending=False)
+    return figures_of(usable, quarter)
+
+
 def derive_quarter(
     corrected: pd.DataFrame,
     history: pd.DataFrame | None = None,
@@ -100,14 +112,7 @@ def derive_quarter(
     own_groups = {
         g.identity: Figure(g.row(quarter, loaded_at), quarter) for g in _not_published(exact, book.published)
     }
-    earlier_bases = []
-    if derived_history is not None and not derived_history.empty:
-        usable = derived_history[
-            (derived_history["delivery_quarter"] < quarter)
-            & derived_history["derivation"].isin(BASE_DERIVATIONS)
-            & derived_history["qualifier"].isna()
-        ].sort_values("delivery_quarter", ascending=False)
-        earlier_bases = figures_of(usable, quarter)
+    earlier_bases = _earlier_bases(derived_history, quarter)
     years = year_sums(book, list(own_groups.values()), earlier_bases)
     own_bases = [
         *own_groups.values(),

@@ -399,6 +399,20 @@ def lineage_table(facts: Iterable[Fact]) -> Table:
     )
 
 
+def _derived_facet(f: Fact, facet: str, p) -> tuple:
+    """(name, number, precision, unit) of a computed facet of a fact, as the sheet Derived lists it."""
+    if facet.startswith("change|"):
+        c = next(x for x in f.changes if x.prov is p)
+        return f"change vs {c.base_period} ({c.unit})", c.value, c.precision, c.unit
+    if facet == "share":
+        return "share", f.share, f.share_precision, "percent"
+    if facet == "rank":
+        return "rank", f.rank, 1.0, None
+    if facet in f.ranks:  # another ranking: 'all countries rank', 'increase rank vs 2022'
+        return facet.replace("_", " ").replace("|", " vs "), f.ranks[facet], 1.0, None
+    return "value", f.value, f.value_precision, f.unit
+
+
 def derived_table(facts: Iterable[Fact]) -> Table:
     """Every computed figure of the facts the report uses, with the figures it was computed from (sheet Derived)."""
     seen: dict[tuple, tuple] = {}
@@ -406,27 +420,7 @@ def derived_table(facts: Iterable[Fact]) -> Table:
         for facet, p in f.prov.items():
             if not p.computed or (p.obs_id, facet) in seen:
                 continue
-            if facet.startswith("change|"):
-                c = next(x for x in f.changes if x.prov is p)
-                name, number, precision, unit = (
-                    f"change vs {c.base_period} ({c.unit})",
-                    c.value,
-                    c.precision,
-                    c.unit,
-                )
-            elif facet == "share":
-                name, number, precision, unit = "share", f.share, f.share_precision, "percent"
-            elif facet == "rank":
-                name, number, precision, unit = "rank", f.rank, 1.0, None
-            elif facet in f.ranks:
-                name, number, precision, unit = (
-                    facet.replace("_", " ").replace("|", " vs "),
-                    f.ranks[facet],
-                    1.0,
-                    None,
-                )
-            else:
-                name, number, precision, unit = "value", f.value, f.value_precision, f.unit
+            name, number, precision, unit = _derived_facet(f, facet, p)
             low, high = p.interval
             seen[(p.obs_id, facet)] = (
                 Cell(p.obs_id),
