@@ -7,10 +7,9 @@ another order the rank is marked `rank_uncertain`. A ranking over a breakdown th
 that has an unnamed remainder, ranks only the named parts (`named_countries_only`, or `listed_parts_only`
 for breakdowns by sector, category or education).
 
-`all_countries_rank` orders the countries of a total of all countries across its CIS / non-CIS groups: the
-countries of its breakdown by country, or, where the total is broken down by group and each group by
-country, the countries of all its groups together (by value only: shares of different groups' totals do not
-compare).
+`all_countries_rank` orders the countries of a total of all countries that is broken down by CIS / non-CIS
+group and each group by country: the countries of all its groups together, by value only (shares of
+different groups' totals do not compare). A total broken down by country directly has that order as `rank`.
 """
 
 from __future__ import annotations
@@ -105,10 +104,8 @@ def rankings(book: FigureBook) -> list[DerivedFigure]:
 
 
 def _countries_of(total: Figure, parts: list[Figure], by_total: dict) -> tuple[list[Figure], bool] | None:
-    """The countries of a total of all countries, and whether the source says they cover it: its parts by
-    country, or the parts by country of each of its group parts; None where it has neither."""
-    if all(p.country_key is not None for p in parts):
-        return parts, stated_complete(parts)
+    """The countries of a total of all countries broken down by group, and whether the source says they cover
+    it: the parts by country of each of its group parts; None where it is not broken down so."""
     if not all(p.country_key is None and p.get("country_group") is not None for p in parts):
         return None
     countries, complete = [], stated_complete(parts)
@@ -122,8 +119,8 @@ def _countries_of(total: Figure, parts: list[Figure], by_total: dict) -> tuple[l
 
 
 def all_country_rankings(book: FigureBook) -> list[DerivedFigure]:
-    """all_countries_rank figures: the countries of every total of all countries, ranked by value across
-    their CIS / non-CIS groups."""
+    """all_countries_rank figures: the countries of every total of all countries broken down by CIS / non-CIS
+    group, ranked by value across the groups."""
     breakdowns = book.breakdowns()
     by_total: dict[str, list[list[Figure]]] = defaultdict(list)
     for total, parts in breakdowns:

@@ -127,3 +127,11 @@ def test_countries_without_values_in_two_groups_are_not_ranked_together():
         ),
     ]
     assert _ranks(derive_quarter(frame(*rows)), "all_countries_rank") == {}
+
+
+def test_countries_of_the_total_itself_are_ranked_by_rank_only():
+    """A total broken down by country directly: its rank is the order of all countries, nothing more."""
+    rows = by_country("2030-Q1", "2030-Q1", {"AAA": "150", "BBB": "90"}, value="400")
+    derived = derive_quarter(frame(*rows))
+    assert _ranks(derived, "all_countries_rank") == {}
+    assert _ranks(derived, "rank") == {"drv_rank_aaa_2030-Q1": (1, None), "drv_rank_bbb_2030-Q1": (2, None)}

@@ -165,11 +165,16 @@ def kf_prp(ctx) -> str | None:
 
 
 def _most_permits(ctx, v) -> str:
-    """' Nationals of A, B and C obtained the most permits.': the three first of the countries of all groups
-    (all_countries_rank)."""
+    """' Nationals of A, B and C obtained the most permits.': the three first countries of all groups, by
+    all_countries_rank where the countries were delivered within their groups, else by their rank in the
+    breakdown of the total by country."""
     ranking = "all_countries_rank"
     found = ctx.store.query(PRP, v.period, country_iso3=SET, country_group=ANY)
-    top = leaders([f for f in found if ranking in f.ranks], 3, ranking)
+    across = [f for f in found if ranking in f.ranks]
+    if across:
+        top = leaders(across, 3, ranking)
+    else:
+        top = leaders([f for f in found if f.country_group is None], 3)
     if not top.facts:
         return ""
     ctx.used.extend(top.facts)
