@@ -103,7 +103,7 @@ def rankings(book: FigureBook) -> list[DerivedFigure]:
     return out
 
 
-def _countries_of(total: Figure, parts: list[Figure], by_total: dict) -> tuple[list[Figure], bool] | None:
+def _countries_of(parts: list[Figure], by_total: dict) -> tuple[list[Figure], bool] | None:
     """The countries of a total of all countries broken down by group, and whether the source says they cover
     it: the parts by country of each of its group parts; None where it is not broken down so."""
     if not all(p.country_key is None and p.get("country_group") is not None for p in parts):
@@ -129,7 +129,7 @@ def all_country_rankings(book: FigureBook) -> list[DerivedFigure]:
     for total, parts in breakdowns:
         if total.country_key is not None or total.get("country_group") is not None:
             continue
-        found = _countries_of(total, parts, by_total)
+        found = _countries_of(parts, by_total)
         if found is None or not all(p.value is not None for p in found[0] if not p.is_remainder):
             continue
         countries, complete = found

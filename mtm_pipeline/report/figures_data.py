@@ -6,6 +6,10 @@ breakdown), its comparisons with the previous period and the same period a year 
 permit category), CIS / non-CIS groups, countries per group, sectors, education levels, rank-only lists,
 the components that earlier periods had but this one lacks (named in the text as missing), and the derived
 part of a total that an incomplete list does not itemise (drawn in charts only).
+
+The report compares no figures: lists are in the order of the ranks published or derived in the warehouse
+(rank_order), and "the first n" of a list is read from them (leaders), with whether that order holds within
+the published precision (a rank_uncertain rank says it does not).
 """
 
 from __future__ import annotations
