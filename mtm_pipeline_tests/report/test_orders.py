@@ -198,3 +198,44 @@ def test_tied_changes_are_not_given_an_order():
         "the largest declines were for Carpania (-59.4%) and Dalmia (-59.4%) (the order is " + NOT_CERTAIN
         in line
     )
+
+
+EMI = {
+    "source": "emigration",
+    "measure": "emigrants",
+    "unit": "persons",
+    "agency": "Bureau of National Statistics",
+}
+
+
+def _emigrants(values: dict[str, float], precision: float) -> pd.DataFrame:
+    rows = [{**EMI, "obs_id": "t", "value": 10000.0, "value_precision": 1.0}]
+    for i, (name, value) in enumerate(values.items()):
+        rows.append(
+            {
+                **EMI,
+                "obs_id": f"e{i}",
+                "country_iso3": name[:3].upper(),
+                "country_name": name,
+                "country": name,
+                "value": value,
+                "value_precision": precision,
+                "part_of": "t",
+                "parts_complete": False,
+            }
+        )
+    return frame(*rows)
+
+
+def test_the_primary_destination_is_named_only_when_its_rank_is_certain():
+    certain = _finding(
+        _markdown(_emigrants({"Aland": 3400.0, "Borduria": 600.0}, 1.0)), "primary destination"
+    )
+    assert "Aland was the primary destination" in certain
+    assert "The second most popular destination was Borduria: 600." in certain
+    md = _markdown(
+        _emigrants({"Aland": 3400.0, "Borduria": 3400.0, "Carpania": 600.0}, 100.0)
+    )  # 3.4 thousand
+    assert "primary destination" not in md and "second most popular" not in md
+    line = _finding(md, "seeking permanent residence went to")
+    assert f"and Carpania: 600; the order is {NOT_CERTAIN}." in line
