@@ -189,9 +189,8 @@ class Fact:
     corrections: dict  # facet -> Correction
     order: tuple = ()  # (delivery quarter, row number) of the row the figure was first delivered in
     flags: dict = field(default_factory=dict)  # facet (as in prov) -> tuple[Flag, ...]
-    ranks: dict = field(
-        default_factory=dict
-    )  # rank_facet(...) -> rank, for the rankings in OTHER_RANKS, CHANGE_RANKS
+    # rank_facet(...) -> rank, for the derived rankings in OTHER_RANKS and CHANGE_RANKS
+    ranks: dict = field(default_factory=dict)
 
     @property
     def key(self) -> tuple:
