@@ -30,11 +30,12 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from mtm_pipeline.derive.book import FigureBook
+from mtm_pipeline.derive.change_ranks import change_rankings
 from mtm_pipeline.derive.changes import changes
 from mtm_pipeline.derive.cumulative import quarters_from_cumulative
 from mtm_pipeline.derive.figures import DERIVED_COLUMNS, DerivedFigure, Figure, figures_of
 from mtm_pipeline.derive.groups import group_totals
-from mtm_pipeline.derive.ranks import rankings
+from mtm_pipeline.derive.ranks import all_country_rankings, rankings
 from mtm_pipeline.derive.remainders import remainders
 from mtm_pipeline.derive.shares import shares_of_totals, shares_within_groups
 from mtm_pipeline.derive.years import year_sums
@@ -102,11 +103,7 @@ def derive_quarter(
     derived_history: derived figures of other deliveries (only earlier exact group totals and year sums are
                      used, as bases of changes)
     """
-    if quarter is None:
-        quarters = corrected["delivery_quarter"].unique()
-        if len(quarters) != 1:
-            raise ValueError(f"derive_quarter needs the rows of one delivery quarter, got {list(quarters)}")
-        quarter = str(quarters[0])
+    quarter = quarter or _one_quarter(corrected)
     book = FigureBook(quarter, corrected, history)
     groups = group_totals(book)
     exact = [g for g in groups if g.derivation == "group_total" and g.fields["qualifier"] is None]
@@ -125,17 +122,32 @@ def derive_quarter(
         *own_quarters,
         *(Figure(d.row(quarter, loaded_at), quarter) for d in _not_published(years, book.published)),
     ]
+    derived_changes = changes(book, own_bases, earlier_bases)
     derived = [
         *shares_of_totals(book),
         *groups,
         *shares_within_groups(book, own_groups),
         *rankings(book),
+        *all_country_rankings(book),
         *remainders(book),
         *from_cumulative,
         *years,
-        *changes(book, own_bases, earlier_bases),
+        *derived_changes,
+        *change_rankings(book, derived_changes),
     ]
-    kept = _not_published(derived, book.published)
+    return _derived_frame(_not_published(derived, book.published), quarter, loaded_at)
+
+
+def _one_quarter(corrected: pd.DataFrame) -> str:
+    """The one delivery quarter of the corrected rows (derive_quarter works on one quarter at a time)."""
+    quarters = corrected["delivery_quarter"].unique()
+    if len(quarters) != 1:
+        raise ValueError(f"derive_quarter needs the rows of one delivery quarter, got {list(quarters)}")
+    return str(quarters[0])
+
+
+def _derived_frame(kept: list[DerivedFigure], quarter: str, loaded_at: datetime) -> pd.DataFrame:
+    """The kept derived figures as rows of published.derived_figures; obs_ids must be unique."""
     if not kept:
         return empty_derived()
     frame = pd.DataFrame([figure.row(quarter, loaded_at) for figure in kept], columns=list(DERIVED_COLUMNS))

@@ -6,9 +6,15 @@ parts certainly larger (their interval lies above its interval); where the inter
 another order the rank is marked `rank_uncertain`. A ranking over a breakdown that is not complete, or
 that has an unnamed remainder, ranks only the named parts (`named_countries_only`, or `listed_parts_only`
 for breakdowns by sector, category or education).
+
+`all_countries_rank` orders the countries of a total of all countries that is broken down by CIS / non-CIS
+group and each group by country: the countries of all its groups together, by value only (shares of
+different groups' totals do not compare). A total broken down by country directly has that order as `rank`.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 from mtm_pipeline.derive.book import FigureBook, stated_complete
 from mtm_pipeline.derive.figures import (
@@ -43,7 +49,12 @@ def _measure_of(parts: list[Figure]) -> list[Interval] | None:
 
 
 def _ranked(
-    kind_prefix: str, parts: list[Figure], within: tuple, complete: bool, fields: dict
+    kind_prefix: str,
+    parts: list[Figure],
+    within: tuple,
+    complete: bool,
+    fields: dict,
+    derivation: str = "rank",
 ) -> list[DerivedFigure]:
     named = [p for p in parts if not p.is_remainder]
     measures = _measure_of(named)
@@ -57,11 +68,11 @@ def _ranked(
         qualifier = ",".join(q for q in (incomplete, None if certain else RANK_UNCERTAIN) if q) or None
         out.append(
             DerivedFigure(
-                derivation="rank",
+                derivation=derivation,
                 obs_id=f"{kind_prefix}_{part.obs_id}",
                 template=part,
                 identity=part.identity,
-                facet=("rank", within),
+                facet=(derivation, within),
                 inputs=[p.lineage for p in named],
                 fields={**fields, "rank": rank, "qualifier": qualifier},
             )
@@ -89,4 +100,39 @@ def rankings(book: FigureBook) -> list[DerivedFigure]:
                 complete and membership_known,
                 {"country_group": group, "part_of": None},
             )
+    return out
+
+
+def _countries_of(parts: list[Figure], by_total: dict) -> tuple[list[Figure], bool] | None:
+    """The countries of a total of all countries broken down by group, and whether the source says they cover
+    it: the parts by country of each of its group parts; None where it is not broken down so."""
+    if not all(p.country_key is None and p.get("country_group") is not None for p in parts):
+        return None
+    countries, complete = [], stated_complete(parts)
+    for group in parts:
+        lists = [ps for ps in by_total.get(group.obs_id, []) if all(p.country_key is not None for p in ps)]
+        if len(lists) != 1:
+            return None
+        countries += lists[0]
+        complete = complete and stated_complete(lists[0])
+    return countries, complete
+
+
+def all_country_rankings(book: FigureBook) -> list[DerivedFigure]:
+    """all_countries_rank figures: the countries of every total of all countries broken down by CIS / non-CIS
+    group, ranked by value across the groups."""
+    breakdowns = book.breakdowns()
+    by_total: dict[str, list[list[Figure]]] = defaultdict(list)
+    for total, parts in breakdowns:
+        by_total[total.obs_id].append(parts)
+    out: list[DerivedFigure] = []
+    for total, parts in breakdowns:
+        if total.country_key is not None or total.get("country_group") is not None:
+            continue
+        found = _countries_of(parts, by_total)
+        if found is None or not all(p.value is not None for p in found[0] if not p.is_remainder):
+            continue
+        countries, complete = found
+        fields = {"part_of": total.obs_id}
+        out += _ranked("drv_rank_all", countries, total.identity, complete, fields, "all_countries_rank")
     return out

@@ -35,12 +35,13 @@ def shares_of_totals(book: FigureBook) -> list[DerivedFigure]:
 
 
 def shares_within_groups(book: FigureBook, exact_groups: dict[tuple, Figure]) -> list[DerivedFigure]:
-    """share_within_group: a country's share of its group's total, where that total is known: published in
-    this delivery, or derived exactly (`exact_groups`: the group totals of this delivery, by identity)."""
+    """share_within_group: a country's share of its group's total (and that of a remainder delivered within a
+    group), where that total is known: published in this delivery, or derived exactly (`exact_groups`: the
+    group totals of this delivery, by identity)."""
     out = []
     for part in book.own:
         group = part.membership
-        if part.value is None or part.is_remainder or group is None:
+        if part.value is None or group is None:  # a remainder counts in the group it was delivered in
             continue
         identity = part.group_identity(group)
         total = book.own_value_figure(identity) or exact_groups.get(identity)

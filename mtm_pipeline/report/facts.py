@@ -10,7 +10,9 @@ was left as published although it disagrees with other published figures.
 
 Derived figures (published.derived_figures: shares, group totals, ranks and changes the warehouse computed
 from the delivered figures) fill the facets no delivery published: a published facet always stands. A
-computed facet's Provenance names its derivation, its qualifier and the figures it was computed from.
+computed facet's Provenance names its derivation, its qualifier and the figures it was computed from. The
+rankings other than a figure's rank within its breakdown (among the countries of all groups, by per cent
+change against a base period) are facets of their own, in `Fact.ranks`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ DIMENSIONS: tuple[str, ...] = (
     "age_group",
 )
 NUMERIC_FIELDS = ("value", "share", "change", "rank")
+# Derived rankings kept beside a figure's own rank (derive/ranks.py, derive/change_ranks.py): the facet is the
+# derivation, and for a ranking of changes the derivation and the base period ("increase_rank|2022").
+OTHER_RANKS = ("all_countries_rank",)
+CHANGE_RANKS = ("increase_rank", "decline_rank")
+
+
+def rank_facet(derivation: str, base_period: str | None = None) -> str:
+    """The facet of a derived ranking other than the rank within a breakdown."""
+    return f"{derivation}|{base_period}" if derivation in CHANGE_RANKS else derivation
 
 
 class _Marker:
@@ -178,6 +189,8 @@ class Fact:
     corrections: dict  # facet -> Correction
     order: tuple = ()  # (delivery quarter, row number) of the row the figure was first delivered in
     flags: dict = field(default_factory=dict)  # facet (as in prov) -> tuple[Flag, ...]
+    # rank_facet(...) -> rank, for the derived rankings in OTHER_RANKS and CHANGE_RANKS
+    ranks: dict = field(default_factory=dict)
 
     @property
     def key(self) -> tuple:
@@ -500,6 +513,7 @@ class FactStore:
 
 
 NOT_ITEMISED_DERIVATION = "remainder"  # derive/remainders.py
+_RANKINGS = (*OTHER_RANKS, *CHANGE_RANKS)
 
 
 def _not_itemised(f: Fact) -> bool:
@@ -574,6 +588,7 @@ def _fact(b: _Builder, obs_key: dict) -> Fact:
         else:
             values[facet] = row
     value_row, share_row, rank_row = values.get("value"), values.get("share"), values.get("rank")
+    ranks = {name: int(row["rank"]) for name, row in values.items() if name.split("|")[0] in _RANKINGS}
     parent = None
     if share_row is not None and share_row.get("part_of"):
         parent = obs_key.get(
@@ -604,6 +619,7 @@ def _fact(b: _Builder, obs_key: dict) -> Fact:
         corrections=corrections,
         order=(str(base.get("delivery_quarter") or ""), int(base.get("row_number") or 0)),
         flags=flags,
+        ranks=ranks,
     )
 
 
@@ -664,8 +680,15 @@ def _add_derived(builders: dict, obs_key: dict, derived: pd.DataFrame | None, pu
             low, high = _number(row.get(f"{name}_low")), _number(row.get(f"{name}_high"))
             if row.get(name) is not None and low is not None and low == high:
                 row[name] = low  # an exact figure: its full digits, not the stored column's four decimals
+    # Newest delivery last (it stands); within one, a figure of a CIS / non-CIS group states its share of the
+    # group (share_within_group), not of the total of all countries (share_of_total).
     rows.sort(
-        key=lambda r: (str(r.get("delivery_quarter") or ""), str(r.get("source") or ""), str(r["obs_id"]))
+        key=lambda r: (
+            str(r.get("delivery_quarter") or ""),
+            r.get("derivation") == "share_within_group",
+            str(r.get("source") or ""),
+            str(r["obs_id"]),
+        )
     )
     by_id = {}
     for r in published:
@@ -677,7 +700,9 @@ def _add_derived(builders: dict, obs_key: dict, derived: pd.DataFrame | None, pu
         key = _row_key(row)
         b = builders.setdefault(key, _Builder(key, row))
         facets = [(name, name) for name in ("value", "share", "rank") if row.get(name) is not None]
-        if row.get("change") is not None:
+        if row.get("derivation") in _RANKINGS:
+            facets = [(rank_facet(row["derivation"], row.get("change_base_period")), "rank")]
+        elif row.get("change") is not None:
             facets.append((f"change|{row.get('change_base_period')}|{row.get('change_unit')}", "change"))
         for facet, column in facets:
             if facet in b.facets and facet not in b.derived:

@@ -6,6 +6,10 @@ breakdown), its comparisons with the previous period and the same period a year 
 permit category), CIS / non-CIS groups, countries per group, sectors, education levels, rank-only lists,
 the components that earlier periods had but this one lacks (named in the text as missing), and the derived
 part of a total that an incomplete list does not itemise (drawn in charts only).
+
+The report compares no figures: lists are in the order of the ranks published or derived in the warehouse
+(rank_order), and "the first n" of a list is read from them (leaders), with whether that order holds within
+the published precision (a rank_uncertain rank says it does not).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+from mtm_pipeline.derive.figures import RANK_UNCERTAIN
 from mtm_pipeline.periods import parse_period, parse_quarter_key, previous_quarter, same_quarter_last_year
 from mtm_pipeline.report.facts import ANY, SET, Change, Fact, FactStore, period_sort_key
 from mtm_pipeline.sources.contract import REMAINDER_DIMENSIONS, REMAINDER_LABEL
@@ -65,7 +70,7 @@ class MeasureView:
     headline: Fact | None = None
     comparisons: tuple[Comparison, ...] = ()
     subsets: dict = field(default_factory=dict)  # dim -> tuple[Fact] (purpose / category)
-    groups: tuple[Fact, ...] = ()  # CIS / non-CIS figures
+    groups: tuple[Fact, ...] = ()  # CIS / non-CIS figures, in that order
     countries: dict = field(default_factory=dict)  # country_group (or None) -> tuple[Fact] with value/share
     breakdowns: dict = field(default_factory=dict)  # sector / education -> tuple[Fact] with value/share
     rankings: tuple[Ranking, ...] = ()
@@ -127,23 +132,61 @@ def is_remainder(f: Fact) -> bool:
     )
 
 
-def order_facts(facts: list[Fact]) -> tuple[Fact, ...]:
-    """Ranked first (by rank), then by value, then share, both descending, ties in the source's order; a
-    remainder ('Other countries', 'Other') last. Permit categories and education levels keep the source's order."""
+def rank_order(facts: list[Fact], ranking: str | None = None) -> tuple[Fact, ...]:
+    """The facts in the order of their ranks, as published or derived (derive/ranks.py): `ranking` None is a
+    figure's rank within its breakdown, else one of Fact.ranks (e.g. 'all_countries_rank'). Facts without a
+    rank follow the ranked ones, and facts of equal rank keep the source's order; a remainder ('Other
+    countries', 'Other') comes last. Permit categories and education levels keep the source's order. The
+    report compares no figures itself: a list without ranks stays in the source's order."""
 
     def key(f: Fact):
-        remainder = is_remainder(f)
+        rank = f.rank if ranking is None else f.ranks.get(ranking)
         if any(getattr(f, d) is not None for d in NATURAL_ORDER_DIMS):
-            return (remainder, 0, 0.0, 0.0, f.order)
-        return (
-            remainder,
-            f.rank if f.rank is not None else 10**6,
-            -(f.value if f.value is not None else float("-inf")),
-            -(f.share if f.share is not None else float("-inf")),
-            f.order,
-        )
+            rank = None
+        return (is_remainder(f), rank is None, rank or 0, f.order)
 
     return tuple(sorted(facts, key=key))
+
+
+@dataclass(frozen=True)
+class Leaders:
+    """The first n of a ranked list, read from the ranks: `facts` are those ranked n or better (more than n
+    where the ranks tie or overlap), in rank order.
+
+    certain_set: these are certainly the first n (no other part can be among them within the published
+    precision); certain_order: and their order is certain too (no rank of theirs is rank_uncertain)."""
+
+    facts: tuple[Fact, ...]
+    certain_set: bool
+    certain_order: bool
+
+
+def rank_of(f: Fact, ranking: str | None = None) -> int | None:
+    """A fact's rank within its breakdown (ranking None) or in one of Fact.ranks."""
+    return f.rank if ranking is None else f.ranks.get(ranking)
+
+
+def rank_uncertain(f: Fact, ranking: str | None = None) -> bool:
+    """The derived rank carries the qualifier rank_uncertain: the figures' intervals allow another order."""
+    facet = "rank" if ranking is None else ranking
+    return RANK_UNCERTAIN in (f.qualifier(facet) or "").split(",")
+
+
+def leaders(facts, n: int, ranking: str | None = None) -> Leaders:
+    """The facts ranked n or better (named parts only, a remainder is never ranked)."""
+    ranked = [f for f in facts if rank_of(f, ranking) is not None and not is_remainder(f)]
+    top = tuple(f for f in rank_order(ranked, ranking) if rank_of(f, ranking) <= n)
+    uncertain = any(rank_uncertain(f, ranking) for f in top)
+    return Leaders(top, len(top) <= n, len(top) <= n and not uncertain)
+
+
+def order_certain(facts, ranking: str | None = None) -> bool:
+    """The order of the list (a remainder aside) is that of its ranks, and none of them is rank_uncertain: it
+    holds within the published precision. A list of parts without ranks has no order the report can state."""
+    named = [f for f in facts if not is_remainder(f)]
+    if len(named) < 2:
+        return True
+    return all(rank_of(f, ranking) is not None and not rank_uncertain(f, ranking) for f in named)
 
 
 class Selector:
@@ -193,13 +236,16 @@ class Selector:
         q = self.store.query
         headline = self.store.one(measure, period, direction=direction)
         subsets = {
-            dim: order_facts(
+            dim: rank_order(
                 [f for f in q(measure, period, direction=direction, **{dim: SET}) if has_number(f)]
             )
             for dim in ("purpose", "category")
         }
-        groups = order_facts(
-            [f for f in q(measure, period, direction=direction, country_group=SET) if has_number(f)]
+        groups = tuple(  # CIS, then non-CIS, as the published report states them
+            sorted(
+                (f for f in q(measure, period, direction=direction, country_group=SET) if has_number(f)),
+                key=lambda f: (_group_order(f.country_group), f.order),
+            )
         )
         countries: dict = {}
         found = q(measure, period, direction=direction, country_iso3=SET, country_group=ANY)
@@ -207,7 +253,7 @@ class Selector:
             if has_number(f):
                 countries.setdefault(f.country_group, []).append(f)
         countries = {
-            g: order_facts(v) for g, v in sorted(countries.items(), key=lambda kv: _group_order(kv[0]))
+            g: rank_order(v) for g, v in sorted(countries.items(), key=lambda kv: _group_order(kv[0]))
         }
         breakdowns = {}
         for dim in ("sector", "education"):
@@ -217,7 +263,7 @@ class Selector:
                 if has_number(f)
             ]
             if found:
-                breakdowns[dim] = order_facts(found)
+                breakdowns[dim] = rank_order(found)
         return MeasureView(
             measure=measure,
             direction=direction,

@@ -483,6 +483,15 @@ def ranking_sentence(r: Ranking, v: MeasureView, mark: Callable[[Fact], str] | N
     )
 
 
+ORDER_NOT_CERTAIN = "the order is not certain within the published precision"
+
+
+def order_caveat(certain: bool) -> str:
+    """' (the order is not certain within the published precision)' after a list whose ranks are
+    rank_uncertain (derive/ranks.py), else nothing: the list's order is the ranks' order."""
+    return "" if certain else f" ({ORDER_NOT_CERTAIN})"
+
+
 def availability_sentence(v: MeasureView, topic: str) -> str | None:
     """Why a section uses another period than the report quarter, or that it has no data at all."""
     quarter = period_phrase(v.quarter)
@@ -583,9 +592,8 @@ def change_note_sentences(w: Writer, v: MeasureView) -> list[str]:
             by.setdefault((f.period, c.base_period), []).append((f, c))
     out = []
     for (period, base), items in sorted(by.items()):
-        figures = [(f, c) for f, c in items if c.unit in ("percent", "times")]
+        figures = [(f, c) for f, c in items if c.unit in ("percent", "times")]  # in the source's order
         directions = [(f, c) for f, c in items if c.unit == "direction"]
-        figures.sort(key=lambda fc: (-abs(fc[1].value), fc[0].country_name or ""))
         head = f"In {period_phrase(period)} compared to {period_phrase(base)}"
         parts = []
         for i, (f, c) in enumerate(figures):

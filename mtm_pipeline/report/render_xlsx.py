@@ -2,6 +2,8 @@
 
 A number cell holds the number without its marks; what a mark in the text says (corrected, flagged as
 inconsistent with other published figures) is a comment on the cell, and the sheet's notes repeat it.
+A text cell is text whatever it begins with: a published sector, location or a correction's justification
+that begins with "=", "+", "-" or "@" is written as a string, never as a formula a spreadsheet would run.
 """
 
 from __future__ import annotations
@@ -52,6 +54,16 @@ def figure_table(figures: list[Figure]) -> Table:
     )
 
 
+def append_row(ws, values: list) -> None:
+    """Append a row; every text cell is typed as a string (openpyxl would store a text beginning with "="
+    as a formula)."""
+    ws.append(values)
+    row = ws.max_row
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, str):
+            ws.cell(row=row, column=column).data_type = "s"
+
+
 def render_xlsx(tables: list[Table], path: Path, created: datetime) -> Path:
     from openpyxl import Workbook
     from openpyxl.comments import Comment
@@ -63,15 +75,15 @@ def render_xlsx(tables: list[Table], path: Path, created: datetime) -> Path:
     header_fill = PatternFill("solid", fgColor="0033A0")
     for table in tables:
         ws = wb.create_sheet(sheet_name(table.key, taken))
-        ws.append([table.title])
+        append_row(ws, [table.title])
         ws["A1"].font = Font(bold=True, color="0033A0")
-        ws.append(list(table.columns))
+        append_row(ws, list(table.columns))
         for cell in ws[2]:
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="bottom")
         for row in table.rows:
-            ws.append([c.xlsx for c in row])
+            append_row(ws, [c.xlsx for c in row])
             for i, c in enumerate(row, start=1):
                 if c.comment:
                     comment = Comment(c.comment, "mtm_pipeline.report")
@@ -79,7 +91,7 @@ def render_xlsx(tables: list[Table], path: Path, created: datetime) -> Path:
                     ws.cell(row=ws.max_row, column=i).comment = comment
         for note in (*table.notes, *([table.source] if table.source else [])):
             ws.append([])
-            ws.append([note])
+            append_row(ws, [note])
         for i, name in enumerate(table.columns, start=1):
             texts = [name] + [row[i - 1].text for row in table.rows]
             width = min(max(len(t) for t in texts) + 2, 60)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from mtm_pipeline.report.document import Cell, Table
 from mtm_pipeline.report.facts import Change, Fact, Provenance, Revision, clean, flags_text
-from mtm_pipeline.report.figures_data import order_facts
+from mtm_pipeline.report.figures_data import rank_order
 from mtm_pipeline.report.format import (
     COMPUTED_MARK,
     CORRECTED_MARK,
@@ -144,7 +144,7 @@ def flag_notes(columns: tuple[str, ...], rows: Iterable) -> list[str]:
 def sector_table(number: int, sectors: list[Fact], total: Fact | None, period: str) -> Table:
     """Table 1: sectors of employment by number and percentage of individuals."""
     rows = []
-    for f in order_facts(sectors):
+    for f in rank_order(sectors):
         rows.append((Cell(f.sector or ""), _count_cell(f), _share_cell(f)))
     columns = ("Sector of employment", "Number of people", "Percentage")
     return Table(
@@ -165,8 +165,8 @@ def remittance_table(
     """Tables 2 and 3: remittances by country in two periods with shares and the variance."""
     base_by = {f.country_iso3: f for f in base}
     current_by = {f.country_iso3: f for f in current}
-    order = [f.country_iso3 for f in order_facts(current)] + [
-        f.country_iso3 for f in order_facts(base) if f.country_iso3 not in current_by
+    order = [f.country_iso3 for f in rank_order(current)] + [
+        f.country_iso3 for f in rank_order(base) if f.country_iso3 not in current_by
     ]
     rows = []
     for iso in order:
@@ -403,6 +403,20 @@ def lineage_table(facts: Iterable[Fact]) -> Table:
     )
 
 
+def _derived_facet(f: Fact, facet: str, p) -> tuple:
+    """(name, number, precision, unit) of a computed facet of a fact, as the sheet Derived lists it."""
+    if facet.startswith("change|"):
+        c = next(x for x in f.changes if x.prov is p)
+        return f"change vs {c.base_period} ({c.unit})", c.value, c.precision, c.unit
+    if facet == "share":
+        return "share", f.share, f.share_precision, "percent"
+    if facet == "rank":
+        return "rank", f.rank, 1.0, None
+    if facet in f.ranks:  # another ranking: 'all countries rank', 'increase rank vs 2022'
+        return facet.replace("_", " ").replace("|", " vs "), f.ranks[facet], 1.0, None
+    return "value", f.value, f.value_precision, f.unit
+
+
 def derived_table(facts: Iterable[Fact]) -> Table:
     """Every computed figure of the facts the report uses, with the figures it was computed from (sheet
     Derived)."""
@@ -411,20 +425,7 @@ def derived_table(facts: Iterable[Fact]) -> Table:
         for facet, p in f.prov.items():
             if not p.computed or (p.obs_id, facet) in seen:
                 continue
-            if facet.startswith("change|"):
-                c = next(x for x in f.changes if x.prov is p)
-                name, number, precision, unit = (
-                    f"change vs {c.base_period} ({c.unit})",
-                    c.value,
-                    c.precision,
-                    c.unit,
-                )
-            elif facet == "share":
-                name, number, precision, unit = "share", f.share, f.share_precision, "percent"
-            elif facet == "rank":
-                name, number, precision, unit = "rank", f.rank, 1.0, None
-            else:
-                name, number, precision, unit = "value", f.value, f.value_precision, f.unit
+            name, number, precision, unit = _derived_facet(f, facet, p)
             low, high = p.interval
             seen[(p.obs_id, facet)] = (
                 Cell(p.obs_id),

@@ -14,7 +14,7 @@ from mtm_pipeline.report.narrative import (
     missing_sentence,
     ranking_sentence,
 )
-from mtm_pipeline_tests.report import derived_frame, frame
+from mtm_pipeline_tests.report import derived_for, derived_frame, frame
 
 ARR = {
     "measure": "border_crossings",
@@ -262,8 +262,7 @@ def test_a_stated_remainder_sector_is_never_named_among_the_top_sectors():
             "parts_complete": True,
         },
     )
-    doc, _ = compose_quarterly(
-        QuarterlySource("2024-Q1", FactStore.from_observations(rows), pd.DataFrame(), pd.DataFrame())
-    )
+    store = FactStore.from_observations(rows, derived=derived_for(rows))  # the sectors' ranks
+    doc, _ = compose_quarterly(QuarterlySource("2024-Q1", store, pd.DataFrame(), pd.DataFrame()))
     findings = " ".join(item for b in doc.blocks if type(b).__name__ == "Bullets" for item in b.items)
     assert "can be found in construction and mining and quarrying." in findings

@@ -90,6 +90,10 @@ def test_remittance_table_variance_as_published_or_derived():
             "change_base_period": "2022",
             "input_obs_ids": "obs_4,obs_5",
         },
+        *(
+            {**rem, "derivation": "rank", "period": "2023", "country_iso3": iso, "rank": rank}
+            for iso, rank in (("DEU", 1), ("ARE", 2))
+        ),
     )
     store = FactStore.from_observations(
         frame(
@@ -140,7 +144,8 @@ def test_remittance_table_variance_as_published_or_derived():
     rows = {row[0].text: [c.text for c in row[1:]] for row in table.rows}
     assert rows["United Arab Emirates"] == ["9.2", "\u2013", "14.8", "5%", "+60.9"]
     assert rows["Germany"] == ["40.0", "\u2013", "30.0", "\u2013", "-25.0\u2020"]
-    assert [row[0].text for row in table.rows] == ["Germany", "United Arab Emirates"]  # by 2023 value
+    # in the order of the 2023 ranks (derived), not the source's order
+    assert [row[0].text for row in table.rows] == ["Germany", "United Arab Emirates"]
     assert table.rows[1][5].value == 60.9
 
 

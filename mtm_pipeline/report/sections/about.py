@@ -36,6 +36,7 @@ MARKS_LEGEND = (
 
 
 def about(ctx) -> None:
+    """Section I: about the MTM, the sources of this quarter, methodology and limitations."""
     agencies = sorted({f.agency for v in ctx.views.values() for f in v.facts if v.period})
     ctx.h(2, "I. About Mobility Tracking Matrix")
     ctx.para(

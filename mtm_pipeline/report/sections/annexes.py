@@ -8,6 +8,7 @@ from mtm_pipeline.report.format import FLAGGED_MARK
 
 
 def revisions(ctx) -> None:
+    """Section 8: figures a later delivery published with other numbers than an earlier one."""
     ctx.h(2, "8. Revised Figures")
     revisions = [r for r in ctx.store.revisions if r.later_quarter <= ctx.q]
     if revisions:
@@ -29,6 +30,7 @@ def revisions(ctx) -> None:
 
 
 def sources(ctx) -> None:
+    """Sources: the publications of the figures the report used (also a sheet of the annex workbook)."""
     ctx.h(2, "Sources")
     table = tables.sources_table(ctx.used)
     items = [f"{r[0].text} ({r[2].text[:4]}). {r[1].text}. Delivered in {r[3].text}." for r in table.rows]
@@ -37,6 +39,7 @@ def sources(ctx) -> None:
 
 
 def annex(ctx) -> None:
+    """The annexes: data-quality findings (A) and corrections applied (B), with the suggested corrections."""
     ctx.add(PageBreak())
     ctx.h(2, "Annex A: Data-Quality Findings")
     findings = tables.findings_table(ctx.src.check_results)

@@ -86,12 +86,15 @@ class ReportContext:
         self.sources_table = None  # set by the Sources section, written to the annex workbook
 
     def add(self, *blocks) -> None:
+        """Append blocks to the document."""
         self.doc.add(*blocks)
 
     def h(self, level: int, text: str) -> None:
+        """A heading of the given level."""
         self.add(Heading(level, text))
 
     def para(self, *sentences: str | None, role: str = "narrative") -> None:
+        """A paragraph of the given sentences (None skipped); nothing, and no footnote, when all are None."""
         text = " ".join(s for s in sentences if s)
         if text:
             self.add(self.w.para(text, role))
@@ -99,11 +102,13 @@ class ReportContext:
             self.w.discard()
 
     def note(self, *sentences: str | None) -> None:
+        """A note in italics (what is missing, why a period is used); nothing when all sentences are None."""
         text = " ".join(s for s in sentences if s)
         if text:
             self.add(Paragraph(text, "missing"))
 
     def figure(self, title: str, chart, facts: list[Fact], notes: tuple[str, ...] = ()) -> None:
+        """A numbered figure with its source line; a chart without categories is left out."""
         if not chart.categories:
             return
         self.figure_no += 1
@@ -116,14 +121,17 @@ class ReportContext:
         self.add(FigureBlock(fig))
 
     def table(self, make) -> None:
+        """A numbered table, made by `make` from its number."""
         self.table_no += 1
         table = make(self.table_no)
         self.add(TableBlock(table))
 
     def track(self, v: MeasureView) -> None:
+        """Remember the facts of a view as used (for the Sources list and the annex)."""
         self.used.extend(v.facts)
 
     def rankings(self, v: MeasureView) -> None:
+        """One sentence per published rank-only list of the view, in the order given."""
         for r in v.rankings:
             for f in r.facts:
                 self.w.cite(f, "rank")
@@ -157,6 +165,8 @@ class ReportContext:
         self.direction_only_paragraph(v, wd)
 
     def direction_only_paragraph(self, v: MeasureView, wd: dict, passive: str = "recorded") -> None:
+        """'More ... were recorded in ... than in ... (the direction was stated; no figure was
+        published).', and the latest published figure where there is one."""
         stated = [
             (c, next(x for x in c.stated if x.unit == "direction"))
             for c in v.comparisons

@@ -18,6 +18,7 @@ from mtm_pipeline.report.sections.context import FLOW
 
 
 def flows(ctx) -> None:
+    """Section 2: arrivals (2.1) and departures (2.2), their purposes, groups and countries."""
     ctx.h(2, "2. Migration Inflow and Outflow")
     for i, d in enumerate(("in", "out"), start=1):
         v = ctx.views[(FLOW, d)]
@@ -55,6 +56,7 @@ def flows(ctx) -> None:
 
 
 def group_paragraphs(ctx, v: MeasureView, wd: dict) -> None:
+    """The CIS / non-CIS figures with their countries, and the countries of no group."""
     sentences = []
     groups = {f.country_group: f for f in v.groups}
     for group in [g for g in groups] + [g for g in v.countries if g and g not in groups]:

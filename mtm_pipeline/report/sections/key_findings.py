@@ -1,15 +1,24 @@
-"""II. Key Findings: one numbered finding per topic, built from the same figures as the sections."""
+"""II. Key Findings: one numbered finding per topic, built from the same figures as the sections.
+
+Every "most", "top three" and "highest" reads the ranks published or derived in the warehouse
+(figures_data.leaders): where they are rank_uncertain, the finding says the order is not certain within the
+published precision.
+"""
 
 from __future__ import annotations
 
 from mtm_pipeline.report.document import Bullets
-from mtm_pipeline.report.figures_data import is_remainder, order_facts, within_quarter
+from mtm_pipeline.report.facts import ANY, SET
+from mtm_pipeline.report.figures_data import Leaders, is_remainder, leaders, order_certain, within_quarter
 from mtm_pipeline.report.format import capitalise, country_phrase, in_period, join_words, period_phrase
-from mtm_pipeline.report.narrative import group_short, more_fewer, words
+from mtm_pipeline.report.narrative import ORDER_NOT_CERTAIN, group_short, more_fewer, order_caveat, words
 from mtm_pipeline.report.sections.context import EMIGRANTS, FLOW, PRP, REMITTANCES, TRP_HOLDERS, WORKERS
+
+COUNT_WORDS = {1: "top country", 2: "top two countries", 3: "top three countries"}
 
 
 def key_findings(ctx) -> None:
+    """Section II: the numbered key findings, one per topic that has figures."""
     ctx.h(2, "II. Key Findings")
     items = [
         x
@@ -32,6 +41,7 @@ def key_findings(ctx) -> None:
 
 
 def kf_flows(ctx) -> str | None:
+    """Arrivals and departures against the previous period, and where most arrivals came from."""
     vin, vout = ctx.views[(FLOW, "in")], ctx.views[(FLOW, "out")]
     heads = [(v, v.headline) for v in (vin, vout) if v.headline is not None and v.headline.value is not None]
     if not heads:
@@ -57,33 +67,53 @@ def kf_flows(ctx) -> str | None:
         text = f"{capitalise(in_period(period))}, {join_words(parts)} than {in_period(base)}."
     else:
         text = f"{capitalise(in_period(period))}, {join_words(counts)} were recorded."
+    return text + _most_arrivals(vin)
+
+
+def _most_arrivals(vin) -> str:
+    """' Most incoming migrants come from ...': a published ranking, else the two first ranked countries of
+    the first group."""
     ranked = [r for r in vin.rankings if r.group is None and r.dimension == "country_iso3"]
     if ranked:
         names = [country_phrase(f.country_name) for f in ranked[0].facts]
-        text += f" Most incoming migrants come from {join_words(names)}."
-    else:
-        first = next(iter(vin.countries.items()), None)
-        if first:
-            group, facts = first
-            names = [country_phrase(f.country_name) for f in facts[:2]]
-            among = f"Among {group_short(group)}, most" if group else "Most"
-            text += f" {among} arrivals came from {join_words(names)}."
-    return text
+        return f" Most incoming migrants come from {join_words(names)}."
+    first = next(iter(vin.countries.items()), None)
+    if not first:
+        return ""
+    group, facts = first
+    top = leaders(facts, 2)
+    if not top.facts:
+        return ""
+    names = [country_phrase(f.country_name) for f in top.facts]
+    among = f"Among {group_short(group)}, most" if group else "Most"
+    return f" {among} arrivals came from {join_words(names)}{order_caveat(top.certain_order)}."
 
 
 def kf_non_cis(ctx) -> str | None:
+    """The top three non-CIS countries of origin of arrivals, as ranked (published or derived)."""
     vin = ctx.views[(FLOW, "in")]
     ranked = [r for r in vin.rankings if r.group == "non-CIS" and r.dimension == "country_iso3"]
-    facts = list(ranked[0].facts) if ranked else list(vin.countries.get("non-CIS", ()))[:3]
-    facts = [f for f in facts if f.country_iso3 != "ZZZ"][:3]
-    if not facts:
+    if ranked:
+        facts = [f for f in ranked[0].facts if not is_remainder(f)][:3]
+        top = Leaders(tuple(facts), True, True)  # a published ranking: its order is the source's
+    else:
+        top = leaders(vin.countries.get("non-CIS", ()), 3)
+    if not top.facts:
         return None
-    names = [country_phrase(f.country_name) for f in facts]
-    count = {1: "top country", 2: "top two countries", 3: "top three countries"}[len(facts)]
-    return f"{capitalise(join_words(names))} are the {count} of origin among non-CIS countries {in_period(vin.period)}."
+    names = capitalise(join_words([country_phrase(f.country_name) for f in top.facts]))
+    when = in_period(vin.period)
+    if not top.certain_set:
+        return (
+            f"{names} are the countries of origin with the most arrivals among non-CIS countries {when}; which "
+            f"of them are the top three, and their order, is not certain within the published precision."
+        )
+    count = COUNT_WORDS[len(top.facts)]
+    caveat = "" if top.certain_order else f"; {ORDER_NOT_CERTAIN}"
+    return f"{names} are the {count} of origin among non-CIS countries {when}{caveat}."
 
 
 def kf_trp(ctx) -> str | None:
+    """Holders of temporary residence permits, by purpose, against the previous period."""
     v = ctx.views[(TRP_HOLDERS, None)]
     if v.headline is None or v.headline.value is None:
         return None
@@ -100,6 +130,7 @@ def kf_trp(ctx) -> str | None:
 
 
 def kf_prp(ctx) -> str | None:
+    """Permanent residence permits against earlier periods, and the nationals who obtained the most."""
     v = ctx.views[(PRP, None)]
     if not v.period:
         return None
@@ -130,17 +161,34 @@ def kf_prp(ctx) -> str | None:
             )
     else:
         return None
-    countries = order_facts([f for facts in v.countries.values() for f in facts if f.country_iso3 != "ZZZ"])
-    by_value = sorted([f for f in countries if f.value is not None], key=lambda f: (-f.value, f.country_name))
-    if by_value:
-        text += (
-            f" Nationals of {join_words([country_phrase(f.country_name) for f in by_value[:3]])} "
-            "obtained the most permits."
+    return text + _most_permits(ctx, v)
+
+
+def _most_permits(ctx, v) -> str:
+    """' Nationals of A, B and C obtained the most permits.': the three first countries of all groups, by
+    all_countries_rank where the countries were delivered within their groups, else by their rank in the
+    breakdown of the total by country."""
+    ranking = "all_countries_rank"
+    found = ctx.store.query(PRP, v.period, country_iso3=SET, country_group=ANY)
+    across = [f for f in found if ranking in f.ranks]
+    if across:
+        top = leaders(across, 3, ranking)
+    else:
+        top = leaders([f for f in found if f.country_group is None], 3)
+    if not top.facts:
+        return ""
+    ctx.used.extend(top.facts)
+    names = join_words([country_phrase(f.country_name) for f in top.facts])
+    if not top.certain_set:
+        return (
+            f" Nationals of {names} obtained the most permits; which three obtained the most, and their "
+            "order, is not certain within the published precision."
         )
-    return text
+    return f" Nationals of {names} obtained the most permits{order_caveat(top.certain_order)}."
 
 
 def kf_labour(ctx) -> str | None:
+    """Foreign workers with permits, and the sectors where most of them work, in rank order."""
     v = ctx.views[(WORKERS, None)]
     sectors = list(v.breakdowns.get("sector", ()))
     if not sectors:
@@ -154,11 +202,13 @@ def kf_labour(ctx) -> str | None:
     sectors = [f for f in sectors if not is_remainder(f)]
     if sectors:
         names = [f.sector.lower() for f in sectors]
-        text += f"The highest concentration of migrant workers can be found in {join_words(names)}."
+        caveat = order_caveat(order_certain(sectors))
+        text += f"The highest concentration of migrant workers can be found in {join_words(names)}{caveat}."
     return text.strip()
 
 
 def kf_emigration(ctx) -> str | None:
+    """Where most emigrating Kazakh citizens went, in rank order."""
     v = ctx.views[(EMIGRANTS, None)]
     facts = list(v.countries.get(None, ()))
     when = in_period(v.period) if v.period else ""
@@ -168,10 +218,14 @@ def kf_emigration(ctx) -> str | None:
     if not facts:
         return None
     names = [country_phrase(f.country_name) for f in facts]
-    return f"Most Kazakh citizens emigrating for permanent residence {when} went to {join_words(names)}."
+    caveat = order_caveat(order_certain(facts))
+    return (
+        f"Most Kazakh citizens emigrating for permanent residence {when} went to {join_words(names)}{caveat}."
+    )
 
 
 def kf_remittances(ctx) -> str | None:
+    """Remittance outflows and inflows against the previous period."""
     parts, period, base, signs = [], None, None, set()
     for d in ("out", "in"):
         v = ctx.views[(REMITTANCES, d)]

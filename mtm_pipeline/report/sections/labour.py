@@ -16,6 +16,7 @@ from mtm_pipeline.report.sections.context import EMPLOYERS, QUOTA, QUOTA_SHARE, 
 
 
 def labour(ctx) -> None:
+    """Section 5: foreign workers, their permit categories, employers, sectors, countries and the quota."""
     v, wd = ctx.open_measure("5. Labour Migration", WORKERS, "foreign workers")
     if v.period:
         h = v.headline
@@ -26,65 +27,72 @@ def labour(ctx) -> None:
                 f"{capitalise(agency_phrase(v.agency))} reported that {ctx.w.value(h)} "
                 f"migrant workers were working in Kazakhstan {in_period(v.period)}",
             )
-        cats = list(v.subsets.get("category", ()))
-        if cats and all(bool(f.parts_complete) for f in cats):
-            ctx.add(
-                Paragraph(
-                    "The permits for foreign labour force include the following categories:", "narrative"
-                )
-            )
-            ctx.add(
-                ctx.w.bullets(
-                    [
-                        f"{ctx.w.value(f)} permits for {CATEGORY_WORDS.get(f.category, f.category)}"
-                        for f in cats
-                    ]
-                )
-            )
-        elif cats:
-            ctx.para(
-                "Of these, "
-                + join_words(
-                    [
-                        f"{ctx.w.value(f)} held permits for {CATEGORY_WORDS.get(f.category, f.category)}"
-                        for f in cats
-                    ]
-                )
-                + "."
-            )
+        categories(ctx, v)
     employers(ctx, v)
     if v.period:
-        sectors = list(v.breakdowns.get("sector", ()))
-        if sectors:
-            ctx.para(
-                f"When categorized by economic activities, the highest numbers of individuals are employed "
-                f"in the sectors shown in Table {ctx.table_no + 1}.",
-                role="narrative",
-            )
-            ctx.used.extend(sectors)
-            ctx.table(lambda n: tables.sector_table(n, sectors, v.headline, v.period))
-        ctx.rankings(v)
-        countries = [f for facts in v.countries.values() for f in facts]
-        if countries:
-            items = []
-            for f in countries:
-                if f.value is not None and f.share is not None:
-                    figure = f"{ctx.w.value(f)} people ({ctx.w.share(f, sign=True)})"
-                elif f.value is not None:
-                    figure = f"{ctx.w.value(f)} people"
-                else:
-                    figure = ctx.w.share(f, sign=True)
-                name = country_phrase(f.country_name) if f.country_iso3 == REMAINDER_ISO3 else f.country_name
-                items.append(f"{name} \u2013 {figure}")
-            ctx.para(
-                f"{capitalise(agency_phrase(v.agency))} reported that the main countries of origin of labour "
-                f"migrants are: {join_words(items)}."
-            )
+        sectors_and_countries(ctx, v)
         ctx.note(missing_sentence(v))
     quota(ctx)
 
 
+def categories(ctx, v: MeasureView) -> None:
+    """The permits by category: a list where the categories cover the total, else one sentence."""
+    cats = list(v.subsets.get("category", ()))
+    if cats and all(bool(f.parts_complete) for f in cats):
+        ctx.add(
+            Paragraph("The permits for foreign labour force include the following categories:", "narrative")
+        )
+        ctx.add(
+            ctx.w.bullets(
+                [f"{ctx.w.value(f)} permits for {CATEGORY_WORDS.get(f.category, f.category)}" for f in cats]
+            )
+        )
+    elif cats:
+        ctx.para(
+            "Of these, "
+            + join_words(
+                [
+                    f"{ctx.w.value(f)} held permits for {CATEGORY_WORDS.get(f.category, f.category)}"
+                    for f in cats
+                ]
+            )
+            + "."
+        )
+
+
+def sectors_and_countries(ctx, v: MeasureView) -> None:
+    """Table 1 of sectors (in the order of their ranks), published rankings, and the countries of origin."""
+    sectors = list(v.breakdowns.get("sector", ()))
+    if sectors:
+        ctx.para(
+            f"When categorized by economic activities, the highest numbers of individuals are employed "
+            f"in the sectors shown in Table {ctx.table_no + 1}.",
+            role="narrative",
+        )
+        ctx.used.extend(sectors)
+        ctx.table(lambda n: tables.sector_table(n, sectors, v.headline, v.period))
+    ctx.rankings(v)
+    countries = [f for facts in v.countries.values() for f in facts]
+    if not countries:
+        return
+    items = []
+    for f in countries:
+        if f.value is not None and f.share is not None:
+            figure = f"{ctx.w.value(f)} people ({ctx.w.share(f, sign=True)})"
+        elif f.value is not None:
+            figure = f"{ctx.w.value(f)} people"
+        else:
+            figure = ctx.w.share(f, sign=True)
+        name = country_phrase(f.country_name) if f.country_iso3 == REMAINDER_ISO3 else f.country_name
+        items.append(f"{name} \u2013 {figure}")
+    ctx.para(
+        f"{capitalise(agency_phrase(v.agency))} reported that the main countries of origin of labour "
+        f"migrants are: {join_words(items)}."
+    )
+
+
 def employers(ctx, workers: MeasureView) -> None:
+    """The employers recruiting migrant workers, or the latest figure where the quarter has none."""
     v = ctx.views[(EMPLOYERS, None)]
     if not v.period or v.headline is None or v.headline.value is None:
         return
@@ -102,6 +110,7 @@ def employers(ctx, workers: MeasureView) -> None:
 
 
 def quota(ctx) -> None:
+    """The work permit quota of the year, as permits and as a share of the labour force, with the year before."""
     qv, sv = ctx.views[(QUOTA, None)], ctx.views[(QUOTA_SHARE, None)]
     if not qv.period and not sv.period:
         return

@@ -26,6 +26,7 @@ from mtm_pipeline.report.sections.context import PRP, TRP_HOLDERS, TRP_ISSUED
 
 
 def trp(ctx) -> None:
+    """Section 3: holders of temporary residence permits, permits issued, and holders by quarter."""
     v, wd = ctx.open_measure("3. Temporary Residence Permits", TRP_HOLDERS, "temporary residence permits")
     if v.period:
         h = v.headline
@@ -76,6 +77,7 @@ def trp(ctx) -> None:
 
 
 def trp_issued(ctx, show_figure: bool) -> None:
+    """Temporary residence permits issued (a count other than holders), by country."""
     v = ctx.views[(TRP_ISSUED, None)]
     if not v.period or v.headline is None:
         return
@@ -100,6 +102,7 @@ def trp_issued(ctx, show_figure: bool) -> None:
 
 
 def prp(ctx) -> None:
+    """Section 4: permanent residence permits, then by CIS and non-CIS countries (4.1, 4.2)."""
     v, wd = ctx.open_measure("4. Permanent Residence Permits", PRP, "permanent residence permits")
     if not v.period:
         return
