@@ -10,7 +10,9 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
+from mtm_pipeline import sample_workbooks
 from mtm_pipeline.assets.reference import country_reference
 from mtm_pipeline.definitions import quarter_assets
 from mtm_pipeline.partitions import QUARTERS_NAME
@@ -145,3 +147,20 @@ def subprocess_env(data: Path, **extra: str) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+def sample_quarter_loaded(root: Path, quarter: str) -> tuple[Path, Path]:
+    """A data folder under root with the quarter's sample workbooks, and a warehouse with its delivered stage
+    loaded: (data folder, warehouse file)."""
+    data = new_data_dir(root)
+    sample_workbooks.write_samples(data / "raw", quarter)
+    path = root / "mtm.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MTM_DATA_DIR", str(data))
+        patch.delenv("MTM_ALERT_WEBHOOK_URL", raising=False)
+        patch.delenv("MTM_SMTP_HOST", raising=False)
+        result = materialise(
+            WarehouseResource(path=str(path)), quarter, reference=True, assets=DELIVERED_ASSETS
+        )
+    assert result.success, step_failures(result)
+    return data, path

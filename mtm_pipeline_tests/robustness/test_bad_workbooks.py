@@ -42,8 +42,8 @@ from mtm_pipeline_tests.robustness.helpers import (
     DELIVERED_ASSETS,
     checksums,
     materialise,
-    new_data_dir,
     rows_of,
+    sample_quarter_loaded,
     step_failures,
 )
 
@@ -375,17 +375,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> tuple[Path, Path]:
     """A data folder with the 2024-Q3 sample workbooks and a warehouse with that quarter loaded."""
-    root = tmp_path_factory.mktemp("workbooks")
-    data = new_data_dir(root)
-    sample_workbooks.write_samples(data / "raw", Q3)
-    path = root / "mtm.duckdb"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MTM_DATA_DIR", str(data))
-        patch.delenv("MTM_ALERT_WEBHOOK_URL", raising=False)
-        patch.delenv("MTM_SMTP_HOST", raising=False)
-        result = materialise(WarehouseResource(path=str(path)), Q3, reference=True, assets=DELIVERED_ASSETS)
-    assert result.success, step_failures(result)
-    return data, path
+    return sample_quarter_loaded(tmp_path_factory.mktemp("workbooks"), Q3)
 
 
 def _figures(path: Path, source: str):
