@@ -23,10 +23,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mtm_pipeline import sample_workbooks
-from mtm_pipeline.sources.xlsx_cells import MAX_ROWS
-from mtm_pipeline_tests.robustness import extreme_workbooks
-
 PEAK = 'print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")))'
 READ = (
     """
@@ -69,6 +65,11 @@ def _run(code: str, *args: str) -> tuple[float, float, str]:
 
 
 def _cases(folder: Path) -> dict[str, Path]:
+    # Imported here: the package is importable only once REPO is on sys.path (above).
+    from mtm_pipeline import sample_workbooks
+    from mtm_pipeline.sources.xlsx_cells import MAX_ROWS
+    from mtm_pipeline_tests.robustness import extreme_workbooks
+
     sample = sample_workbooks.border_crossings(folder / "sample.xlsx", "2024-Q3")
     cases = {"sample (as delivered)": sample}
     for name, change in extreme_workbooks.CASES.items():

@@ -387,6 +387,67 @@ class _Builder:
     )  # facet -> list of (delivery_quarter, number, precision, unit)
 
 
+def _sorted_rows(observations: pd.DataFrame) -> list[dict]:
+    """The observation rows in delivery order: delivery quarter, source, row number, obs_id."""
+    rows = _records(observations)
+    rows.sort(
+        key=lambda r: (
+            str(r.get("delivery_quarter") or ""),
+            str(r.get("source") or ""),
+            int(r.get("row_number") or 0),
+            str(r.get("obs_id") or ""),
+        )
+    )
+    return rows
+
+
+def _row_corrections(row: dict, fixes: dict) -> dict[str, Correction]:
+    """The correction of each facet of a row, from its corrected fields (first field wins per facet)."""
+    fixed: dict[str, Correction] = {}
+    for name in _fields(row.get("corrected_fields")):
+        per_quarter = (row.get("delivery_quarter"), row.get("source"), row["obs_id"], name)
+        rec = fixes.get(per_quarter) or fixes.get((None, *per_quarter[1:]))
+        corr = Correction(
+            field=name,
+            published=clean(rec.get("published_value")) if rec else None,
+            corrected=clean(rec.get("corrected_value")) if rec else None,
+            justification=clean(rec.get("justification")) if rec else None,
+        )
+        for facet in _facets_of_field(name, row):
+            fixed.setdefault(facet, corr)
+    return fixed
+
+
+def _row_flags(row: dict, flagged: dict) -> dict[str, list[Flag]]:
+    """The flags of a row's observation, by facet."""
+    flags: dict[str, list[Flag]] = {}
+    for flag in flagged.get((row.get("delivery_quarter"), row["obs_id"]), ()):
+        flags.setdefault(flag.facet, []).append(flag)
+    return flags
+
+
+def _add_row(b: _Builder, row: dict, fixed: dict, flags: dict) -> None:
+    """Record a row's published value, share, rank and change facets (with their corrections and flags)
+    and their delivery history in the builder of its fact."""
+    numbers = {
+        "value": (row.get("value"), row.get("value_precision"), row.get("unit")),
+        "share": (row.get("share"), row.get("share_precision"), "percent"),
+        "rank": (row.get("rank"), 1.0, None),
+    }
+    for facet, (number, precision, unit) in numbers.items():
+        if number is None:
+            continue
+        b.facets[facet] = (row, fixed.get(facet), tuple(flags.get(facet, ())))
+        b.history.setdefault(facet, []).append((row.get("delivery_quarter"), float(number), precision, unit))
+    if row.get("change") is not None:
+        facet = f"change|{row.get('change_base_period')}|{row.get('change_unit')}"
+        b.facets[facet] = (row, fixed.get("change"), tuple(flags.get("change", ())))
+        unit = row.get("unit") if row.get("change_unit") == "absolute" else row.get("change_unit")
+        b.history.setdefault(facet, []).append(
+            (row.get("delivery_quarter"), float(row["change"]), row.get("change_precision"), unit)
+        )
+
+
 class FactStore:
     """Resolved facts with a small query language over the dimensions (see query)."""
 
@@ -416,15 +477,7 @@ class FactStore:
         """Facts of the observations; corrections (quality.corrections_applied) mark corrected facets and
         failed corrected-stage findings (quality.check_results with obs_ids) flag the facets they are about;
         derived figures (published.derived_figures) fill the facets no observation published."""
-        rows = _records(observations)
-        rows.sort(
-            key=lambda r: (
-                str(r.get("delivery_quarter") or ""),
-                str(r.get("source") or ""),
-                int(r.get("row_number") or 0),
-                str(r.get("obs_id") or ""),
-            )
-        )
+        rows = _sorted_rows(observations)
         obs_key = {(r.get("delivery_quarter"), r.get("source"), r["obs_id"]): _row_key(r) for r in rows}
         fixes = _corrections_index(corrections)
         flagged = _flags_index(check_results, rows)
@@ -432,41 +485,7 @@ class FactStore:
         for row in rows:
             key = _row_key(row)
             b = builders.setdefault(key, _Builder(key, row))
-            fixed = {}
-            for name in _fields(row.get("corrected_fields")):
-                rec = fixes.get(
-                    (row.get("delivery_quarter"), row.get("source"), row["obs_id"], name)
-                ) or fixes.get((None, row.get("source"), row["obs_id"], name))
-                corr = Correction(
-                    field=name,
-                    published=clean(rec.get("published_value")) if rec else None,
-                    corrected=clean(rec.get("corrected_value")) if rec else None,
-                    justification=clean(rec.get("justification")) if rec else None,
-                )
-                for facet in _facets_of_field(name, row):
-                    fixed.setdefault(facet, corr)
-            numbers = {
-                "value": (row.get("value"), row.get("value_precision"), row.get("unit")),
-                "share": (row.get("share"), row.get("share_precision"), "percent"),
-                "rank": (row.get("rank"), 1.0, None),
-            }
-            flags: dict = {}
-            for flag in flagged.get((row.get("delivery_quarter"), row["obs_id"]), ()):
-                flags.setdefault(flag.facet, []).append(flag)
-            for facet, (number, precision, unit) in numbers.items():
-                if number is None:
-                    continue
-                b.facets[facet] = (row, fixed.get(facet), tuple(flags.get(facet, ())))
-                b.history.setdefault(facet, []).append(
-                    (row.get("delivery_quarter"), float(number), precision, unit)
-                )
-            if row.get("change") is not None:
-                facet = f"change|{row.get('change_base_period')}|{row.get('change_unit')}"
-                b.facets[facet] = (row, fixed.get("change"), tuple(flags.get("change", ())))
-                unit = row.get("unit") if row.get("change_unit") == "absolute" else row.get("change_unit")
-                b.history.setdefault(facet, []).append(
-                    (row.get("delivery_quarter"), float(row["change"]), row.get("change_precision"), unit)
-                )
+            _add_row(b, row, _row_corrections(row, fixes), _row_flags(row, flagged))
         _add_derived(builders, obs_key, derived, rows)
         facts, revisions = [], []
         for b in builders.values():

@@ -85,7 +85,8 @@ class MeasureView:
     )  # key of a total -> the derived part its list does not itemise
 
     def not_itemised_of(self, facts) -> Fact | None:
-        """The derived remainder of the total these listed parts belong to (None: complete, or not derived)."""
+        """The derived remainder of the total these listed parts belong to (None: complete, or not
+        derived)."""
         parents = {f.parent for f in facts}
         return self.not_itemised.get(next(iter(parents))) if len(parents) == 1 else None
 

@@ -293,7 +293,8 @@ class Writer:
 
 
 def qualifiers(f: Fact, facet: str) -> set[str]:
-    """The qualifiers of a derived facet (stored comma-separated, e.g. 'named_countries_only,rank_uncertain')."""
+    """The qualifiers of a derived facet (stored comma-separated, e.g.
+    'named_countries_only,rank_uncertain')."""
     return {q.strip() for q in (f.qualifier(facet) or "").split(",") if q.strip()}
 
 
@@ -304,9 +305,9 @@ def _qualified(f: Fact, facet: str, text: str) -> str:
 
 
 def group_phrase(f: Fact, facet: str, words: str) -> str:
-    """The group a group figure is about, in the caller's words ('CIS countries', 'the CIS countries'), or 'the
-    named CIS countries' when the figure covers only the countries its breakdown names (a remainder such as
-    'Other countries' hides the membership of the rest)."""
+    """The group a group figure is about, in the caller's words ('CIS countries', 'the CIS countries'),
+    or 'the named CIS countries' when the figure covers only the countries its breakdown names (a
+    remainder such as 'Other countries' hides the membership of the rest)."""
     if NAMED_COUNTRIES_ONLY in qualifiers(f, facet):
         return f"the named {group_short(f.country_group)}"
     return words
@@ -356,7 +357,8 @@ def more_fewer(sign: int, money: bool = False) -> str:
 
 
 def comparison_clause(w: Writer, cmp: Comparison, people: str, unit: str | None) -> str | None:
-    """'12.6 per cent less than in the last quarter of 2023 (3,405,102 migrants)'; None when nothing is known."""
+    """'12.6 per cent less than in the last quarter of 2023 (3,405,102 migrants)'; None when nothing is
+    known."""
     money = unit == "USD"
     base_text = period_phrase(cmp.base_period)
     than = "than " + in_period(cmp.base_period)
@@ -373,13 +375,17 @@ def comparison_clause(w: Writer, cmp: Comparison, people: str, unit: str | None)
     elif times is not None:
         main = f"{w.change_abs(times)} times {more_less(times.sign, money)} {than}"
     elif absolute is not None:
-        main = f"{w.change_abs(absolute, unit)} {'USD ' if money else ''}{more_less(absolute.sign, money)} {than}"
+        main = (
+            f"{w.change_abs(absolute, unit)} {'USD ' if money else ''}"
+            f"{more_less(absolute.sign, money)} {than}"
+        )
         absolute = None
     elif direction is not None:
         main = f"{more_fewer(direction.sign, money)}{w.cite_change(direction)} {than}"
         if cmp.computed is not None:
             extra.append(
-                f"{w.change_abs(cmp.computed)} per cent {more_less(cmp.computed.sign, money)}, computed from the two figures"
+                f"{w.change_abs(cmp.computed)} per cent {more_less(cmp.computed.sign, money)}, "
+                "computed from the two figures"
             )
         elif cmp.base is None:
             extra.append(f"no figure for {base_text} is available")
@@ -475,7 +481,10 @@ def ranking_sentence(r: Ranking, v: MeasureView, mark: Callable[[Fact], str] | N
         else:
             what = f"countries {of} of {wd['short']}"
         subject = join_words(names)
-        return f"{capitalise(subject)} were the {count} {what} {when} (in the order given; no figures were published)."
+        return (
+            f"{capitalise(subject)} were the {count} {what} {when} "
+            "(in the order given; no figures were published)."
+        )
     subject = join_words(names)
     return (
         f"{capitalise(when)}, the {count} {r.dimension}s by number of {wd['short']} were {subject} "
@@ -497,7 +506,10 @@ def availability_sentence(v: MeasureView, topic: str) -> str | None:
     quarter = period_phrase(v.quarter)
     if v.period is None:
         who = capitalise(agency_phrase(v.agency)) if v.agency else "No agency"
-        return f"{who} has not delivered any data on {topic} for this report; this section cannot be written for {quarter}."
+        return (
+            f"{who} has not delivered any data on {topic} for this report; "
+            f"this section cannot be written for {quarter}."
+        )
     if v.is_report_period:
         return None
     return (

@@ -69,7 +69,7 @@ def test_group_totals_over_named_countries_where_a_remainder_hides_membership(ow
     groups = _by_id(derived, "group_total")
     parts = _country_parts(own, "rem_out_2024q1_total")
     assert (parts["country_iso3"] == "ZZZ").sum() == 1  # 'Other countries', delivered without a group
-    named_cis = parts.loc[parts["cis_member"] == True, "value"]
+    named_cis = parts.loc[parts["cis_member"].eq(True), "value"]
     row = groups.loc["drv_cis_rem_out_2024q1_total"]
     assert row["qualifier"] == "named_countries_only"
     assert float(row["value"]) == pytest.approx(named_cis.sum())
@@ -79,7 +79,7 @@ def test_group_totals_over_named_countries_where_a_remainder_hides_membership(ow
 
 def test_shares_within_groups(own, derived):
     parts = _country_parts(own, "arr_2024q1_total")
-    cis = parts[parts["cis_member"] == True]
+    cis = parts[parts["cis_member"].eq(True)]
     got = _by_id(derived, "share_within_group")
     for row in cis.itertuples():
         share = got.loc[f"drv_share_in_group_{row.obs_id}"]
@@ -95,7 +95,7 @@ def test_ranks_within_breakdowns_and_groups(own, derived):
     ranks = _by_id(derived, "rank")["rank"]
     for obs_id, rank in expected.items():
         assert ranks.loc[f"drv_rank_{obs_id}"] == rank
-    non = parts[parts["cis_member"] == False].set_index("obs_id")["value"]
+    non = parts[parts["cis_member"].eq(False)].set_index("obs_id")["value"]
     for obs_id, rank in non.rank(method="min", ascending=False).astype(int).items():
         assert ranks.loc[f"drv_rank_in_group_{obs_id}"] == rank
     top = derived[(derived["obs_id"] == f"drv_rank_in_group_{non.idxmax()}")]
@@ -127,8 +127,8 @@ def test_group_change_uses_the_earlier_quarters_derived_group(counts_only, histo
     earlier = derive_quarter(counts_only["2023-Q4"], history)
     derived = derive_quarter(counts_only[QUARTER], history, earlier)
     own, base = counts_only[QUARTER], counts_only["2023-Q4"]
-    cis_now = own[(own["part_of"] == "arr_2024q1_total") & (own["cis_member"] == True)]["value"].sum()
-    cis_then = base[(base["part_of"] == "arr_2023q4_total") & (base["cis_member"] == True)]["value"].sum()
+    cis_now = own[(own["part_of"] == "arr_2024q1_total") & own["cis_member"].eq(True)]["value"].sum()
+    cis_then = base[(base["part_of"] == "arr_2023q4_total") & base["cis_member"].eq(True)]["value"].sum()
     change = derived.set_index("obs_id").loc["drv_change_drv_cis_arr_2024q1_total_vs_2023q4"]
     assert change["country_group"] == "CIS"
     assert float(change["change"]) == pytest.approx(100 * (cis_now / cis_then - 1), abs=5e-5)
@@ -175,9 +175,7 @@ def test_year_of_a_derived_group_total(counts_only, history):
         derived = made if derived is None else pd.concat([derived, made], ignore_index=True)
     row = derived.set_index("obs_id").loc["drv_year_2023_drv_noncis_dep_2023q4_total"]
     frames = pd.concat(counts_only.values(), ignore_index=True)
-    departures = frames[
-        frames["obs_id"].str.match(r"dep_2023q\d_[a-z]{3}$") & (frames["cis_member"] == False)
-    ]
+    departures = frames[frames["obs_id"].str.match(r"dep_2023q\d_[a-z]{3}$") & frames["cis_member"].eq(False)]
     assert set(departures["period"]) == {"2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4"}
     assert row["country_group"] == "non-CIS" and row["period"] == "2023" and row["qualifier"] is None
     assert float(row["value"]) == departures["value"].sum()

@@ -29,7 +29,7 @@ def test_counts_only_remainders_are_the_total_minus_the_listed_parts(counts_only
     parts["dimension"] = parts.apply(_dimension, axis=1)
     expected = {}
     for (total_id, dimension), listed in parts.groupby(["part_of", "dimension"]):
-        if (listed["parts_complete"] == False).all() and not (listed["country_iso3"] == "ZZZ").any():
+        if listed["parts_complete"].eq(False).all() and not (listed["country_iso3"] == "ZZZ").any():
             rest = float(totals[total_id]) - float(listed["value"].sum())
             expected[f"drv_remainder_{total_id}_{dimension}"] = (
                 rest,
@@ -47,7 +47,11 @@ def test_counts_only_remainders_are_the_total_minus_the_listed_parts(counts_only
         assert of_total["share_low"] <= share <= of_total["share_high"]
         for each in (figure, of_total):
             assert set(each["input_obs_ids"].split(",")) == inputs
-            assert each["qualifier"] is None and each["parts_complete"] == False
+            assert (
+                each["qualifier"] is None
+                and each["parts_complete"] is not None
+                and not each["parts_complete"]
+            )
 
 
 def test_shares_only_list_gives_100_minus_the_listed_shares_with_their_rounding():

@@ -35,7 +35,8 @@ SECTION_MEASURE = {
     "7.2": ("personal_remittances", "in"),
 }
 MISSING = re.compile(
-    r"not available|no figures? (?:for|of)|no breakdown|not yet published|has not delivered|were delivered for",
+    r"not available|no figures? (?:for|of)|no breakdown|not yet published|has not delivered"
+    r"|were delivered for",
     re.IGNORECASE,
 )
 ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": 4}

@@ -1,4 +1,5 @@
-"""I. About Mobility Tracking Matrix: methodology, the marks after figures, and the limitations of the data."""
+"""I. About Mobility Tracking Matrix: methodology, the marks after figures, and the limitations of the
+data."""
 
 from __future__ import annotations
 
@@ -14,22 +15,25 @@ from mtm_pipeline.report.sections.context import (
 )
 
 MEASURE_NOTES = {
-    FLOW: "Border crossings count crossing events, not distinct people: one person crossing twice counts twice.",
+    FLOW: "Border crossings count crossing events, not distinct people: one person crossing twice "
+    "counts twice.",
     TRP_HOLDERS: "Temporary residence permit holders are counted in the quarter; permits issued are a "
     "different count and are shown separately.",
     PRP: "Permanent residence permits are counted as issued in the period.",
     WORKERS: "Foreign workers are a stock of permit holders on a date.",
-    EMIGRANTS: "Emigration of Kazakh citizens for permanent residence (Bureau of National Statistics) is not the "
-    "same concept as the issuance of permanent residence permits to foreigners.",
-    REMITTANCES: "Personal remittances are balance-of-payments figures of the National Bank in US dollars; they "
-    "are not the money-transfer-system totals in tenge that the press quotes, and the two are never mixed.",
+    EMIGRANTS: "Emigration of Kazakh citizens for permanent residence (Bureau of National Statistics) "
+    "is not the same concept as the issuance of permanent residence permits to foreigners.",
+    REMITTANCES: "Personal remittances are balance-of-payments figures of the National Bank in US dollars; "
+    "they are not the money-transfer-system totals in tenge that the press quotes, and the two are "
+    "never mixed.",
 }
 
 
 MARKS_LEGEND = (
-    f"Marks after a figure: {CORRECTED_MARK} a figure corrected before use (the published figure and the reason "
-    f"are in Annex B); {COMPUTED_MARK} a figure computed in the warehouse from the delivered figures, not published "
-    f"(each with the figures it comes from in the annex workbook, sheet Derived); {FLAGGED_MARK} a published figure that is inconsistent with other published figures and is "
+    f"Marks after a figure: {CORRECTED_MARK} a figure corrected before use (the published figure and the "
+    f"reason are in Annex B); {COMPUTED_MARK} a figure computed in the warehouse from the delivered figures, "
+    f"not published (each with the figures it comes from in the annex workbook, sheet Derived); "
+    f"{FLAGGED_MARK} a published figure that is inconsistent with other published figures and is "
     "left as published because no correction could be justified (the footnote or table note names the check, "
     "what it expected and what it observed; all findings are in Annex A)."
 )

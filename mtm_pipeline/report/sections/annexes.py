@@ -1,4 +1,5 @@
-"""After the sections: revised figures, sources, Annex A (data-quality findings, with suggested corrections), Annex B (corrections)."""
+"""After the sections: revised figures, sources, Annex A (data-quality findings, with suggested
+corrections), Annex B (corrections)."""
 
 from __future__ import annotations
 

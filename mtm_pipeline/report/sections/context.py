@@ -52,8 +52,8 @@ VIEWS = (
     (REMITTANCES, "out"),
     (REMITTANCES, "in"),
 )
-# Measures whose countries the published report states within their CIS / non-CIS group ("of these, 64 per cent
-# from the Russian Federation"); the others by country of all countries.
+# Measures whose countries the published report states within their CIS / non-CIS group ("of these, 64 per
+# cent from the Russian Federation"); the others by country of all countries.
 BY_GROUP = (FLOW, PRP)
 
 
@@ -75,7 +75,8 @@ class ReportContext:
         self.sel = Selector(src.store, src.quarter)
         self.doc = Document(
             title="Kazakhstan \u2014 Migration Situation Report",
-            subtitle=f"{period_caption(self.q)} \u00b7 IOM Mobility Tracking Matrix (MTM) \u00b7 generated from "
+            subtitle=f"{period_caption(self.q)} \u00b7 IOM Mobility Tracking Matrix (MTM) \u00b7 "
+            "generated from "
             f"the warehouse (deliveries up to {self.q})",
         )
         self.w = Writer(self.doc.footnotes)
@@ -147,7 +148,8 @@ class ReportContext:
         return v, words(measure, None)
 
     def compared_paragraph(self, v: MeasureView, wd: dict, statement: str) -> None:
-        """The statement of the headline figure, followed by its comparisons (', which is ... than in ...')."""
+        """The statement of the headline figure, followed by its comparisons (', which is ... than in
+        ...')."""
         clauses, missing = comparison_parts(self.w, v, wd["people"])
         self.para(f"{statement}{joined_comparisons(clauses)}.", missing_comparisons_sentence(missing))
 
@@ -190,5 +192,8 @@ class ReportContext:
             f = self.store.one(v.measure, latest, direction=v.direction)
             if f is not None and f.value is not None:
                 self.used.append(f)
-                extra = f"The latest published figure, for {period_phrase(latest)}, is {self.w.value(f)} {wd['people']}."
+                extra = (
+                    f"The latest published figure, for {period_phrase(latest)}, is "
+                    f"{self.w.value(f)} {wd['people']}."
+                )
         self.para(text, extra)

@@ -32,7 +32,8 @@ def emigration(ctx) -> None:
     if countries:
         ctx.para(destinations_sentence(ctx, v, countries))
         ctx.figure(
-            f"Emigration of Kazakh citizens by country of destination, {period_caption(v.period)} (absolute numbers)",
+            f"Emigration of Kazakh citizens by country of destination, {period_caption(v.period)} "
+            "(absolute numbers)",
             charts.value_chart(countries, "emigrants"),
             countries,
         )
@@ -68,7 +69,8 @@ def destinations_sentence(ctx, v: MeasureView, countries: list[Fact]) -> str:
     lead = f"According to {agency_phrase(v.agency)}, {in_period(v.period)}, "
     if not order_certain(countries):
         return (
-            f"{lead}Kazakh citizens seeking permanent residence went to {country_phrase(first.country_name)}, "
+            f"{lead}Kazakh citizens seeking permanent residence went to "
+            f"{country_phrase(first.country_name)}, "
             f"with {count} individuals relocating{change}"
             + (f", and to {join_words(items)}" if items else "")
             + f"; {ORDER_NOT_CERTAIN}."
@@ -99,6 +101,9 @@ def emigration_change(ctx, f: Fact, long: bool = False) -> str:
                 f", marking {kind} of {ctx.w.change_abs(c)} times compared to {period_phrase(c.base_period)}"
             )
         if c.unit == "percent":
-            return f", marking {kind} of {ctx.w.change_abs(c)} per cent compared to {period_phrase(c.base_period)}"
+            return (
+                f", marking {kind} of {ctx.w.change_abs(c)} per cent compared to "
+                f"{period_phrase(c.base_period)}"
+            )
         return f", marking {kind}{ctx.w.cite_change(c)} compared to {period_phrase(c.base_period)}"
     return f" ({ctx.w.change_signed(c)})"

@@ -1,4 +1,5 @@
-"""2. Migration Inflow and Outflow: arrivals and departures, their purposes, CIS / non-CIS groups and countries."""
+"""2. Migration Inflow and Outflow: arrivals and departures, their purposes, CIS / non-CIS groups and
+countries."""
 
 from __future__ import annotations
 
@@ -63,9 +64,15 @@ def group_paragraphs(ctx, v: MeasureView, wd: dict) -> None:
         gf = groups.get(group)
         items = [country_item(ctx.w, f, wd["people"], wd["prep"]) for f in v.countries.get(group, ())]
         if gf is not None and gf.share is not None:
-            lead = f"{ctx.w.share(gf)} per cent of total {wd['short']} accounted for {group_phrase(gf, 'share', group_long(group))}"
+            lead = (
+                f"{ctx.w.share(gf)} per cent of total {wd['short']} accounted for "
+                f"{group_phrase(gf, 'share', group_long(group))}"
+            )
         elif gf is not None:
-            lead = f"{ctx.w.value(gf)} {wd['short']} accounted for {group_phrase(gf, 'value', group_long(group))}"
+            lead = (
+                f"{ctx.w.value(gf)} {wd['short']} accounted for "
+                f"{group_phrase(gf, 'value', group_long(group))}"
+            )
         else:
             lead = f"Of {wd['short']} {wd['prep']} {group_short(group)}"
         if items:

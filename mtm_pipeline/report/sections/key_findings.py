@@ -104,7 +104,8 @@ def kf_non_cis(ctx) -> str | None:
     when = in_period(vin.period)
     if not top.certain_set:
         return (
-            f"{names} are the countries of origin with the most arrivals among non-CIS countries {when}; which "
+            f"{names} are the countries of origin with the most arrivals among non-CIS countries {when}; "
+            "which "
             f"of them are the top three, and their order, is not certain within the published precision."
         )
     count = COUNT_WORDS[len(top.facts)]
@@ -118,7 +119,10 @@ def kf_trp(ctx) -> str | None:
     if v.headline is None or v.headline.value is None:
         return None
     prev = next((c for c in v.comparisons if c.kind == "previous" and c.direction), None)
-    text = f"{capitalise(in_period(v.period))}, {ctx.w.value(v.headline)} migrants held temporary residence permits"
+    text = (
+        f"{capitalise(in_period(v.period))}, {ctx.w.value(v.headline)} migrants held temporary "
+        "residence permits"
+    )
     labour = v.subsets.get("purpose", ())
     if labour:
         text += (
@@ -136,7 +140,10 @@ def kf_prp(ctx) -> str | None:
         return None
     ups = [c for c in v.comparisons if c.direction]
     if v.headline is not None and v.headline.value is not None:
-        text = f"{capitalise(in_period(v.period))}, {ctx.w.value(v.headline)} migrants obtained permanent residence permits"
+        text = (
+            f"{capitalise(in_period(v.period))}, {ctx.w.value(v.headline)} migrants obtained permanent "
+            "residence permits"
+        )
         if ups:
             text += ", " + join_words(
                 [f"{more_fewer(c.direction)} than {in_period(c.base_period)}" for c in ups]
@@ -198,7 +205,10 @@ def kf_labour(ctx) -> str | None:
         return None
     text = ""
     if v.headline is not None and v.headline.value is not None:
-        text = f"{capitalise(in_period(v.period))}, {ctx.w.value(v.headline)} foreign workers held work permits in Kazakhstan. "
+        text = (
+            f"{capitalise(in_period(v.period))}, {ctx.w.value(v.headline)} foreign workers held work "
+            "permits in Kazakhstan. "
+        )
     sectors = [f for f in sectors if not is_remainder(f)]
     if sectors:
         names = [f.sector.lower() for f in sectors]
@@ -245,7 +255,8 @@ def kf_remittances(ctx) -> str | None:
             )
         elif prev.computed is not None:
             parts.append(
-                f"{flow} {verb} by {ctx.w.change_abs(prev.computed)} per cent (computed) to {ctx.w.money(v.headline)}"
+                f"{flow} {verb} by {ctx.w.change_abs(prev.computed)} per cent (computed) to "
+                f"{ctx.w.money(v.headline)}"
             )
         else:
             parts.append(f"{flow} {verb} to {ctx.w.money(v.headline)}")

@@ -1,4 +1,5 @@
-"""5. Labour Migration: foreign workers, permit categories, employers, sectors (Table 1), countries, the quota."""
+"""5. Labour Migration: foreign workers, permit categories, employers, sectors (Table 1), countries, the
+quota."""
 
 from __future__ import annotations
 
@@ -104,13 +105,15 @@ def employers(ctx, workers: MeasureView) -> None:
         )
     else:
         ctx.para(
-            f"The number of employers recruiting migrant workers is not available for {period_phrase(ctx.q)}; "
+            f"The number of employers recruiting migrant workers is not available for "
+            f"{period_phrase(ctx.q)}; "
             f"the latest figure, for {period_phrase(v.period)}, is {ctx.w.value(v.headline)} employers."
         )
 
 
 def quota(ctx) -> None:
-    """The work permit quota of the year, as permits and as a share of the labour force, with the year before."""
+    """The work permit quota of the year, as permits and as a share of the labour force, with the year
+    before."""
     qv, sv = ctx.views[(QUOTA, None)], ctx.views[(QUOTA_SHARE, None)]
     if not qv.period and not sv.period:
         return

@@ -49,13 +49,15 @@ def trp(ctx) -> None:
             items = [country_item(ctx.w, f, wd["people"], wd["prep"]) for f in holders_by_country]
             ctx.para(f"By country of origin: {join_words(items)}.")
             ctx.figure(
-                f"Temporary residence permit holders by country, {period_caption(v.period)} (absolute numbers)",
+                f"Temporary residence permit holders by country, {period_caption(v.period)} "
+                "(absolute numbers)",
                 charts.value_chart(holders_by_country, "holders"),
                 holders_by_country,
             )
         else:
             ctx.note(
-                f"No breakdown of temporary residence permit holders by country is available for {period_phrase(v.period)}."
+                "No breakdown of temporary residence permit holders by country is available for "
+                f"{period_phrase(v.period)}."
             )
     trp_issued(ctx, show_figure=not any(v.countries.values()))
     series = ctx.sel.series(TRP_HOLDERS, None, kinds=("quarter",))
@@ -137,16 +139,23 @@ def prp(ctx) -> None:
             continue
         items = [country_item(ctx.w, f, wd["people"], wd["prep"]) for f in facts]
         if gf is not None and gf.value is not None:
-            lead = f"Nationals of {group_phrase(gf, 'value', group_short(group))} received {ctx.w.value(gf)} permanent residence permits"
+            lead = (
+                f"Nationals of {group_phrase(gf, 'value', group_short(group))} received "
+                f"{ctx.w.value(gf)} permanent residence permits"
+            )
         elif gf is not None and gf.share is not None:
-            lead = f"Nationals of {group_phrase(gf, 'share', group_short(group))} received {ctx.w.share(gf)} per cent of the permanent residence permits"
+            lead = (
+                f"Nationals of {group_phrase(gf, 'share', group_short(group))} received "
+                f"{ctx.w.share(gf)} per cent of the permanent residence permits"
+            )
         else:
             lead = f"Of the permits issued to nationals of {group_short(group)}"
         ctx.para(lead + (": " + join_words(items) if items else "") + ".")
         if any(f.share is not None for f in facts):
             rest = v.not_itemised_of(facts)
             ctx.figure(
-                f"Permanent residence permit holders from {group_short(group)}, {period_caption(v.period)} (%)",
+                f"Permanent residence permit holders from {group_short(group)}, "
+                f"{period_caption(v.period)} (%)",
                 charts.share_chart(facts, f"% of permits to nationals of {group_short(group)}", rest),
                 facts + ([rest] if rest else []),
                 charts.incomplete_note(facts, rest),
