@@ -113,97 +113,113 @@ def map_column(rows: list[Row], column: str, fn: Callable[[str], str]) -> list[R
     return rows
 
 
-def cases() -> dict[str, dict[str, bytes]]:
-    """case -> {file name in raw/2024-Q1/: bytes}."""
-    out: dict[str, dict[str, bytes]] = {}
+Case = tuple[str, str, str | bytes]  # (case, file name in raw/2024-Q1/, contents)
 
-    def put(case: str, name: str, data: str | bytes) -> None:
-        out.setdefault(case, {})[name] = data.encode("utf-8") if isinstance(data, str) else data
 
-    # --- columns
-    put(
-        "missing_column",
-        "border_crossings.csv",
-        to_csv(read("border_crossings.csv"), [c for c in COLUMNS if c != "unit"]),
-    )
+def column_cases() -> list[Case]:
+    """Columns missing, added, renamed or reordered."""
     extra = [dict(r, comment="checked") for r in read("emigration.csv")]
-    put("extra_column", "emigration.csv", to_csv(extra, [*COLUMNS, "comment"]))
     renamed = [dict(r, Value=r["value"]) for r in read("labour_migration.csv")]
-    put(
-        "renamed_column",
-        "labour_migration.csv",
-        to_csv(renamed, [c if c != "value" else "Value" for c in COLUMNS]),
-    )
-    put(
-        "reordered_columns",
-        "residence_permits.csv",
-        to_csv(read("residence_permits.csv"), list(reversed(COLUMNS))),
-    )
-    # --- wrong types
-    put(
-        "wrong_type_value",
-        "border_crossings.csv",
-        to_csv(edit(read("border_crossings.csv"), "arr_2024q1_labour", value="n/a")),
-    )
-    put(
-        "wrong_type_rank",
-        "emigration.csv",
-        to_csv(edit(read("emigration.csv"), "emi_2023_deu", rank="second")),
-    )
-    put(
-        "wrong_type_date",
-        "labour_migration.csv",
-        to_csv(edit(read("labour_migration.csv"), "emp_2024q1_total", publication_date="March 2024")),
-    )
-    put(
-        "publication_date_month_13",
-        "emigration.csv",
-        to_csv(edit(read("emigration.csv"), "emi_2023_deu", publication_date="2024-13")),
-    )
-    # --- empty
-    put("header_only", "remittances.csv", ",".join(COLUMNS) + "\n")
-    put("empty_file", "remittances.csv", b"")
-    # --- impossible values
-    put(
-        "negative_count",
-        "emigration.csv",
-        to_csv(edit(read("emigration.csv"), "emi_2023_deu", value="-2283")),
-    )
-    put(
-        "share_above_100",
-        "border_crossings.csv",
-        to_csv(edit(read("border_crossings.csv"), "arr_2024q1_cis_rus", share="164")),
-    )
-    put(
-        "period_2024_q5",
-        "residence_permits.csv",
-        to_csv(edit(read("residence_permits.csv"), "trp_2024q1_total", period="2024-Q5")),
-    )
-    # --- numbers as agencies write them (accepted)
-    put(
-        "thousands_space",
-        "border_crossings.csv",
-        to_csv(map_column(read("border_crossings.csv"), "value", lambda v: grouped(v, " "))),
-    )
-    put(
-        "thousands_nbsp",
-        "border_crossings.csv",
-        to_csv(map_column(read("border_crossings.csv"), "value", lambda v: grouped(v, "\u00a0"))),
-    )
-    put(
-        "thousands_narrow_nbsp",
-        "residence_permits.csv",
-        to_csv(map_column(read("residence_permits.csv"), "value", lambda v: grouped(v, "\u202f"))),
-    )
-    put(
-        "thousands_commas",
-        "border_crossings.csv",
-        to_csv(map_column(read("border_crossings.csv"), "value", lambda v: grouped(v, ","))),
-    )
+    return [
+        (
+            "missing_column",
+            "border_crossings.csv",
+            to_csv(read("border_crossings.csv"), [c for c in COLUMNS if c != "unit"]),
+        ),
+        ("extra_column", "emigration.csv", to_csv(extra, [*COLUMNS, "comment"])),
+        (
+            "renamed_column",
+            "labour_migration.csv",
+            to_csv(renamed, [c if c != "value" else "Value" for c in COLUMNS]),
+        ),
+        (
+            "reordered_columns",
+            "residence_permits.csv",
+            to_csv(read("residence_permits.csv"), list(reversed(COLUMNS))),
+        ),
+    ]
+
+
+def wrong_type_and_empty_cases() -> list[Case]:
+    """Cells of the wrong type, and files with no rows."""
+    return [
+        (
+            "wrong_type_value",
+            "border_crossings.csv",
+            to_csv(edit(read("border_crossings.csv"), "arr_2024q1_labour", value="n/a")),
+        ),
+        (
+            "wrong_type_rank",
+            "emigration.csv",
+            to_csv(edit(read("emigration.csv"), "emi_2023_deu", rank="second")),
+        ),
+        (
+            "wrong_type_date",
+            "labour_migration.csv",
+            to_csv(edit(read("labour_migration.csv"), "emp_2024q1_total", publication_date="March 2024")),
+        ),
+        (
+            "publication_date_month_13",
+            "emigration.csv",
+            to_csv(edit(read("emigration.csv"), "emi_2023_deu", publication_date="2024-13")),
+        ),
+        ("header_only", "remittances.csv", ",".join(COLUMNS) + "\n"),
+        ("empty_file", "remittances.csv", b""),
+    ]
+
+
+def impossible_value_cases() -> list[Case]:
+    """Values no agency could mean: negative counts, shares above 100, a fifth quarter."""
+    return [
+        (
+            "negative_count",
+            "emigration.csv",
+            to_csv(edit(read("emigration.csv"), "emi_2023_deu", value="-2283")),
+        ),
+        (
+            "share_above_100",
+            "border_crossings.csv",
+            to_csv(edit(read("border_crossings.csv"), "arr_2024q1_cis_rus", share="164")),
+        ),
+        (
+            "period_2024_q5",
+            "residence_permits.csv",
+            to_csv(edit(read("residence_permits.csv"), "trp_2024q1_total", period="2024-Q5")),
+        ),
+    ]
+
+
+def thousands_separator_cases() -> list[Case]:
+    """Numbers grouped by thousands as agencies write them (accepted)."""
+    return [
+        (
+            "thousands_space",
+            "border_crossings.csv",
+            to_csv(map_column(read("border_crossings.csv"), "value", lambda v: grouped(v, " "))),
+        ),
+        (
+            "thousands_nbsp",
+            "border_crossings.csv",
+            to_csv(map_column(read("border_crossings.csv"), "value", lambda v: grouped(v, "\u00a0"))),
+        ),
+        (
+            "thousands_narrow_nbsp",
+            "residence_permits.csv",
+            to_csv(map_column(read("residence_permits.csv"), "value", lambda v: grouped(v, "\u202f"))),
+        ),
+        (
+            "thousands_commas",
+            "border_crossings.csv",
+            to_csv(map_column(read("border_crossings.csv"), "value", lambda v: grouped(v, ","))),
+        ),
+    ]
+
+
+def decimal_and_percent_cases() -> list[Case]:
+    """Decimal commas, Russian scale words and percent signs (accepted)."""
     comma = read("remittances.csv")
     for column in ("value", "share", "change"):
         map_column(comma, column, lambda v: v.replace(".", ","))
-    put("decimal_comma", "remittances.csv", to_csv(comma))
     russian_scale = read("remittances.csv")
     for column in ("value", "change"):
         map_column(
@@ -211,101 +227,165 @@ def cases() -> dict[str, dict[str, bytes]]:
             column,
             lambda v: v.replace(".", ",").replace(" million", " млн").replace(" billion", " млрд"),
         )
-    put("russian_scale_words", "remittances.csv", to_csv(russian_scale))
     percent = read("border_crossings.csv")
     map_column(percent, "share", lambda v: v + "%")
     for row in percent:
         if row["change_unit"] == "percent":
             row["change"] += "%"
-    put("percent_signs", "border_crossings.csv", to_csv(percent))
-    put(
-        "bad_group_spaces",
-        "border_crossings.csv",
-        to_csv(edit(read("border_crossings.csv"), "arr_2024q1_total", value="29 75 788")),
-    )
-    put(
-        "too_many_decimals",
-        "border_crossings.csv",
-        to_csv(edit(read("border_crossings.csv"), "arr_2024q1_cis", share="58.2345")),
-    )
-    put(
-        "too_many_digits",
-        "border_crossings.csv",
-        to_csv(edit(read("border_crossings.csv"), "arr_2023q4_total", value="34051020000000001")),
-    )
-    # --- duplicates
+    return [
+        ("decimal_comma", "remittances.csv", to_csv(comma)),
+        ("russian_scale_words", "remittances.csv", to_csv(russian_scale)),
+        ("percent_signs", "border_crossings.csv", to_csv(percent)),
+    ]
+
+
+def malformed_number_cases() -> list[Case]:
+    """Numbers that cannot be read without guessing (refused)."""
+    return [
+        (
+            "bad_group_spaces",
+            "border_crossings.csv",
+            to_csv(edit(read("border_crossings.csv"), "arr_2024q1_total", value="29 75 788")),
+        ),
+        (
+            "too_many_decimals",
+            "border_crossings.csv",
+            to_csv(edit(read("border_crossings.csv"), "arr_2024q1_cis", share="58.2345")),
+        ),
+        (
+            "too_many_digits",
+            "border_crossings.csv",
+            to_csv(edit(read("border_crossings.csv"), "arr_2023q4_total", value="34051020000000001")),
+        ),
+    ]
+
+
+def duplicate_cases() -> list[Case]:
+    """A row repeated verbatim, and the same observation under a second id."""
     emigration = read("emigration.csv")
-    put("duplicate_row", "emigration.csv", to_csv([*emigration, dict(emigration[3])]))
-    put(
-        "duplicate_observation",
-        "emigration.csv",
-        to_csv([*emigration, dict(emigration[3], obs_id="emi_2023_pol_again")]),
-    )
-    # --- country names
-    put(
-        "russian_country_names",
-        "residence_permits.csv",
-        to_csv(map_column(read("residence_permits.csv"), "country", lambda v: RUSSIAN.get(v, v))),
-    )
-    put(
-        "kazakh_country_names",
-        "residence_permits.csv",
-        to_csv(map_column(read("residence_permits.csv"), "country", lambda v: KAZAKH.get(v, v))),
-    )
-    put(
-        "lookalike_letters",
-        "border_crossings.csv",
-        to_csv(map_column(read("border_crossings.csv"), "country", lambda v: LOOKALIKES.get(v, v))),
-    )
-    put(
-        "unknown_country",
-        "emigration.csv",
-        to_csv(edit(read("emigration.csv"), "emi_2023_usa", country="Atlantis")),
-    )
-    put(
-        "apostrophe_country",
-        "emigration.csv",
-        to_csv(edit(read("emigration.csv"), "emi_2023_isr", country="Côte d'Ivoire")),
-    )
-    # --- encodings and line structure
+    return [
+        ("duplicate_row", "emigration.csv", to_csv([*emigration, dict(emigration[3])])),
+        (
+            "duplicate_observation",
+            "emigration.csv",
+            to_csv([*emigration, dict(emigration[3], obs_id="emi_2023_pol_again")]),
+        ),
+    ]
+
+
+def country_name_cases() -> list[Case]:
+    """Country names in Russian, Kazakh, with look-alike letters, unknown, or with an apostrophe."""
+    return [
+        (
+            "russian_country_names",
+            "residence_permits.csv",
+            to_csv(map_column(read("residence_permits.csv"), "country", lambda v: RUSSIAN.get(v, v))),
+        ),
+        (
+            "kazakh_country_names",
+            "residence_permits.csv",
+            to_csv(map_column(read("residence_permits.csv"), "country", lambda v: KAZAKH.get(v, v))),
+        ),
+        (
+            "lookalike_letters",
+            "border_crossings.csv",
+            to_csv(map_column(read("border_crossings.csv"), "country", lambda v: LOOKALIKES.get(v, v))),
+        ),
+        (
+            "unknown_country",
+            "emigration.csv",
+            to_csv(edit(read("emigration.csv"), "emi_2023_usa", country="Atlantis")),
+        ),
+        (
+            "apostrophe_country",
+            "emigration.csv",
+            to_csv(edit(read("emigration.csv"), "emi_2023_isr", country="Côte d'Ivoire")),
+        ),
+    ]
+
+
+def encoding_cases() -> list[Case]:
+    """Encodings other than plain UTF-8, CRLF line ends and a line separator inside a cell."""
     cp1251 = map_column(read("residence_permits.csv"), "country", lambda v: RUSSIAN.get(v, v))
-    put(
-        "cp1251_encoding", "residence_permits.csv", to_csv(cp1251).encode("cp1251", errors="replace")
-    )  # as Excel does: ü -> ?
-    put("utf8_bom", "border_crossings.csv", b"\xef\xbb\xbf" + (Q1 / "border_crossings.csv").read_bytes())
-    put(
-        "utf16_encoding",
-        "emigration.csv",
-        (Q1 / "emigration.csv").read_text(encoding="utf-8").encode("utf-16"),
-    )
-    put(
-        "crlf_line_endings",
-        "labour_migration.csv",
-        to_csv(read("labour_migration.csv"), line_terminator="\r\n"),
-    )
     separator = edit(
         read("border_crossings.csv"),
         "arr_2024q1_total",
         published_text="a total of 2,975,788\u2028migrant arrivals",
     )
-    put("line_separator_in_cell", "border_crossings.csv", to_csv(separator))
-    lines = (Q1 / "emigration.csv").read_text(encoding="utf-8").split("\n")
-    lines[4] = lines[4].rsplit(",", 1)[0] + ',"see note'  # row 5: the last cell opens a quote, never closed
-    put("unclosed_quote", "emigration.csv", "\n".join(lines))
-    lines = (Q1 / "emigration.csv").read_text(encoding="utf-8").split("\n")
-    lines[3] = lines[3].rsplit(",", 1)[0] + ',"checked'  # row 4: the last cell opens a quote ...
-    lines[7] = lines[7].rsplit(",", 1)[0] + ',checked"'  # ... and row 8 closes it: rows 5-7 would vanish
-    put("quote_swallows_rows", "emigration.csv", "\n".join(lines))
-    short = (Q1 / "labour_migration.csv").read_text(encoding="utf-8").split("\n")
+    return [
+        # as Excel does: ü -> ?
+        ("cp1251_encoding", "residence_permits.csv", to_csv(cp1251).encode("cp1251", errors="replace")),
+        ("utf8_bom", "border_crossings.csv", b"\xef\xbb\xbf" + (Q1 / "border_crossings.csv").read_bytes()),
+        (
+            "utf16_encoding",
+            "emigration.csv",
+            (Q1 / "emigration.csv").read_text(encoding="utf-8").encode("utf-16"),
+        ),
+        (
+            "crlf_line_endings",
+            "labour_migration.csv",
+            to_csv(read("labour_migration.csv"), line_terminator="\r\n"),
+        ),
+        ("line_separator_in_cell", "border_crossings.csv", to_csv(separator)),
+    ]
+
+
+def raw_lines(name: str) -> list[str]:
+    """The lines of a Q1 extract as text, split on newline only."""
+    return (Q1 / name).read_text(encoding="utf-8").split("\n")
+
+
+def line_structure_cases() -> list[Case]:
+    """Quotes left open, rows cut short or too long."""
+    unclosed = raw_lines("emigration.csv")
+    unclosed[4] = (
+        unclosed[4].rsplit(",", 1)[0] + ',"see note'
+    )  # row 5: the last cell opens a quote, never closed
+    swallowing = raw_lines("emigration.csv")
+    swallowing[3] = swallowing[3].rsplit(",", 1)[0] + ',"checked'  # row 4: the last cell opens a quote ...
+    swallowing[7] = swallowing[7].rsplit(",", 1)[0] + ',checked"'  # ... and row 8 closes it: rows 5-7 vanish
+    short = raw_lines("labour_migration.csv")
     short[2] = ",".join(next(csv.reader([short[2]]))[:12])  # row 3 cut after the value column
-    put("short_row", "labour_migration.csv", "\n".join(short))
-    long = (Q1 / "labour_migration.csv").read_text(encoding="utf-8").split("\n")
+    long = raw_lines("labour_migration.csv")
     long[5] = long[5] + ",stray"
-    put("long_row", "labour_migration.csv", "\n".join(long))
-    # --- files
-    put("not_really_xlsx", "labour_migration.xlsx", (Q1 / "labour_migration.csv").read_bytes())
-    put("misnamed_file", "Border_Crossings.CSV", (Q1 / "border_crossings.csv").read_bytes())
-    put("backup_copy_in_folder", "border_crossings.csv.bak", (Q1 / "border_crossings.csv").read_bytes())
+    return [
+        ("unclosed_quote", "emigration.csv", "\n".join(unclosed)),
+        ("quote_swallows_rows", "emigration.csv", "\n".join(swallowing)),
+        ("short_row", "labour_migration.csv", "\n".join(short)),
+        ("long_row", "labour_migration.csv", "\n".join(long)),
+    ]
+
+
+def file_cases() -> list[Case]:
+    """Files under the wrong name or extension, and a stray backup copy."""
+    return [
+        ("not_really_xlsx", "labour_migration.xlsx", (Q1 / "labour_migration.csv").read_bytes()),
+        ("misnamed_file", "Border_Crossings.CSV", (Q1 / "border_crossings.csv").read_bytes()),
+        ("backup_copy_in_folder", "border_crossings.csv.bak", (Q1 / "border_crossings.csv").read_bytes()),
+    ]
+
+
+THEMES: list[Callable[[], list[Case]]] = [
+    column_cases,
+    wrong_type_and_empty_cases,
+    impossible_value_cases,
+    thousands_separator_cases,
+    decimal_and_percent_cases,
+    malformed_number_cases,
+    duplicate_cases,
+    country_name_cases,
+    encoding_cases,
+    line_structure_cases,
+    file_cases,
+]
+
+
+def cases() -> dict[str, dict[str, bytes]]:
+    """case -> {file name in raw/2024-Q1/: bytes}, theme by theme."""
+    out: dict[str, dict[str, bytes]] = {}
+    for theme in THEMES:
+        for case, name, data in theme():
+            out.setdefault(case, {})[name] = data.encode("utf-8") if isinstance(data, str) else data
     return out
 
 
