@@ -122,6 +122,166 @@ def _address(arg: str) -> str:
     return value.split()[0] if value else value
 
 
+class _SmtpServer(socketserver.ThreadingTCPServer):
+    """The listening socket; carries what every session shares (receiver, lock, echo_auth)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, handler: type[_SmtpSession], echo_auth: bool) -> None:
+        super().__init__((LOOPBACK, 0), handler)
+        self.lock = threading.Lock()
+        self.echo_auth = echo_auth
+        self.receiver: SmtpReceiver
+
+
+class _SmtpSession(socketserver.StreamRequestHandler):
+    """One SMTP conversation: reads command lines and answers each with a `verb_<name>` method.
+
+    A verb method returns False when the conversation is over (QUIT or the client went away).
+    """
+
+    timeout = 30
+    server: _SmtpServer
+
+    @property
+    def receiver(self) -> SmtpReceiver:
+        return self.server.receiver
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(line.encode("ascii") + b"\r\n")
+        self.wfile.flush()
+
+    def readline(self) -> bytes | None:
+        line = self.rfile.readline(65536)
+        return line or None
+
+    def echo(self, code: str) -> None:
+        self.wfile.write(code.encode("ascii") + b" " + self.auth_line + b" (" + self.decoded + b")\r\n")
+        self.wfile.flush()
+
+    def check_plain(self, b64: str) -> bool:
+        self.auth_line = b"AUTH PLAIN " + b64.encode("ascii", "replace")
+        try:
+            self.decoded = base64.b64decode(b64, validate=True)
+        except ValueError:
+            self.decoded = b""
+        try:
+            _authzid, user, password = base64.b64decode(b64, validate=True).split(b"\0", 2)
+            user_s, password_s = user.decode(), password.decode()
+        except ValueError:
+            self.reply("501 5.5.2 cannot decode AUTH PLAIN response")
+            return False
+        accepted = self.receiver.credentials is None or self.receiver.credentials == (user_s, password_s)
+        with self.server.lock:
+            self.receiver.auth_attempts.append((user_s, accepted))
+        if accepted:
+            self.auth_user = user_s
+            self.reply("235 2.7.0 Authentication successful")
+        elif self.server.echo_auth:
+            self.echo("535 5.7.8 Authentication credentials invalid:")
+        else:
+            self.reply("535 5.7.8 Authentication credentials invalid")
+        return accepted
+
+    def handle(self) -> None:
+        self.auth_user: str | None = None
+        self.mail_from: str | None = None
+        self.rcpts: list[str] = []
+        self.reply("220 localhost test ESMTP")
+        while (raw := self.readline()) is not None:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            verb, _, arg = line.partition(" ")
+            answer = getattr(self, f"verb_{verb.upper()}", None)
+            if answer is None:
+                self.reply("502 5.5.2 command not implemented")
+            elif not answer(arg):
+                return
+
+    def verb_EHLO(self, arg: str) -> bool:
+        self.wfile.write(b"250-localhost\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 AUTH PLAIN\r\n")
+        self.wfile.flush()
+        return True
+
+    def verb_HELO(self, arg: str) -> bool:
+        self.reply("250 localhost")
+        return True
+
+    def verb_AUTH(self, arg: str) -> bool:
+        mechanism, _, initial = arg.partition(" ")
+        if mechanism.upper() != "PLAIN":
+            self.reply("504 5.5.4 only AUTH PLAIN")
+            return True
+        if not initial:
+            self.reply("334 ")
+            follow = self.readline()
+            if follow is None:
+                return False
+            initial = follow.decode("ascii", "replace").strip()
+        self.check_plain(initial)
+        return True
+
+    def verb_MAIL(self, arg: str) -> bool:
+        if self.server.echo_auth and self.auth_user is not None:
+            self.echo("550 5.7.1 sender refused in the session of")
+        elif self.receiver.credentials is not None and self.auth_user is None:
+            self.reply("530 5.7.0 Authentication required")
+        else:
+            self.mail_from, self.rcpts = _address(arg), []
+            self.reply("250 2.1.0 OK")
+        return True
+
+    def verb_RCPT(self, arg: str) -> bool:
+        if self.mail_from is None:
+            self.reply("503 5.5.1 MAIL first")
+        else:
+            self.rcpts.append(_address(arg))
+            self.reply("250 2.1.5 OK")
+        return True
+
+    def verb_DATA(self, arg: str) -> bool:
+        if self.mail_from is None or not self.rcpts:
+            self.reply("503 5.5.1 MAIL and RCPT first")
+            return True
+        self.reply("354 End data with <CR><LF>.<CR><LF>")
+        data = self.read_data()
+        if data is None:
+            return False
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        with self.server.lock:
+            self.receiver.envelopes.append(Envelope(self.mail_from, list(self.rcpts), self.auth_user, data))
+            self.receiver.messages.append(message)
+        self.mail_from, self.rcpts = None, []
+        self.reply("250 2.0.0 OK: queued")
+        return True
+
+    def read_data(self) -> bytes | None:
+        """The message after DATA up to the lone '.', dot-unstuffed; None if the client went away."""
+        chunks: list[bytes] = []
+        while True:
+            data_line = self.readline()
+            if data_line is None:
+                return None
+            if data_line.rstrip(b"\r\n") == b".":
+                return b"".join(chunks)
+            if data_line.startswith(b".."):
+                data_line = data_line[1:]
+            chunks.append(data_line)
+
+    def verb_RSET(self, arg: str) -> bool:
+        self.mail_from, self.rcpts = None, []
+        self.reply("250 2.0.0 OK")
+        return True
+
+    def verb_NOOP(self, arg: str) -> bool:
+        self.reply("250 2.0.0 OK")
+        return True
+
+    def verb_QUIT(self, arg: str) -> bool:
+        self.reply("221 2.0.0 Bye")
+        return False
+
+
 @contextmanager
 def smtp_receiver(
     credentials: tuple[str, str] | None = None, *, echo_auth: bool = False
@@ -132,133 +292,13 @@ def smtp_receiver(
     With `echo_auth` the server is indiscreet: a refused login's reply quotes the AUTH line and the
     credentials it decoded (raw UTF-8 bytes), and after a login every MAIL is refused quoting them too.
     """
-    lock = threading.Lock()
-    receiver: SmtpReceiver
-
-    class Handler(socketserver.StreamRequestHandler):
-        timeout = 30
-
-        def reply(self, line: str) -> None:
-            self.wfile.write(line.encode("ascii") + b"\r\n")
-            self.wfile.flush()
-
-        def readline(self) -> bytes | None:
-            line = self.rfile.readline(65536)
-            return line or None
-
-        def echo(self, code: str) -> None:
-            self.wfile.write(code.encode("ascii") + b" " + self.auth_line + b" (" + self.decoded + b")\r\n")
-            self.wfile.flush()
-
-        def check_plain(self, b64: str) -> bool:
-            self.auth_line = b"AUTH PLAIN " + b64.encode("ascii", "replace")
-            try:
-                self.decoded = base64.b64decode(b64, validate=True)
-            except ValueError:
-                self.decoded = b""
-            try:
-                _authzid, user, password = base64.b64decode(b64, validate=True).split(b"\0", 2)
-                user_s, password_s = user.decode(), password.decode()
-            except ValueError:
-                self.reply("501 5.5.2 cannot decode AUTH PLAIN response")
-                return False
-            accepted = receiver.credentials is None or receiver.credentials == (user_s, password_s)
-            with lock:
-                receiver.auth_attempts.append((user_s, accepted))
-            if accepted:
-                self.auth_user = user_s
-                self.reply("235 2.7.0 Authentication successful")
-            elif echo_auth:
-                self.echo("535 5.7.8 Authentication credentials invalid:")
-            else:
-                self.reply("535 5.7.8 Authentication credentials invalid")
-            return accepted
-
-        def handle(self) -> None:
-            self.auth_user: str | None = None
-            mail_from: str | None = None
-            rcpts: list[str] = []
-            self.reply("220 localhost test ESMTP")
-            while (raw := self.readline()) is not None:
-                line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                verb, _, arg = line.partition(" ")
-                verb = verb.upper()
-                if verb == "EHLO":
-                    self.wfile.write(b"250-localhost\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 AUTH PLAIN\r\n")
-                    self.wfile.flush()
-                elif verb == "HELO":
-                    self.reply("250 localhost")
-                elif verb == "AUTH":
-                    mechanism, _, initial = arg.partition(" ")
-                    if mechanism.upper() != "PLAIN":
-                        self.reply("504 5.5.4 only AUTH PLAIN")
-                        continue
-                    if not initial:
-                        self.reply("334 ")
-                        follow = self.readline()
-                        if follow is None:
-                            return
-                        initial = follow.decode("ascii", "replace").strip()
-                    self.check_plain(initial)
-                elif verb == "MAIL":
-                    if echo_auth and self.auth_user is not None:
-                        self.echo("550 5.7.1 sender refused in the session of")
-                        continue
-                    if receiver.credentials is not None and self.auth_user is None:
-                        self.reply("530 5.7.0 Authentication required")
-                        continue
-                    mail_from, rcpts = _address(arg), []
-                    self.reply("250 2.1.0 OK")
-                elif verb == "RCPT":
-                    if mail_from is None:
-                        self.reply("503 5.5.1 MAIL first")
-                        continue
-                    rcpts.append(_address(arg))
-                    self.reply("250 2.1.5 OK")
-                elif verb == "DATA":
-                    if mail_from is None or not rcpts:
-                        self.reply("503 5.5.1 MAIL and RCPT first")
-                        continue
-                    self.reply("354 End data with <CR><LF>.<CR><LF>")
-                    chunks: list[bytes] = []
-                    while True:
-                        data_line = self.readline()
-                        if data_line is None:
-                            return
-                        if data_line.rstrip(b"\r\n") == b".":
-                            break
-                        if data_line.startswith(b".."):
-                            data_line = data_line[1:]
-                        chunks.append(data_line)
-                    data = b"".join(chunks)
-                    message = email.message_from_bytes(data, policy=email.policy.default)
-                    with lock:
-                        receiver.envelopes.append(Envelope(mail_from, list(rcpts), self.auth_user, data))
-                        receiver.messages.append(message)
-                    mail_from, rcpts = None, []
-                    self.reply("250 2.0.0 OK: queued")
-                elif verb == "RSET":
-                    mail_from, rcpts = None, []
-                    self.reply("250 2.0.0 OK")
-                elif verb == "NOOP":
-                    self.reply("250 2.0.0 OK")
-                elif verb == "QUIT":
-                    self.reply("221 2.0.0 Bye")
-                    return
-                else:
-                    self.reply("502 5.5.2 command not implemented")
-
-    class Server(socketserver.ThreadingTCPServer):
-        daemon_threads = True
-        allow_reuse_address = True
-
-    server = Server((LOOPBACK, 0), Handler)
+    server = _SmtpServer(_SmtpSession, echo_auth)
     host, port = server.server_address[:2]
-    receiver = SmtpReceiver(host=host, port=port, credentials=credentials)
+    server.receiver = SmtpReceiver(host=host, port=port, credentials=credentials)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="smtp-receiver", daemon=True)
     thread.start()
     try:
-        yield receiver
+        yield server.receiver
     finally:
         server.shutdown()
         server.server_close()
