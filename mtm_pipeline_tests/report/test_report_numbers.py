@@ -223,15 +223,22 @@ def strip_non_figures(text: str, ages: list[str]) -> str:
     return text
 
 
-def check_narrative(
-    md: str,
-    observations: pd.DataFrame,
-    flagged: set[tuple[str, str]] | None = None,
-    derived: pd.DataFrame | None = None,
-) -> tuple[int, list[str]]:
-    """(numbers checked, problems) for the narrative of a report built from `observations` and `derived`
-    (published.derived_figures rows); `flagged`: the (obs_id, facet) that failed checks are about, facet
-    value | share | change."""
+@dataclass
+class _Figures:
+    """The observations and derived rows a narrative is checked against, and what its text can name."""
+
+    rows: list[dict]
+    published: dict[tuple, dict]  # (delivery_quarter, obs_id) -> published observation
+    every: dict[tuple, dict]  # (delivery_quarter, obs_id) -> observation or derived row
+    years: set[str]
+    ages: list[str]
+    countries: list[str]
+    periods: set[str]
+
+
+def _figures(observations: pd.DataFrame, derived: pd.DataFrame | None) -> _Figures:
+    """Observation and derived rows as dicts (missing labels None), with the years, ages, countries and
+    periods they name (longest names first)."""
     rows = [{**r, "computed": False} for r in observations.to_dict("records")]
     if derived is not None and not derived.empty:
         rows += [
@@ -247,6 +254,33 @@ def check_narrative(
     ages = sorted({r["age_group"] for r in rows if r.get("age_group")}, key=len, reverse=True)
     countries = sorted({r["country_name"] for r in rows if r.get("country_name")}, key=len, reverse=True)
     periods = {p for r in rows for p in (r["period"], r.get("change_base_period")) if isinstance(p, str)}
+    return _Figures(rows, published, every, years, ages, countries, periods)
+
+
+@dataclass
+class _Sentence:
+    """One sentence of a section, with what its numbers are matched against."""
+
+    section: str
+    text: str
+    context: str  # the whole text of the top-level section
+    scope: list[dict]  # the rows of the section's measures
+    table: dict  # token -> candidates, from candidates_of(scope)
+    clean: str = ""
+    mentions: dict[str, int] | None = None
+    spans: list | None = None
+
+
+def check_narrative(
+    md: str,
+    observations: pd.DataFrame,
+    flagged: set[tuple[str, str]] | None = None,
+    derived: pd.DataFrame | None = None,
+) -> tuple[int, list[str]]:
+    """(numbers checked, problems) for the narrative of a report built from `observations` and `derived`
+    (published.derived_figures rows); `flagged`: the (obs_id, facet) that failed checks are about, facet
+    value | share | change."""
+    figures = _figures(observations, derived)
     problems, checked = [], 0
     paragraphs = narrative(md)
     section_text: dict[str, str] = {}
@@ -254,65 +288,81 @@ def check_narrative(
         section_text[section.split(".")[0]] = section_text.get(section.split(".")[0], "") + "\n" + text
     for section, paragraph in paragraphs:
         measures = measures_for(section)
-        scope = [r for r in rows if measures is None or (r["measure"], r["direction"]) in measures]
+        scope = [r for r in figures.rows if measures is None or (r["measure"], r["direction"]) in measures]
         table = candidates_of(scope)
         context = section_text[section.split(".")[0]]
-        for sentence in re.split(r"(?<=\.)\s+(?=[A-Z])|\n", paragraph):
-            clean = strip_non_figures(sentence, ages)
-            mentions = _country_mentions(sentence, countries)
-            spans = period_spans(sentence, periods)
-            pointer, previous_end = -1, 0
-            for m in NUMBER.finditer(clean):
-                number, scale, corrected, computed, flag = (
-                    m.group(1),
-                    m.group(2),
-                    m.group(3),
-                    m.group(4),
-                    m.group(5),
-                )
-                if not scale and re.fullmatch(r"\d{4}", number) and number in years:
-                    continue  # a year
-                checked += 1
-                token = number + (f" {scale}" if scale else "")
-                after = clean[m.end() : m.end() + 40]
-                if re.match(r"\s*per cent(?: \w+)?(?:,| \()\s*computed", after):
-                    if not computed or not _computed_ok(token, scope, published):
-                        problems.append(
-                            f"[{section}] computed {token!r} does not follow from the figures in: {sentence}"
-                        )
-                    previous_end = m.end()
-                    continue
-                found = [
-                    c
-                    for c in table.get(token, [])
-                    if _fits(c, token, sentence, context, clean, m, previous_end)
-                ]
-                found = [
-                    c for c in found if not c.row.get("country_name") or c.row["country_name"] in mentions
-                ]
-                found = [c for c in found if c.row["computed"] == bool(computed)]
-                found = [c for c in found if not c.row["computed"] or _recomputes(c, every)]
-                named = nearest_period(spans, m.start(), m.end())
-                if named is not None:  # a value or share belongs to the period the sentence names next to it
-                    found = [c for c in found if c.facet == "change" or c.row["period"] == named]
-                if corrected:
-                    found = [c for c in found if c.row.get("corrected_fields")]
-                if flagged is not None:
-                    found = [c for c in found if ((c.row["obs_id"], c.facet) in flagged) == bool(flag)]
-                if found and all(c.row.get("country_name") for c in found):
-                    ordered = sorted(found, key=lambda c: mentions[c.row["country_name"]])
-                    after_pointer = [c for c in ordered if mentions[c.row["country_name"]] >= pointer]
-                    if not after_pointer:
-                        problems.append(
-                            f"[{section}] {token!r} is out of the order its countries are named in: "
-                            f"{sentence}"
-                        )
-                    else:
-                        pointer = mentions[after_pointer[0].row["country_name"]]
-                if not found:
-                    problems.append(f"[{section}] {token!r} matches no observation in context: {sentence}")
-                previous_end = m.end()
+        for text in re.split(r"(?<=\.)\s+(?=[A-Z])|\n", paragraph):
+            sentence = _Sentence(section, text, context, scope, table)
+            sentence_checked, sentence_problems = _check_sentence(sentence, figures, flagged)
+            checked += sentence_checked
+            problems += sentence_problems
     return checked, problems
+
+
+def _check_sentence(
+    s: _Sentence, figures: _Figures, flagged: set[tuple[str, str]] | None
+) -> tuple[int, list[str]]:
+    """(numbers checked, problems) for the numbers of one sentence, left to right."""
+    s.clean = strip_non_figures(s.text, figures.ages)
+    s.mentions = _country_mentions(s.text, figures.countries)
+    s.spans = period_spans(s.text, figures.periods)
+    problems, checked = [], 0
+    pointer, previous_end = -1, 0
+    for m in NUMBER.finditer(s.clean):
+        number, scale, _corrected, computed, _flag = m.group(1, 2, 3, 4, 5)
+        if not scale and re.fullmatch(r"\d{4}", number) and number in figures.years:
+            continue  # a year
+        checked += 1
+        token = number + (f" {scale}" if scale else "")
+        after = s.clean[m.end() : m.end() + 40]
+        if re.match(r"\s*per cent(?: \w+)?(?:,| \()\s*computed", after):
+            if not computed or not _computed_ok(token, s.scope, figures.published):
+                problems.append(
+                    f"[{s.section}] computed {token!r} does not follow from the figures in: {s.text}"
+                )
+            previous_end = m.end()
+            continue
+        found = _candidates_in_context(s, token, m, previous_end, figures, flagged)
+        if found and all(c.row.get("country_name") for c in found):
+            ordered = sorted(found, key=lambda c: s.mentions[c.row["country_name"]])
+            after_pointer = [c for c in ordered if s.mentions[c.row["country_name"]] >= pointer]
+            if not after_pointer:
+                problems.append(
+                    f"[{s.section}] {token!r} is out of the order its countries are named in: {s.text}"
+                )
+            else:
+                pointer = s.mentions[after_pointer[0].row["country_name"]]
+        if not found:
+            problems.append(f"[{s.section}] {token!r} matches no observation in context: {s.text}")
+        previous_end = m.end()
+    return checked, problems
+
+
+def _candidates_in_context(
+    s: _Sentence,
+    token: str,
+    m: re.Match,
+    previous_end: int,
+    figures: _Figures,
+    flagged: set[tuple[str, str]] | None,
+) -> list:
+    """The candidates for `token` that fit the sentence: words around it, countries named, computed and
+    corrected marks, the period named next to it and (when given) the flagged mark."""
+    _number, _scale, corrected, computed, flag = m.group(1, 2, 3, 4, 5)
+    found = [
+        c for c in s.table.get(token, []) if _fits(c, token, s.text, s.context, s.clean, m, previous_end)
+    ]
+    found = [c for c in found if not c.row.get("country_name") or c.row["country_name"] in s.mentions]
+    found = [c for c in found if c.row["computed"] == bool(computed)]
+    found = [c for c in found if not c.row["computed"] or _recomputes(c, figures.every)]
+    named = nearest_period(s.spans, m.start(), m.end())
+    if named is not None:  # a value or share belongs to the period the sentence names next to it
+        found = [c for c in found if c.facet == "change" or c.row["period"] == named]
+    if corrected:
+        found = [c for c in found if c.row.get("corrected_fields")]
+    if flagged is not None:
+        found = [c for c in found if ((c.row["obs_id"], c.facet) in flagged) == bool(flag)]
+    return found
 
 
 def _country_mentions(sentence: str, countries: list[str]) -> dict[str, int]:
