@@ -73,11 +73,19 @@ def test_sector_table_uses_published_shares_and_marks_derived_ones():
     assert not any("Computed" in n for n in table.notes)
 
 
-def test_remittance_table_variance_as_published_or_derived():
-    rem = {"measure": "personal_remittances", "direction": "in", "unit": "USD", "value_precision": 1e5}
-    derived = derived_frame(
+REMITTANCES_IN = {
+    "measure": "personal_remittances",
+    "direction": "in",
+    "unit": "USD",
+    "value_precision": 1e5,
+}
+
+
+def _remittance_derived() -> pd.DataFrame:
+    """Germany's 2023 change computed from its two values, and the 2023 ranks: Germany first, UAE second."""
+    return derived_frame(
         {
-            **rem,
+            **REMITTANCES_IN,
             "source": "remittances",
             "derivation": "change_previous_year",
             "period": "2023",
@@ -91,53 +99,58 @@ def test_remittance_table_variance_as_published_or_derived():
             "input_obs_ids": "obs_4,obs_5",
         },
         *(
-            {**rem, "derivation": "rank", "period": "2023", "country_iso3": iso, "rank": rank}
+            {**REMITTANCES_IN, "derivation": "rank", "period": "2023", "country_iso3": iso, "rank": rank}
             for iso, rank in (("DEU", 1), ("ARE", 2))
         ),
     )
-    store = FactStore.from_observations(
-        frame(
-            {
-                **rem,
-                "period": "2022",
-                "country": "UAE",
-                "country_iso3": "ARE",
-                "country_name": "United Arab Emirates",
-                "value": 9.2e6,
-            },
-            {
-                **rem,
-                "period": "2023",
-                "country": "UAE",
-                "country_iso3": "ARE",
-                "country_name": "United Arab Emirates",
-                "value": 14.8e6,
-                "share": 5.0,
-                "share_precision": 1.0,
-                "change": 60.9,
-                "change_precision": 0.1,
-                "change_unit": "percent",
-                "change_base_period": "2022",
-            },
-            {
-                **rem,
-                "period": "2022",
-                "country": "Germany",
-                "country_iso3": "DEU",
-                "country_name": "Germany",
-                "value": 40e6,
-            },
-            {
-                **rem,
-                "period": "2023",
-                "country": "Germany",
-                "country_iso3": "DEU",
-                "country_name": "Germany",
-                "value": 30e6,
-            },
-        ),
-        derived=derived,
+
+
+def _remittance_observations() -> pd.DataFrame:
+    """UAE and Germany in 2022 and 2023; only UAE's 2023 row publishes a share and a change."""
+    return frame(
+        {
+            **REMITTANCES_IN,
+            "period": "2022",
+            "country": "UAE",
+            "country_iso3": "ARE",
+            "country_name": "United Arab Emirates",
+            "value": 9.2e6,
+        },
+        {
+            **REMITTANCES_IN,
+            "period": "2023",
+            "country": "UAE",
+            "country_iso3": "ARE",
+            "country_name": "United Arab Emirates",
+            "value": 14.8e6,
+            "share": 5.0,
+            "share_precision": 1.0,
+            "change": 60.9,
+            "change_precision": 0.1,
+            "change_unit": "percent",
+            "change_base_period": "2022",
+        },
+        {
+            **REMITTANCES_IN,
+            "period": "2022",
+            "country": "Germany",
+            "country_iso3": "DEU",
+            "country_name": "Germany",
+            "value": 40e6,
+        },
+        {
+            **REMITTANCES_IN,
+            "period": "2023",
+            "country": "Germany",
+            "country_iso3": "DEU",
+            "country_name": "Germany",
+            "value": 30e6,
+        },
     )
+
+
+def test_remittance_table_variance_as_published_or_derived():
+    store = FactStore.from_observations(_remittance_observations(), derived=_remittance_derived())
     now = store.query("personal_remittances", "2023", direction="in", country_iso3=SET)
     then = store.query("personal_remittances", "2022", direction="in", country_iso3=SET)
     table = remittance_table(3, "to", now, then, "2023", "2022")
