@@ -200,7 +200,15 @@ def bench_quarter(args, work: Path) -> dict:
 # --- b. forty quarters --------------------------------------------------------------------------------------
 
 
-def bench_backfill(args, work: Path) -> dict:
+ADD_PARTITIONS = (
+    "import dagster as dg; from mtm_pipeline.partitions import QUARTERS_NAME; "
+    "from mtm_pipeline.periods import quarter_range; "
+    f"dg.DagsterInstance.get().add_dynamic_partitions(QUARTERS_NAME, quarter_range('{FIRST}', '{LAST}'))"
+)
+
+
+def synthetic_history(work: Path) -> Path:
+    """Generate the synthetic raw deliveries FIRST..LAST (fixed seed) under work/synthetic."""
     history = work / "synthetic"
     subprocess.run(
         [
@@ -221,7 +229,12 @@ def bench_backfill(args, work: Path) -> dict:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    keys = subprocess.run(
+    return history
+
+
+def quarter_asset_keys() -> str:
+    """The keys of the per-quarter assets, comma-separated (for `dagster asset materialize --select`)."""
+    return subprocess.run(
         [
             PYTHON,
             "-c",
@@ -236,6 +249,11 @@ def bench_backfill(args, work: Path) -> dict:
         capture_output=True,
         text=True,
     ).stdout.strip()
+
+
+def backfill_variants(args, keys: str) -> dict[str, list[str]]:
+    """The backfill commands selected by --backfill-variants: one run over the range, its first quarter
+    alone, or one run per quarter."""
     materialize = [
         str(BIN / "dagster"),
         "asset",
@@ -250,39 +268,41 @@ def bench_backfill(args, work: Path) -> dict:
         "single_first_quarter": [*materialize, "--partition", FIRST],
         "separate": [PYTHON, "-m", "mtm_pipeline.cli", "run", "--separate"],
     }
-    variants = {name: cmd for name, cmd in variants.items() if name in args.backfill_variants.split(",")}
-    out: dict = {f"{name}_command": " ".join(cmd[1:]) for name, cmd in variants.items()}
-    add_partitions = (
-        "import dagster as dg; from mtm_pipeline.partitions import QUARTERS_NAME; "
-        "from mtm_pipeline.periods import quarter_range; "
-        f"dg.DagsterInstance.get().add_dynamic_partitions(QUARTERS_NAME, quarter_range('{FIRST}', '{LAST}'))"
+    return {name: cmd for name, cmd in variants.items() if name in args.backfill_variants.split(",")}
+
+
+def backfill_once(args, work: Path, history: Path, name: str, cmd: list[str], i: int) -> dict:
+    """Run one backfill variant on a fresh copy of the history and instance; its timings and runs."""
+    root = work / f"backfill-{name}-{i}"
+    data = root / "data"
+    shutil.copytree(history / "raw", data / "raw")
+    home = fresh_instance(root)
+    env = base_env(MTM_DATA_DIR=str(data), DAGSTER_HOME=str(home))
+    if name.startswith("single"):
+        subprocess.run([PYTHON, "-c", ADD_PARTITIONS], cwd=REPO, env=env, check=True)
+    result = run_reaped(cmd, env, args, check=False)
+    runs = instance_runs(home, args)
+    result["runs"] = len(runs)
+    result["failed_runs"] = [r["partition"] or "range" for r in runs if r["status"] != "SUCCESS"]
+    result["run_steps_s"] = [r["steps"] for r in runs]
+    quarter_runs = [r for r in runs if r["partition"]]
+    result["per_quarter_s"] = [r["end"] - r["start"] for r in quarter_runs if r["end"] and r["start"]]
+    del result["stdout"], result["stderr"]
+    shutil.rmtree(root, ignore_errors=True)
+    print(
+        f"  backfill {name} {i}: {result['wall_s']:.1f} s, {len(runs)} runs, failed {result['failed_runs']}",
+        file=sys.stderr,
     )
+    return result
+
+
+def bench_backfill(args, work: Path) -> dict:
+    """Each selected backfill variant over the synthetic history, --runs times."""
+    history = synthetic_history(work)
+    variants = backfill_variants(args, quarter_asset_keys())
+    out: dict = {f"{name}_command": " ".join(cmd[1:]) for name, cmd in variants.items()}
     for name, cmd in variants.items():
-        results = []
-        for i in range(args.runs):
-            root = work / f"backfill-{name}-{i}"
-            data = root / "data"
-            shutil.copytree(history / "raw", data / "raw")
-            home = fresh_instance(root)
-            env = base_env(MTM_DATA_DIR=str(data), DAGSTER_HOME=str(home))
-            if name.startswith("single"):
-                subprocess.run([PYTHON, "-c", add_partitions], cwd=REPO, env=env, check=True)
-            result = run_reaped(cmd, env, args, check=False)
-            runs = instance_runs(home, args)
-            result["runs"] = len(runs)
-            result["failed_runs"] = [r["partition"] or "range" for r in runs if r["status"] != "SUCCESS"]
-            result["run_steps_s"] = [r["steps"] for r in runs]
-            quarter_runs = [r for r in runs if r["partition"]]
-            result["per_quarter_s"] = [r["end"] - r["start"] for r in quarter_runs if r["end"] and r["start"]]
-            del result["stdout"], result["stderr"]
-            results.append(result)
-            shutil.rmtree(root, ignore_errors=True)
-            print(
-                f"  backfill {name} {i}: {result['wall_s']:.1f} s, {len(runs)} runs, "
-                f"failed {result['failed_runs']}",
-                file=sys.stderr,
-            )
-        out[name] = results
+        out[name] = [backfill_once(args, work, history, name, cmd, i) for i in range(args.runs)]
     return out
 
 
@@ -359,6 +379,7 @@ def _s(x: float) -> str:
 
 
 def table(results: dict) -> str:
+    """The Markdown results table: the machine, then one row per benchmark run."""
     m = results["machine"]
     lines = [
         (
@@ -371,59 +392,73 @@ def table(results: dict) -> str:
         "|---|---|---|---|---|",
     ]
     if "quarter" in results:
-        q = results["quarter"]
-        wall, floor = median(q["wall_s"]), median(q["floor_s"])
-        ratio = wall / floor
-        lines.append(
-            f"| a. One quarter end to end ({QUARTER}, all assets, checks, reports; "
-            "Dagster CLI, persistent instance) "
-            f"| {_s(wall)} (run itself {_s(median(q['run_s']))}; peak RSS {median(q['max_rss_mb']):.0f} MB) "
-            f"| import floor {_s(floor)}; ratio {ratio:.1f}x | <= 10 s and <= 3x floor "
-            f"| {'yes' if wall <= 10 else f'no: +{wall - 10:.1f} s'} / "
-            f"{'yes' if ratio <= 3 else f'no: {ratio:.1f}x'} |"
-        )
+        lines.append(_quarter_row(results["quarter"]))
     if "backfill" in results:
-        b = results["backfill"]
-        single = median(r["wall_s"] for r in b["single"])
-        one = median(r["wall_s"] for r in b["single_first_quarter"])
-        added = (single - one) / 39
-        separate = median(r["wall_s"] for r in b["separate"]) if b.get("separate") else float("nan")
-        lines.append(
-            f"| b. 40 quarters (synthetic {FIRST}..{LAST}) as one single-run backfill, "
-            "Dagster CLI `--partition-range` "
-            f"| {_s(single)} (peak RSS {median(r['max_rss_mb'] for r in b['single']):.0f} MB) "
-            f"| the same command for {FIRST} alone {_s(one)} (ratio {single / one:.1f}x): each added quarter "
-            f"{_s(added)}; "
-            f"40 separate runs (`cli run --separate`) {_s(separate)} "
-            f"| <= 60 s in all, <= 1 s per added quarter "
-            f"| {'yes' if single <= 60 else f'no: +{single - 60:.1f} s'} / "
-            f"{'yes' if added <= 1 else f'no: +{added - 1:.2f} s'} |"
-        )
+        lines.append(_backfill_row(results["backfill"]))
     if "records" in results:
-        r = results["records"]
-        for fmt, f in r["files"].items():
-            methods = f["methods"]
-            bare = {k: median(x[k] for x in methods["bare"]) for k in ("first_s", "second_s")}
-            mine = {k: median(x[k] for x in methods["record_level"]) for k in ("first_s", "second_s")}
-            pandas = {k: median(x[k] for x in methods["pandas"]) for k in ("first_s", "second_s")}
-            rss = {k: median(x["max_rss_mb"] for x in v) for k, v in methods.items()}
-            vs_bare = mine["second_s"] / bare["second_s"]
-            vs_bare_first = mine["first_s"] / bare["first_s"]
-            speedup = pandas["second_s"] / mine["second_s"]
-            lines.append(
-                f"| c. {r['rows'] / 1e6:g} M crossings, {fmt} ({f['path_size_mb']:.0f} MB): "
-                "record_level validate + aggregate "
-                f"| {_s(mine['second_s'])} (first call in process {_s(mine['first_s'])}); "
-                f"peak RSS {rss['record_level']:.0f} MB "
-                f"| bare GROUP BY {_s(bare['second_s'])} "
-                f"(first {_s(bare['first_s'])}, {rss['bare']:.0f} MB); "
-                f"pandas + pandera {_s(pandas['second_s'])} ({rss['pandas']:.0f} MB) "
-                f"| <= 2x bare; >= 5x faster than pandas; <= 1 GB "
-                f"| {'yes' if vs_bare <= 2 else 'no'} ({vs_bare:.1f}x; first call {vs_bare_first:.1f}x) / "
-                f"{'yes' if speedup >= 5 else 'no'} ({speedup:.0f}x) / "
-                f"{'yes' if rss['record_level'] <= 1024 else 'no'} |"
-            )
+        lines += _records_rows(results["records"])
     return "\n".join(lines)
+
+
+def _quarter_row(q: dict) -> str:
+    """Table row a: one quarter end to end against the import floor."""
+    wall, floor = median(q["wall_s"]), median(q["floor_s"])
+    ratio = wall / floor
+    return (
+        f"| a. One quarter end to end ({QUARTER}, all assets, checks, reports; "
+        "Dagster CLI, persistent instance) "
+        f"| {_s(wall)} (run itself {_s(median(q['run_s']))}; peak RSS {median(q['max_rss_mb']):.0f} MB) "
+        f"| import floor {_s(floor)}; ratio {ratio:.1f}x | <= 10 s and <= 3x floor "
+        f"| {'yes' if wall <= 10 else f'no: +{wall - 10:.1f} s'} / "
+        f"{'yes' if ratio <= 3 else f'no: {ratio:.1f}x'} |"
+    )
+
+
+def _backfill_row(b: dict) -> str:
+    """Table row b: the 40-quarter single-run backfill against its first quarter alone."""
+    single = median(r["wall_s"] for r in b["single"])
+    one = median(r["wall_s"] for r in b["single_first_quarter"])
+    added = (single - one) / 39
+    separate = median(r["wall_s"] for r in b["separate"]) if b.get("separate") else float("nan")
+    return (
+        f"| b. 40 quarters (synthetic {FIRST}..{LAST}) as one single-run backfill, "
+        "Dagster CLI `--partition-range` "
+        f"| {_s(single)} (peak RSS {median(r['max_rss_mb'] for r in b['single']):.0f} MB) "
+        f"| the same command for {FIRST} alone {_s(one)} (ratio {single / one:.1f}x): each added quarter "
+        f"{_s(added)}; "
+        f"40 separate runs (`cli run --separate`) {_s(separate)} "
+        f"| <= 60 s in all, <= 1 s per added quarter "
+        f"| {'yes' if single <= 60 else f'no: +{single - 60:.1f} s'} / "
+        f"{'yes' if added <= 1 else f'no: +{added - 1:.2f} s'} |"
+    )
+
+
+def _records_rows(r: dict) -> list[str]:
+    """Table rows c: record-level validation and aggregation, one row per file format."""
+    rows = []
+    for fmt, f in r["files"].items():
+        methods = f["methods"]
+        bare = {k: median(x[k] for x in methods["bare"]) for k in ("first_s", "second_s")}
+        mine = {k: median(x[k] for x in methods["record_level"]) for k in ("first_s", "second_s")}
+        pandas = {k: median(x[k] for x in methods["pandas"]) for k in ("first_s", "second_s")}
+        rss = {k: median(x["max_rss_mb"] for x in v) for k, v in methods.items()}
+        vs_bare = mine["second_s"] / bare["second_s"]
+        vs_bare_first = mine["first_s"] / bare["first_s"]
+        speedup = pandas["second_s"] / mine["second_s"]
+        rows.append(
+            f"| c. {r['rows'] / 1e6:g} M crossings, {fmt} ({f['path_size_mb']:.0f} MB): "
+            "record_level validate + aggregate "
+            f"| {_s(mine['second_s'])} (first call in process {_s(mine['first_s'])}); "
+            f"peak RSS {rss['record_level']:.0f} MB "
+            f"| bare GROUP BY {_s(bare['second_s'])} "
+            f"(first {_s(bare['first_s'])}, {rss['bare']:.0f} MB); "
+            f"pandas + pandera {_s(pandas['second_s'])} ({rss['pandas']:.0f} MB) "
+            f"| <= 2x bare; >= 5x faster than pandas; <= 1 GB "
+            f"| {'yes' if vs_bare <= 2 else 'no'} ({vs_bare:.1f}x; first call {vs_bare_first:.1f}x) / "
+            f"{'yes' if speedup >= 5 else 'no'} ({speedup:.0f}x) / "
+            f"{'yes' if rss['record_level'] <= 1024 else 'no'} |"
+        )
+    return rows
 
 
 def details(results: dict) -> str:
