@@ -236,6 +236,180 @@ def _log(entry: dict) -> None:
             handle.write(json.dumps({"crash_trial": entry}) + "\n")
 
 
+@dataclass
+class Campaign:
+    """What every trial needs: the servers, the starting warehouses and the undisturbed results."""
+
+    tmp_path: Path
+    base: Path  # data folder holding the earlier delivery of 2024-Q1 plus 2024-Q2
+    servers: list[Server]
+    references: dict[str, tuple[dict, dict]]  # start state -> (2024-Q1 state, whole-warehouse checksums)
+    previous_q1: dict[str, tuple[int, str]]
+    previous_q2: dict[str, tuple[int, str]]
+    trials: list[Trial]
+
+    @property
+    def template(self) -> Path:
+        """The "previous" starting warehouse."""
+        return self.base / "warehouse" / "mtm.duckdb"
+
+
+def _reference_run(tmp_path: Path, base: Path, state: str, server: Server) -> tuple[Path, Path]:
+    """An undisturbed load of 2024-Q1 from `state`: (its warehouse, its write log).
+
+    From "empty" it is the real CLI with its writes logged (to place the kills); from "previous" it is
+    what the re-run after a kill does, after the earlier delivery and 2024-Q2 were loaded into `base`."""
+    template = base / "warehouse" / "mtm.duckdb"
+    if state == "previous":
+        output = tmp_path / "previous.txt"
+        answer = server.run(rerun=[Q1, Q2], env=subprocess_env(base), output=str(output))
+        assert answer["exit"] == 0, output.read_text()[-3000:]
+    data = _data_folder(tmp_path / f"reference-{state}", state, template)
+    log = data.parent / "writes.log"
+    if state == "empty":  # the real CLI, whose writes are logged to place the kills
+        request = {"argv": ["run", Q1], "env": subprocess_env(data, MTM_WRITE_LOG=str(log))}
+    else:  # what the re-run after a kill does
+        request = {"rerun": [Q1], "env": subprocess_env(data)}
+    answer = server.run(**request, output=str(data.parent / "output.txt"))
+    assert answer["exit"] == 0, (data.parent / "output.txt").read_text()[-3000:]
+    return data / "warehouse" / "mtm.duckdb", log
+
+
+def prepare_campaign(tmp_path: Path, base: Path, servers: list[Server]) -> Campaign:
+    """Undisturbed runs from both starting states (in parallel), and the trials planned from the write log
+    of the one from empty, plus one fresh process killed inside the delivered COMMIT."""
+    with ThreadPoolExecutor(2) as pool:
+        (ref_previous, _), (ref_empty, log_empty) = pool.map(
+            lambda state, server: _reference_run(tmp_path, base, state, server),
+            ["previous", "empty"],
+            servers,
+        )
+    references = {
+        "empty": (quarter_state(ref_empty, Q1), checksums(ref_empty, exclude=TIMESTAMPS)),
+        "previous": (quarter_state(ref_previous, Q1), checksums(ref_previous, exclude=TIMESTAMPS)),
+    }
+    template = base / "warehouse" / "mtm.duckdb"
+    previous_q1 = quarter_state(template, Q1)
+    previous_q2 = other_quarter(template, Q2)
+    assert references["empty"][0]["stage delivered"] != previous_q1["stage delivered"]
+    trials, points = plan_trials(_statements(log_empty))
+    trials.append(
+        Trial(
+            "fresh process, 1 ms into the delivered COMMIT",
+            "previous",
+            fresh_process=True,
+            kill_during=points["delivered COMMIT"],
+            delay_ms=1.0,
+        )
+    )
+    return Campaign(tmp_path, base, servers, references, previous_q1, previous_q2, trials)
+
+
+def _kill_a_load(trial: Trial, server: Server, data: Path, output: Path) -> dict:
+    """Load 2024-Q1 in `data` and kill it as the trial says; the answer has "signal", "exit", "seconds"."""
+    kill_env = {}
+    if trial.kill_before:
+        kill_env["MTM_KILL_BEFORE_WRITE"] = str(trial.kill_before)
+    if trial.kill_during:
+        kill_env.update(MTM_KILL_DURING_WRITE=str(trial.kill_during), MTM_KILL_DELAY_MS=str(trial.delay_ms))
+    if not trial.fresh_process:
+        return server.run(
+            argv=["run", Q1],
+            env=subprocess_env(data, **kill_env),
+            output=str(output),
+            kill_after=trial.kill_after,
+        )
+    with output.open("w") as handle:
+        child = subprocess.run(
+            [PYTHON, "-m", "mtm_pipeline_tests.robustness.killpoint", "run", Q1],
+            env=subprocess_env(data, **kill_env),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            timeout=300,
+            check=False,
+        )
+    return {"signal": -child.returncode if child.returncode < 0 else None, "exit": child.returncode}
+
+
+def _assert_no_partial_quarter(campaign: Campaign, trial: Trial, path: Path) -> dict[str, str]:
+    """Each part of 2024-Q1 is absent, previous or new (never partial), the stage and deliveries in step,
+    2024-Q2 untouched; returns part -> which of those it is."""
+    expected, _converged = campaign.references[trial.state]
+    if not path.exists():
+        assert trial.state == "empty"
+        return {"warehouse": "absent"}
+    seen = {}
+    for key, checksum in quarter_state(path, Q1).items():
+        allowed = {"new": expected[key]}
+        allowed["previous" if trial.state == "previous" else "absent"] = (
+            campaign.previous_q1[key] if trial.state == "previous" else ABSENT
+        )
+        matches = [name for name, value in allowed.items() if value == checksum]
+        assert matches, f"{trial.name}: {key} is partial {checksum}; allowed {allowed}"
+        seen[key] = matches[0]
+    if trial.state == "previous":
+        assert other_quarter(path, Q2) == campaign.previous_q2, f"{trial.name}: 2024-Q2 changed"
+    delivered_with_deliveries = seen["stage delivered"] == seen["deliveries"]
+    assert delivered_with_deliveries, f"{trial.name}: deliveries out of step with the stage: {seen}"
+    return seen
+
+
+def _rerun(trial: Trial, index: int, server: Server, data: Path, folder: Path) -> tuple[dict, dict]:
+    """The operator's re-run (release the dead runs, load again): (its answer, its RERUN report).
+
+    Every third re-run goes through the DAGSTER_HOME instance (pool slots) after the release."""
+    rerun = server.run(
+        rerun=[Q1],
+        ephemeral=index % 3 != 0,
+        env=subprocess_env(data),
+        output=str(folder / "rerun.txt"),
+    )
+    text = (folder / "rerun.txt").read_text()
+    assert rerun["exit"] == 0, f"{trial.name}: re-run failed\n{text[-3000:]}"
+    report = json.loads(next(line for line in text.splitlines() if line.startswith("RERUN "))[6:])
+    return rerun, report
+
+
+def run_trial(campaign: Campaign, index: int) -> dict:
+    """Kill one load, check the warehouse holds no partial quarter, re-run and check it converges."""
+    trial = campaign.trials[index]
+    server = campaign.servers[index % 2]
+    folder = campaign.tmp_path / f"trial-{index:02d}"
+    data = _data_folder(folder, trial.state, campaign.template, home=campaign.base / "dagster_home")
+    answer = _kill_a_load(trial, server, data, folder / "killed.txt")
+    killed = answer["signal"] == signal.SIGKILL
+    path = data / "warehouse" / "mtm.duckdb"
+    seen = _assert_no_partial_quarter(campaign, trial, path)
+
+    rerun, report = _rerun(trial, index, server, data, folder)
+    assert report["remaining"] == [], f"{trial.name}: pool slots still held after the release: {report}"
+    _expected, converged = campaign.references[trial.state]
+    assert checksums(path, exclude=TIMESTAMPS) == converged, f"{trial.name}: re-run did not converge"
+    entry = {
+        "trial": trial.name,
+        "start": trial.state,
+        "killed": killed,
+        "stages": {k: v for k, v in seen.items() if k.startswith(("stage", "warehouse"))},
+        "stale_runs_released": len(report["released"]),
+        "slot_held_by_dead_run": bool(report["holding_slots"]),
+        "converged": True,
+        "kill_seconds": answer.get("seconds"),
+        "rerun_seconds": rerun["seconds"],
+    }
+    _log(entry)
+    return entry
+
+
+def _outcomes(results: list[dict]) -> dict[str, dict[str, int]]:
+    """Stage -> how many trials left it absent / previous / new."""
+    outcomes = {}
+    for r in results:
+        for stage, state in r["stages"].items():
+            outcomes.setdefault(stage, {}).setdefault(state, 0)
+            outcomes[stage][state] += 1
+    return outcomes
+
+
 @pytest.mark.slow
 def test_sigkill_at_any_point_leaves_no_partial_quarter_and_a_rerun_converges(tmp_path: Path):
     started = time.monotonic()
@@ -245,146 +419,18 @@ def test_sigkill_at_any_point_leaves_no_partial_quarter_and_a_rerun_converges(tm
         # 1. The earlier delivery of 2024-Q1 plus 2024-Q2: the "previous" starting state.
         base = new_data_dir(tmp_path / "previous", with_dagster_home=True)
         _previous_delivery(base)
-        template = base / "warehouse" / "mtm.duckdb"
-
         # 2. Undisturbed runs of the real CLI from both states: the references, and the write log.
-        def reference(state: str, server: Server) -> tuple[Path, Path]:
-            if state == "previous":
-                output = tmp_path / "previous.txt"
-                answer = server.run(rerun=[Q1, Q2], env=subprocess_env(base), output=str(output))
-                assert answer["exit"] == 0, output.read_text()[-3000:]
-            data = _data_folder(tmp_path / f"reference-{state}", state, template)
-            log = data.parent / "writes.log"
-            if state == "empty":  # the real CLI, whose writes are logged to place the kills
-                request = {"argv": ["run", Q1], "env": subprocess_env(data, MTM_WRITE_LOG=str(log))}
-            else:  # what the re-run after a kill does
-                request = {"rerun": [Q1], "env": subprocess_env(data)}
-            answer = server.run(**request, output=str(data.parent / "output.txt"))
-            assert answer["exit"] == 0, (data.parent / "output.txt").read_text()[-3000:]
-            return data / "warehouse" / "mtm.duckdb", log
-
-        with ThreadPoolExecutor(2) as pool:
-            (ref_previous, _), (ref_empty, log_empty) = pool.map(reference, ["previous", "empty"], servers)
-        references = {
-            "empty": (quarter_state(ref_empty, Q1), checksums(ref_empty, exclude=TIMESTAMPS)),
-            "previous": (quarter_state(ref_previous, Q1), checksums(ref_previous, exclude=TIMESTAMPS)),
-        }
-        previous_q1 = quarter_state(template, Q1)
-        previous_q2 = other_quarter(template, Q2)
-        assert references["empty"][0]["stage delivered"] != previous_q1["stage delivered"]
-        statements = _statements(log_empty)
-        trials, points = plan_trials(statements)
-        trials.append(
-            Trial(
-                "fresh process, 1 ms into the delivered COMMIT",
-                "previous",
-                fresh_process=True,
-                kill_during=points["delivered COMMIT"],
-                delay_ms=1.0,
-            )
-        )
-
+        campaign = prepare_campaign(tmp_path, base, servers)
         # 3. The trials, two at a time.
-        def run_trial(index: int) -> dict:
-            trial = trials[index]
-            server = servers[index % 2]
-            folder = tmp_path / f"trial-{index:02d}"
-            data = _data_folder(folder, trial.state, template, home=base / "dagster_home")
-            kill_env = {}
-            if trial.kill_before:
-                kill_env["MTM_KILL_BEFORE_WRITE"] = str(trial.kill_before)
-            if trial.kill_during:
-                kill_env.update(
-                    MTM_KILL_DURING_WRITE=str(trial.kill_during), MTM_KILL_DELAY_MS=str(trial.delay_ms)
-                )
-            output = folder / "killed.txt"
-            if trial.fresh_process:
-                with output.open("w") as handle:
-                    child = subprocess.run(
-                        [PYTHON, "-m", "mtm_pipeline_tests.robustness.killpoint", "run", Q1],
-                        env=subprocess_env(data, **kill_env),
-                        stdout=handle,
-                        stderr=subprocess.STDOUT,
-                        timeout=300,
-                        check=False,
-                    )
-                answer = {
-                    "signal": -child.returncode if child.returncode < 0 else None,
-                    "exit": child.returncode,
-                }
-            else:
-                answer = server.run(
-                    argv=["run", Q1],
-                    env=subprocess_env(data, **kill_env),
-                    output=str(output),
-                    kill_after=trial.kill_after,
-                )
-            killed = answer["signal"] == signal.SIGKILL
-            path = data / "warehouse" / "mtm.duckdb"
-            # the warehouse opens and holds no partial quarter
-            expected, converged = references[trial.state]
-            seen = {}
-            if path.exists():
-                after = quarter_state(path, Q1)
-                for key, checksum in after.items():
-                    allowed = {"new": expected[key]}
-                    allowed["previous" if trial.state == "previous" else "absent"] = (
-                        previous_q1[key] if trial.state == "previous" else ABSENT
-                    )
-                    matches = [name for name, value in allowed.items() if value == checksum]
-                    assert matches, f"{trial.name}: {key} is partial {checksum}; allowed {allowed}"
-                    seen[key] = matches[0]
-                if trial.state == "previous":
-                    assert other_quarter(path, Q2) == previous_q2, f"{trial.name}: 2024-Q2 changed"
-                delivered_with_deliveries = seen["stage delivered"] == seen["deliveries"]
-                assert delivered_with_deliveries, (
-                    f"{trial.name}: deliveries out of step with the stage: {seen}"
-                )
-            else:
-                assert trial.state == "empty"
-                seen = {"warehouse": "absent"}
-            # the operator's re-run converges to the undisturbed content
-            # every third re-run goes through the DAGSTER_HOME instance (pool slots) after the release
-            rerun = server.run(
-                rerun=[Q1],
-                ephemeral=index % 3 != 0,
-                env=subprocess_env(data),
-                output=str(folder / "rerun.txt"),
-            )
-            text = (folder / "rerun.txt").read_text()
-            assert rerun["exit"] == 0, f"{trial.name}: re-run failed\n{text[-3000:]}"
-            report = json.loads(next(line for line in text.splitlines() if line.startswith("RERUN "))[6:])
-            assert report["remaining"] == [], (
-                f"{trial.name}: pool slots still held after the release: {report}"
-            )
-            assert checksums(path, exclude=TIMESTAMPS) == converged, f"{trial.name}: re-run did not converge"
-            entry = {
-                "trial": trial.name,
-                "start": trial.state,
-                "killed": killed,
-                "stages": {k: v for k, v in seen.items() if k.startswith(("stage", "warehouse"))},
-                "stale_runs_released": len(report["released"]),
-                "slot_held_by_dead_run": bool(report["holding_slots"]),
-                "converged": True,
-                "kill_seconds": answer.get("seconds"),
-                "rerun_seconds": rerun["seconds"],
-            }
-            _log(entry)
-            return entry
-
         with ThreadPoolExecutor(2) as pool:
-            results = list(pool.map(run_trial, range(len(trials))))
+            results = list(pool.map(lambda index: run_trial(campaign, index), range(len(campaign.trials))))
     finally:
         for server in servers:
             server.close()
 
     killed = [r for r in results if r["killed"]]
     assert len(results) >= 20 and len(killed) >= 20, results
-    outcomes = {}
-    for r in results:
-        for stage, state in r["stages"].items():
-            outcomes.setdefault(stage, {}).setdefault(state, 0)
-            outcomes[stage][state] += 1
+    outcomes = _outcomes(results)
     # the trials really landed on both sides of each stage's COMMIT
     assert {"new", "previous"} <= set(outcomes["stage delivered"]) and {"new"} <= set(
         outcomes["stage corrected"]
