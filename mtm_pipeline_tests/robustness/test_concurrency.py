@@ -45,15 +45,9 @@ def _rows(quarter: str) -> int:
     return total
 
 
-def test_two_loads_and_a_reader_at_once(tmp_path: Path):
-    data = new_data_dir(tmp_path, with_dagster_home=True)
-    env = subprocess_env(data)
-    # Create the instance's storage first: two processes creating the SQLite storage of a fresh DAGSTER_HOME
-    # at the same moment can fail ("table alembic_version already exists"), before any warehouse access.
-    subprocess.run([PYTHON, "-c", INIT_INSTANCE], env=env, check=True, timeout=120)
-    warehouse = data / "warehouse" / "mtm.duckdb"
-    stop, result = tmp_path / "stop", tmp_path / "reader.json"
-    reader = subprocess.Popen(
+def _start_reader(warehouse: Path, stop: Path, result: Path, env: dict[str, str]) -> subprocess.Popen:
+    """The reader loop in its own process: reads both quarters until `stop` exists, then writes `result`."""
+    return subprocess.Popen(
         [
             PYTHON,
             "-m",
@@ -65,8 +59,11 @@ def test_two_loads_and_a_reader_at_once(tmp_path: Path):
         ],
         env=env,
     )
-    started = time.monotonic()
-    runs = {
+
+
+def _start_runs(env: dict[str, str], quarters: tuple[str, ...]) -> dict[str, subprocess.Popen]:
+    """One `python -m mtm_pipeline.cli run <quarter>` process per quarter, all started at once."""
+    return {
         quarter: subprocess.Popen(
             [PYTHON, "-m", "mtm_pipeline.cli", "run", quarter],
             env=env,
@@ -74,8 +71,54 @@ def test_two_loads_and_a_reader_at_once(tmp_path: Path):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        for quarter in ("2024-Q1", "2024-Q2")
+        for quarter in quarters
     }
+
+
+def _published_counts(warehouse: Path) -> dict[tuple[str, str], int]:
+    """(delivery quarter, stage) -> rows of published.observations."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            (q, s): n
+            for q, s, n in con.execute(
+                "SELECT delivery_quarter, stage, count(*) FROM published.observations GROUP BY ALL"
+            ).fetchall()
+        }
+
+
+def _log_measurements(seconds: float, reads: dict, runs: dict[str, subprocess.Popen]) -> None:
+    """Append the run's timings and reads to the file named by MTM_ROBUSTNESS_LOG, if set."""
+    log = os.environ.get("MTM_ROBUSTNESS_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(
+                json.dumps(
+                    {
+                        "concurrency": {
+                            "seconds": round(seconds, 1),
+                            "reads": reads["reads"],
+                            "reader_errors": len(reads["errors"]),
+                            "seen": reads["seen"],
+                            "max_reader_wait_seconds": reads["max_wait_seconds"],
+                            "runs": {q: p.returncode for q, p in runs.items()},
+                        }
+                    }
+                )
+                + "\n"
+            )
+
+
+def test_two_loads_and_a_reader_at_once(tmp_path: Path):
+    data = new_data_dir(tmp_path, with_dagster_home=True)
+    env = subprocess_env(data)
+    # Create the instance's storage first: two processes creating the SQLite storage of a fresh DAGSTER_HOME
+    # at the same moment can fail ("table alembic_version already exists"), before any warehouse access.
+    subprocess.run([PYTHON, "-c", INIT_INSTANCE], env=env, check=True, timeout=120)
+    warehouse = data / "warehouse" / "mtm.duckdb"
+    stop, result = tmp_path / "stop", tmp_path / "reader.json"
+    reader = _start_reader(warehouse, stop, result, env)
+    started = time.monotonic()
+    runs = _start_runs(env, ("2024-Q1", "2024-Q2"))
     outputs = {q: p.communicate(timeout=600) for q, p in runs.items()}
     seconds = time.monotonic() - started
     time.sleep(0.5)  # a few more reads after both loads
@@ -95,29 +138,6 @@ def test_two_loads_and_a_reader_at_once(tmp_path: Path):
     for key, counts in reads["seen"].items():
         quarter = key.split()[0]
         assert set(counts) <= {0, full[quarter]}, f"{key}: a reader saw {counts}, not 0 or {full[quarter]}"
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        final = {
-            (q, s): n
-            for q, s, n in con.execute(
-                "SELECT delivery_quarter, stage, count(*) FROM published.observations GROUP BY ALL"
-            ).fetchall()
-        }
+    final = _published_counts(warehouse)
     assert final == {(q, s): full[q] for q in full for s in ("delivered", "corrected")}
-    log = os.environ.get("MTM_ROBUSTNESS_LOG")
-    if log:
-        with open(log, "a", encoding="utf-8") as handle:
-            handle.write(
-                json.dumps(
-                    {
-                        "concurrency": {
-                            "seconds": round(seconds, 1),
-                            "reads": reads["reads"],
-                            "reader_errors": len(reads["errors"]),
-                            "seen": reads["seen"],
-                            "max_reader_wait_seconds": reads["max_wait_seconds"],
-                            "runs": {q: p.returncode for q, p in runs.items()},
-                        }
-                    }
-                )
-                + "\n"
-            )
+    _log_measurements(seconds, reads, runs)
