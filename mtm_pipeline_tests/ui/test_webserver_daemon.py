@@ -208,6 +208,65 @@ def shown_in_graph(name: str, labels: list[str]) -> bool:
     return False
 
 
+ASSETS_ON_GRAPH = (
+    "border_crossings_extract",
+    "residence_permits_extract",
+    "labour_migration_extract",
+    "emigration_extract",
+    "remittances_extract",
+    "delivered_observations",
+    "corrected_observations",
+    "quarterly_report",
+    "country_reference",
+    "trend_report",
+)
+
+
+def asset_graph_labels(page, url: str, screenshot: Path) -> list[str]:
+    """The global asset graph ("Lineage") with every group expanded: its text lines; saves `screenshot`."""
+    # groups start collapsed; ⌥E expands them all
+    page.goto(f"{url}/asset-groups", wait_until="domcontentloaded")
+    page.get_by_text("warehouse", exact=True).first.wait_for(state="visible")
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("Alt+KeyE")
+    page.get_by_text("trend_report", exact=True).first.wait_for(state="visible")
+    # cosmetic, for the screenshot: narrow main navigation, zoom out one step so the whole graph shows
+    for icon in ("panel_show_right", "zoom_out"):
+        button = page.locator(f'button:has([aria-label="{icon}"])')
+        if button.count():
+            button.first.click()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)  # zoom animation, materialization badges
+    labels = [line.strip() for line in page.locator("body").inner_text().splitlines() if line.strip()]
+    save_screenshot(page, screenshot)
+    return labels
+
+
+def partitions_page_text(page, url: str, screenshot: Path) -> str:
+    """The partitions tab of delivered_observations, 2024-Q1 selected: its text; saves `screenshot`."""
+    page.goto(
+        f"{url}/assets/delivered_observations?view=partitions&partition=2024-Q1",
+        wait_until="domcontentloaded",
+    )
+    page.get_by_text("Latest materialization").first.wait_for(state="visible")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    text = page.locator("body").inner_text()
+    save_screenshot(page, screenshot)
+    return text
+
+
+def checks_page_text(page, url: str, screenshot: Path) -> str:
+    """The checks tab of delivered_observations: its text; saves `screenshot`."""
+    page.goto(f"{url}/assets/delivered_observations?view=checks", wait_until="domcontentloaded")
+    page.get_by_text("conformance", exact=True).first.wait_for(state="visible")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    text = page.locator("body").inner_text()
+    save_screenshot(page, screenshot)
+    return text
+
+
 def test_ui_pages_in_headless_chromium(stack: DagsterStack, tmp_path_factory):
     executable = chromium_path()
     if executable is None:
@@ -226,56 +285,17 @@ def test_ui_pages_in_headless_chromium(stack: DagsterStack, tmp_path_factory):
     screenshots.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with chromium_page(executable) as page:
-        # the global asset graph ("Lineage"): groups start collapsed; ⌥E expands them all
-        page.goto(f"{stack.url}/asset-groups", wait_until="domcontentloaded")
-        page.get_by_text("warehouse", exact=True).first.wait_for(state="visible")
-        page.wait_for_load_state("networkidle")
-        page.keyboard.press("Alt+KeyE")
-        page.get_by_text("trend_report", exact=True).first.wait_for(state="visible")
-        # cosmetic, for the screenshot: narrow main navigation, zoom out one step so the whole graph shows
-        for icon in ("panel_show_right", "zoom_out"):
-            button = page.locator(f'button:has([aria-label="{icon}"])')
-            if button.count():
-                button.first.click()
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(1500)  # zoom animation, materialization badges
-        labels = [line.strip() for line in page.locator("body").inner_text().splitlines() if line.strip()]
-        save_screenshot(page, screenshots / "asset-graph.png")
-        for name in (
-            "border_crossings_extract",
-            "residence_permits_extract",
-            "labour_migration_extract",
-            "emigration_extract",
-            "remittances_extract",
-            "delivered_observations",
-            "corrected_observations",
-            "quarterly_report",
-            "country_reference",
-            "trend_report",
-        ):
+        labels = asset_graph_labels(page, stack.url, screenshots / "asset-graph.png")
+        for name in ASSETS_ON_GRAPH:
             assert shown_in_graph(name, labels), f"{name} not on the asset graph: {labels}"
 
-        # the partitions tab of delivered_observations, 2024-Q1 selected
-        page.goto(
-            f"{stack.url}/assets/delivered_observations?view=partitions&partition=2024-Q1",
-            wait_until="domcontentloaded",
-        )
-        page.get_by_text("Latest materialization").first.wait_for(state="visible")
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(500)
-        partitions_text = page.locator("body").inner_text()
-        save_screenshot(page, screenshots / "partitions.png")
+        partitions_text = partitions_page_text(page, stack.url, screenshots / "partitions.png")
         assert "delivered_observations" in partitions_text
         for quarter in quarters:
             assert quarter in partitions_text, f"partition {quarter} not listed: {partitions_text}"
 
-        # the checks tab of delivered_observations: one check per consistency rule, plus conformance
-        page.goto(f"{stack.url}/assets/delivered_observations?view=checks", wait_until="domcontentloaded")
-        page.get_by_text("conformance", exact=True).first.wait_for(state="visible")
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(500)
-        checks_text = page.locator("body").inner_text()
-        save_screenshot(page, screenshots / "checks.png")
+        # one check per consistency rule, plus conformance
+        checks_text = checks_page_text(page, stack.url, screenshots / "checks.png")
         assert f"Checks ({len(RULES) + 1})" in checks_text, checks_text
         for rule in ("parts_sum_to_total", "shares_sum_to_100", "plausible_change"):
             assert rule in checks_text
