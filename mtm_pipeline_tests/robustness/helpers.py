@@ -102,7 +102,11 @@ def materialise(
     assets=None,
 ):
     """Materialise the quarter's warehouse assets in-process (what `mtm run <quarter>` writes)."""
-    instance = instance or dg.DagsterInstance.ephemeral()
+    if instance is None:
+        # Entered, so that Dagster's current definitions-state storage is this instance's and not one left
+        # behind by an instance of an earlier test.
+        with dg.DagsterInstance.ephemeral() as ephemeral:
+            return materialise(warehouse, quarter, ephemeral, reference=reference, assets=assets)
     if not instance.has_dynamic_partition(QUARTERS_NAME, quarter):
         instance.add_dynamic_partitions(QUARTERS_NAME, [quarter])
     if reference:
