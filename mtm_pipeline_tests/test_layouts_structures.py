@@ -297,7 +297,9 @@ def test_a_period_column_whose_languages_disagree_is_refused(tmp_path):
     sheet.append(["Страна", "2024 Q3"])
     sheet.append(["Всего", "1,5"])
     _save(workbook, paths, "remittances")
-    with pytest.raises(ExtractError, match=r"cell B4: its languages state different periods"):
+    with pytest.raises(
+        ExtractError, match=r"cell B4: its languages state different periods \(2024-01/09, 2024-Q3\)"
+    ):
         _read(paths, "remittances")
 
 

@@ -15,10 +15,10 @@ from mtm_pipeline import sample_workbooks
 from mtm_pipeline.numbers import comma_is_ambiguous, writes_decimal_comma
 from mtm_pipeline.sources import SOURCES
 from mtm_pipeline.sources.__main__ import main as sources_main
-from mtm_pipeline.sources.ambiguous_cells import period_conflict, stated_spans
 from mtm_pipeline.sources.errors import ExtractError
 from mtm_pipeline.sources.layouts import layouts_for
 from mtm_pipeline.sources.nearest_layout import no_layout_problems
+from mtm_pipeline.sources.period_words import periods_of_parts
 from mtm_pipeline.sources.reader import read_extract
 from mtm_pipeline.sources.sheets import read_sheets
 from mtm_pipeline.sources.xlsx_cells import MAX_COLUMNS, column_letters, read_stored_cells
@@ -50,26 +50,18 @@ def test_a_comma_is_ambiguous_or_decimal(text, ambiguous, decimal):
 
 
 @pytest.mark.parametrize(
-    ("text", "conflict"),
+    ("text", "stated"),
     [
-        ("январь-сентябрь 2024 / 2024 Q3", "'январь-сентябрь 2024' vs '2024 Q3'"),
-        ("9 месяцев 2024 года\n2024 Q3", "'9 месяцев 2024 года' vs '2024 Q3'"),
-        ("III кв. 2024 / 2024 Q3", None),  # the same quarter in both languages
-        ("январь-март 2024 / I кв. 2024", None),  # the first quarter's months are the first quarter
-        ("2024 ж. III тоқсан\nза III квартал 2024 года", None),
-        ("за III квартал 2024 года\nДата формирования: 15.10.2024", None),  # when it was produced
-        ("Страна / Country", None),
-        ("за III квартал 2024 года", None),
+        ("январь-сентябрь 2024 / 2024 Q3", ["2024-01/09", "2024-Q3"]),
+        ("9 месяцев 2024 года\n2024 Q3", ["2024-01/09", "2024-Q3"]),
+        ("III кв. 2024 / 2024 Q3", ["2024-Q3"]),  # the same quarter in both languages
+        ("январь-март 2024 / I кв. 2024", ["2024-Q1"]),  # the first quarter's months are the first quarter
+        ("2024 ж. III тоқсан\nза III квартал 2024 года", ["2024-Q3"]),
+        ("Страна / Country", []),
     ],
 )
-def test_languages_stating_different_periods(text, conflict):
-    assert period_conflict(text) == conflict
-
-
-def test_cumulative_months_span_from_january():
-    assert stated_spans("январь-сентябрь 2024 г.") == {(date(2024, 1, 1), date(2024, 9, 30))}
-    assert stated_spans("қаңтар-қыркүйек 2024") == {(date(2024, 1, 1), date(2024, 9, 30))}
-    assert stated_spans("9 месяцев 2024 года") == {(date(2024, 1, 1), date(2024, 9, 30))}
+def test_the_periods_a_header_states_in_each_language(text, stated):
+    assert [p.label for p in periods_of_parts(text)] == stated
 
 
 def _save(workbook: openpyxl.Workbook, path: Path) -> bytes:

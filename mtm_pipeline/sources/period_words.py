@@ -185,6 +185,14 @@ def period_of_header(text: str | list[str]) -> Period | None:
     return periods.pop() if len(periods) == 1 else None
 
 
+def periods_of_parts(text: str | list[str]) -> list[Period]:
+    """The different periods the language parts of a header state, each part read on its own: more than one
+    means its languages disagree ('январь-сентябрь 2024 / 2024 Q3')."""
+    parts = text if isinstance(text, list) else label_parts(text)
+    stated = {(p.start, p.end): p for part in parts for p in periods_in_text(part.rstrip("*"))}
+    return list(stated.values())
+
+
 def agrees_with_delivery(period: Period, quarter: str, rule: str) -> bool:
     """Whether a stated reference period fits the delivery quarter folder.
 

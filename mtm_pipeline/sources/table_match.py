@@ -14,6 +14,7 @@ from mtm_pipeline.periods import Period
 from mtm_pipeline.sources.errors import Problem
 from mtm_pipeline.sources.headers import Header, header_candidates, header_parts
 from mtm_pipeline.sources.layouts import Layout, TableSpec, normalise_label, period_of_header
+from mtm_pipeline.sources.period_words import periods_of_parts
 from mtm_pipeline.sources.row_labels import CountryLookup, is_note, row_kind
 from mtm_pipeline.sources.sheets import Sheet
 
@@ -164,9 +165,21 @@ def _period_columns(frame: _Frame, unmatched: list[int], label_column: int | Non
     period_columns: dict[int, Period] = {}
     for column in unmatched:
         if c.spec.period_columns is not None and label_column and column > label_column:
-            period = period_of_header(header_parts(layout, sheet, c.row, c.rows, column))
+            parts = header_parts(layout, sheet, c.row, c.rows, column)
+            period = period_of_header(parts)
             if period is not None:
                 period_columns[column] = period
+                continue
+            if len(stated := periods_of_parts(parts)) > 1:
+                frame.problems.append(
+                    cell_problem(
+                        sheet,
+                        c.row,
+                        column,
+                        f"its languages state different periods ({', '.join(p.label for p in stated)}); "
+                        "expected one period, the same in every language",
+                    )
+                )
                 continue
             expected = "a reference period such as 'I кв. 2024', '2024 Q1', '2023' or 'январь-сентябрь 2024'"
         else:

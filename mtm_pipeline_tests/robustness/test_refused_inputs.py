@@ -97,16 +97,16 @@ CASES = [
         "header_languages_state_different_periods",
         "remittances",
         _cells(G5="январь-сентябрь 2024 / 2024 Q3"),
-        (
-            "sheet 'Переводы', cell G5: its languages state different periods",
-            "'январь-сентябрь 2024' vs '2024 Q3'",
-        ),
+        ("sheet 'Переводы', cell G5: its languages state different periods (2024-01/09, 2024-Q3)",),
     ),
     Case(
         "title_languages_state_different_periods",
         "border_crossings",
         _cells(A2="за январь-сентябрь 2024 года\nза III квартал 2024 года"),
-        ("sheet 'Лист1', cell A2: its languages state different periods",),
+        (
+            "sheet 'Лист1', cell A2: expected the reference period in the title",
+            "found several: 2024-01/09, 2024-Q3",
+        ),
     ),
     Case(
         "cell_at_xfd1048576",

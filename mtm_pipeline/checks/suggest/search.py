@@ -117,7 +117,7 @@ def search(
             break
     result.seconds = time.perf_counter() - started
     if max_set_size > 1 and not result.stopped_early:
-        sets.search_sets(trials, result, max_set_size=max_set_size, max_seconds=max_seconds)
+        sets.search_sets(trials, result, max_set_size=max_set_size, deadline=started + max_seconds)
         result.seconds = time.perf_counter() - started
     return result
 

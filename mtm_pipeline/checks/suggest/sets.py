@@ -63,9 +63,10 @@ def target_groups(trials: Trials) -> list[frozenset[FindingKey]]:
     return sorted((frozenset(g) for g in groups), key=lambda g: min(trials.targets.index(k) for k in g))
 
 
-def search_sets(trials: Trials, result: SearchResult, *, max_set_size: int, max_seconds: float) -> None:
+def search_sets(trials: Trials, result: SearchResult, *, max_set_size: int, deadline: float) -> None:
     """Add to result.accepted the sets of up to max_set_size edits of the groups single edits leave
-    unexplained; the cost (partial sets extended, seconds) is recorded in the result."""
+    unexplained, until the deadline (time.perf_counter() of the whole search's time bound: the set search
+    shares it with the single edits); the cost (partial sets extended, seconds) is recorded in the result."""
     started = time.perf_counter()
     alone: dict[frozenset, set[FindingKey]] = {}
     for group in target_groups(trials):
@@ -73,7 +74,7 @@ def search_sets(trials: Trials, result: SearchResult, *, max_set_size: int, max_
         if not unexplained:
             continue
         result.set_groups.append(group)
-        search = _GroupSearch(trials, result, group, unexplained, started + max_seconds, alone)
+        search = _GroupSearch(trials, result, group, unexplained, deadline, alone)
         search.run(max_set_size)
         if result.set_stopped_early:
             break
