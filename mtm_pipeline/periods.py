@@ -37,7 +37,17 @@ class Period:
 
 
 def parse_period(text: str) -> Period:
-    """'2024-Q1' -> quarter, '2023' -> year, '2024-07-01' -> as-of date."""
+    """'2024-Q1' -> quarter, '2023' -> year, '2024-07-01' -> as-of date, '2024-01/09' -> January to
+    September; PeriodError for anything else (a year outside the calendar, such as 0000, included)."""
+    try:
+        return _parse_period(text)
+    except PeriodError:
+        raise
+    except ValueError as exc:
+        raise PeriodError(f"{text!r} is not a period of the calendar: {exc}") from exc
+
+
+def _parse_period(text: str) -> Period:
     s = text.strip()
     if m := _QUARTER.match(s):
         year, q = int(m.group(1)), int(m.group(2))

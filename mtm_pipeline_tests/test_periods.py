@@ -23,7 +23,10 @@ def test_quarter_year_and_date_periods():
     assert y.contains(parse_period("2023-Q2")) and not y.contains(q)
 
 
-@pytest.mark.parametrize("text", ["2024-Q5", "2024-Q0", "24-Q1", "2024Q1", "2024-02-30", "Q1 2024", ""])
+@pytest.mark.parametrize(
+    "text",
+    ["2024-Q5", "2024-Q0", "24-Q1", "2024Q1", "2024-02-30", "Q1 2024", "", "0000", "0000-Q1", "0000-01/09"],
+)
 def test_invalid_periods_are_refused(text):
     with pytest.raises(PeriodError):
         parse_period(text)

@@ -22,21 +22,25 @@ _ORDINALS = {
 _ORDINAL_WORD = (
     r"(перв\w*|втор\w*|трет\w*|четверт\w*|бірінші|екінші|үшінші|төртінші|first|second|third|fourth)"
 )
+_YEAR = r"[12]\d{3}"  # a year of the calendar era as tables write it (not "0000")
 _QUARTER_WORD = r"(?:квартал\w*|кв\.?|тоқсан\w*|токсан\w*|quarter)"
 _YEAR_WORD = r"(?:\s*(?:года|год|г\.|г|жылғы|жылдың|жылы|жыл|ж\.|ж))?"
 _NUMBER = r"(iv|i{1,3}|[1-4])(?:-?й|-?ші|-?шы|st|nd|rd|th)?"
 _QUARTER_PATTERNS = (
     # "III квартал 2024 года", "I кв. 2023", "3rd quarter 2024", "3 квартал 2024"
-    re.compile(rf"\b{_NUMBER}\s*{_QUARTER_WORD}\s*(\d{{4}})"),
+    re.compile(rf"\b{_NUMBER}\s*{_QUARTER_WORD}\s*({_YEAR})"),
     # "2024 ж. I тоқсан", "2024 г. III квартал", "2023 год I кв." (a year merged over its quarters)
-    re.compile(rf"\b(\d{{4}}){_YEAR_WORD}\s*(iv|i{{1,3}}|[1-4])(?:-?ші|-?шы|-?й)?\s*{_QUARTER_WORD}"),
+    re.compile(rf"\b({_YEAR}){_YEAR_WORD}\s*(iv|i{{1,3}}|[1-4])(?:-?ші|-?шы|-?й)?\s*{_QUARTER_WORD}"),
     # "2023 Q1", "2023-Q1", "2023Q1"
-    re.compile(r"\b(\d{4})\s*-?\s*q([1-4])\b"),
+    re.compile(r"\b([12]\d{3})\s*-?\s*q([1-4])\b"),
     # "Q1 2023"
-    re.compile(r"\bq([1-4])\s*-?\s*(\d{4})\b"),
+    re.compile(r"\bq([1-4])\s*-?\s*([12]\d{3})\b"),
 )
-_ORDINAL_QUARTER = re.compile(rf"\b{_ORDINAL_WORD}\s+{_QUARTER_WORD}\s*(\d{{4}})")  # "третий квартал 2024"
-_YEAR_ORDINAL_QUARTER = re.compile(rf"\b(\d{{4}}){_YEAR_WORD}\s+{_ORDINAL_WORD}\s+{_QUARTER_WORD}")
+# "за 3 квартала 2024 года": three quarters, January to September (a count, not the third quarter, which is
+# "3 квартал", "III квартала" or "3-й квартал")
+_QUARTER_COUNT = re.compile(rf"\b([2-4])\s*квартал(?:а|ов)\s*({_YEAR})")
+_ORDINAL_QUARTER = re.compile(rf"\b{_ORDINAL_WORD}\s+{_QUARTER_WORD}\s*({_YEAR})")  # "третий квартал 2024"
+_YEAR_ORDINAL_QUARTER = re.compile(rf"\b({_YEAR}){_YEAR_WORD}\s+{_ORDINAL_WORD}\s+{_QUARTER_WORD}")
 # Months: Russian (nominative and genitive), Kazakh, English; the first three letters are enough in
 # Russian and English, Kazakh month names differ earlier.
 _MONTHS = {
@@ -54,23 +58,23 @@ _MONTHS = {
     12: ("декабр", "желтоқсан", "december", "dec"),
 }
 _MONTH_WORD = r"([a-zа-яәғқңөұүһі]+)"
-_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+{_MONTH_WORD}\s+(\d{{4}})")  # "1 июля 2024"
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+{_MONTH_WORD}\s+({_YEAR})")  # "1 июля 2024"
 _YEAR_DAY_MONTH = re.compile(
-    rf"\b(\d{{4}}){_YEAR_WORD}\s+(\d{{1,2}})\s+{_MONTH_WORD}"
+    rf"\b({_YEAR}){_YEAR_WORD}\s+(\d{{1,2}})\s+{_MONTH_WORD}"
 )  # "2024 жылғы 1 шілде"
-_NUMERIC_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})\b")  # "01.07.2024", "1.10.2024"
-_MONTH_RANGE = re.compile(rf"\b{_MONTH_WORD}\s*[-–—]\s*{_MONTH_WORD}\s+(\d{{4}})")  # "январь-март 2024"
-_YEAR_MONTH_RANGE = re.compile(rf"\b(\d{{4}}){_YEAR_WORD}\s+{_MONTH_WORD}\s*[-–—]\s*{_MONTH_WORD}")
+_NUMERIC_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.([12]\d{3})\b")  # "01.07.2024", "1.10.2024"
+_MONTH_RANGE = re.compile(rf"\b{_MONTH_WORD}\s*[-–—]\s*{_MONTH_WORD}\s+({_YEAR})")  # "январь-март 2024"
+_YEAR_MONTH_RANGE = re.compile(rf"\b({_YEAR}){_YEAR_WORD}\s+{_MONTH_WORD}\s*[-–—]\s*{_MONTH_WORD}")
 _MONTH_COUNT_WORD = r"(?:месяц\w*|мес\.?|айы|айда|ай|months?)"
-_MONTH_COUNT = re.compile(rf"\b(\d{{1,2}})\s*{_MONTH_COUNT_WORD}\s*(\d{{4}})")  # "9 месяцев 2024 года"
+_MONTH_COUNT = re.compile(rf"\b(\d{{1,2}})\s*{_MONTH_COUNT_WORD}\s*({_YEAR})")  # "9 месяцев 2024 года"
 _YEAR_MONTH_COUNT = re.compile(
-    rf"\b(\d{{4}}){_YEAR_WORD}\s+(\d{{1,2}})\s*{_MONTH_COUNT_WORD}"
+    rf"\b({_YEAR}){_YEAR_WORD}\s+(\d{{1,2}})\s*{_MONTH_COUNT_WORD}"
 )  # "2024 ж. 9 айы"
 _HALF_WORD = r"(?:полугоди\w*|жарты\s*жыл\w*|жартыжыл\w*|half[- ]year)"
-_HALF_YEAR = re.compile(rf"\b(?:i|1|перв\w*|бірінші|first)(?:-?е|-?ші)?\s*{_HALF_WORD}\s*(\d{{4}})")
-_YEAR_HALF = re.compile(rf"\b(\d{{4}}){_YEAR_WORD}\s+(?:i|1|бірінші|first)(?:-?ші)?\s*{_HALF_WORD}")
-_YEAR_ONLY = re.compile(rf"^(?:за\s+)?(\d{{4}}){_YEAR_WORD}$")  # "2023", "за 2023 год", "2023 жыл"
-_YEAR_IN_TEXT = re.compile(rf"\bза\s+(\d{{4}}){_YEAR_WORD}(?!\s*\d)")  # "за 2023 год" inside a title
+_HALF_YEAR = re.compile(rf"\b(?:i|1|перв\w*|бірінші|first)(?:-?е|-?ші)?\s*{_HALF_WORD}\s*({_YEAR})")
+_YEAR_HALF = re.compile(rf"\b({_YEAR}){_YEAR_WORD}\s+(?:i|1|бірінші|first)(?:-?ші)?\s*{_HALF_WORD}")
+_YEAR_ONLY = re.compile(rf"^(?:за\s+)?({_YEAR}){_YEAR_WORD}$")  # "2023", "за 2023 год", "2023 жыл"
+_YEAR_IN_TEXT = re.compile(rf"\bза\s+({_YEAR}){_YEAR_WORD}(?!\s*\d)")  # "за 2023 год" inside a title
 
 
 def _month(word: str) -> int | None:
@@ -114,8 +118,11 @@ def _months_to_date(year: str, months: str) -> Period | None:
 
 def _found_quarters(s: str) -> list[tuple[int, Period]]:
     found = []
+    counts = {m.start() for m in _QUARTER_COUNT.finditer(s)}
     for pattern in _QUARTER_PATTERNS:
         for m in pattern.finditer(s):
+            if m.start() in counts:
+                continue
             a, b = m.group(1), m.group(2)
             year, roman = (b, a) if len(a) != 4 else (a, b)
             found.append((m.start(), _quarter(year, _ROMAN[roman])))
@@ -134,6 +141,9 @@ def _found_months(s: str) -> list[tuple[int, Period | None]]:
     ]
     found += [(m.start(), _months_to_date(m.group(2), m.group(1))) for m in _MONTH_COUNT.finditer(s)]
     found += [(m.start(), _months_to_date(m.group(1), m.group(2))) for m in _YEAR_MONTH_COUNT.finditer(s)]
+    found += [
+        (m.start(), months_to_date(int(m.group(2)), 3 * int(m.group(1)))) for m in _QUARTER_COUNT.finditer(s)
+    ]
     found += [(m.start(), months_to_date(int(m.group(1)), 6)) for m in _HALF_YEAR.finditer(s)]
     found += [(m.start(), months_to_date(int(m.group(1)), 6)) for m in _YEAR_HALF.finditer(s)]
     return found
