@@ -123,3 +123,16 @@ def test_periods_named_in_the_report_quarters_terms():
         "2023-Q3",
     }
     assert periods_named("in the second quarter", "2024-Q3") == {"2024-Q2"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "periods"),
+    [
+        ("In January-June 2024 arrivals rose.", {"2024-01/06"}),  # months from January: a period of its own
+        ("In Jan-Sep 2024 arrivals rose.", {"2024-01/09"}),
+        ("In July-September 2024 arrivals rose.", {"2024-Q3"}),
+        ("From April–December 2023 arrivals rose.", set()),  # no period the warehouse holds, never a crash
+    ],
+)
+def test_month_ranges_name_the_period_they_cover(sentence, periods):
+    assert periods_named(sentence, "2024-Q3") == periods

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from mtm_pipeline.checks.narrative.extract import MONTH
-from mtm_pipeline.periods import parse_quarter_key, previous_quarter, same_quarter_last_year
+from mtm_pipeline.periods import months_to_date, parse_quarter_key, previous_quarter, same_quarter_last_year
 
 _ORDINAL = {
     "first": 1,
@@ -45,14 +45,11 @@ _MONTHS = {
     )
     for name in names
 }
-_QUARTER_MONTHS = {("january", "march"): 1, ("april", "june"): 2, ("july", "september"): 3}
-_QUARTER_MONTHS[("october", "december")] = 4
 _PERIODS = re.compile(
     r"(?P<qkey>\b\d{4})\s*-\s*Q(?P<qkey_q>[1-4])\b"
     r"|\bQ(?P<q>[1-4])\s*(?P<q_year>\d{4})?\b"
     r"|\b(?P<ord>first|second|third|fourth|last|1st|2nd|3rd|4th)\s+quarter(?:\s+of)?(?:\s+(?P<ord_year>\d{4}))?"
-    r"|\b(?P<from_m>January|April|July|October)\s*[-\u2013]\s*(?P<to_m>March|June|September|December)"
-    r"\s+(?P<range_year>\d{4})"
+    rf"|\b(?P<from_m>{MONTH})\s*[-\u2013]\s*(?P<to_m>{MONTH})\s+(?P<range_year>\d{{4}})"
     rf"|\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{MONTH}),?\s+(?P<date_year>\d{{4}})"
     rf"|\b(?P<month2>{MONTH})\s+(?P<day2>\d{{1,2}}),?\s+(?P<date_year2>\d{{4}})"
     r"|\b(?P<iso>\d{4}-\d{2}-\d{2})\b"
@@ -107,6 +104,17 @@ def _quarter(year: int, number: int) -> str:
     return f"{year}-Q{number}"
 
 
+def _month_range(year: int, first_month: str, last_month: str) -> str | None:
+    """'January-June 2024' -> 2024-01/06, 'July-September 2024' -> 2024-Q3; another range names no period
+    the warehouse holds (None)."""
+    first, last = (_MONTHS[m.lower().rstrip(".")] for m in (first_month, last_month))
+    if first == 1 and last > 1:
+        return months_to_date(year, last).label
+    if first % 3 == 1 and last == first + 2:
+        return _quarter(year, (first + 2) // 3)
+    return None
+
+
 def _period(m: re.Match, quarter: str) -> str | None:
     year = parse_quarter_key(quarter).start.year
     g = m.groupdict()
@@ -117,7 +125,7 @@ def _period(m: re.Match, quarter: str) -> str | None:
     if g["ord"]:
         return _quarter(int(g["ord_year"] or year), _ORDINAL[g["ord"].lower()])
     if g["from_m"]:
-        return _quarter(int(g["range_year"]), _QUARTER_MONTHS[(g["from_m"].lower(), g["to_m"].lower())])
+        return _month_range(int(g["range_year"]), g["from_m"], g["to_m"])
     if g["day"] or g["day2"]:
         month = _MONTHS[(g["month"] or g["month2"]).lower().rstrip(".")]
         return f"{g['date_year'] or g['date_year2']}-{month:02d}-{int(g['day'] or g['day2']):02d}"
