@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from mtm_pipeline.ingest import discover_quarters
+from mtm_pipeline.narrative_text import NarrativeError, narrative_files
 from mtm_pipeline.settings import DataPaths
 from mtm_pipeline.sources import SOURCES
 from mtm_pipeline.sources.contract import EXTENSIONS
@@ -31,16 +32,16 @@ def delivered_fingerprints(paths: DataPaths) -> dict[str, str]:
 
 def narrative_fingerprints(paths: DataPaths) -> dict[str, str]:
     """One hash per quarter (of raw/) for the analyst's Markdown files in narrative/<quarter>/, where it has
-    any."""
+    any. A folder that would be refused gets the hash of its reason, so the report runs and says it, and the
+    other quarters are watched as before."""
     quarters, _ = discover_quarters(paths)
     out = {}
     for quarter in quarters:
-        folder = paths.confine(paths.narrative / quarter)
-        files = (
-            {p.name: file_sha256(p) for p in sorted(folder.glob("*.md")) if p.is_file()}
-            if folder.is_dir()
-            else {}
-        )
+        try:
+            folder = paths.confine(paths.narrative / quarter)
+            files = {p.name: file_sha256(p) for p in narrative_files(folder, f"narrative/{quarter}")}
+        except (ValueError, NarrativeError) as refused:
+            files = {"refused": str(refused)}
         if files:
             out[quarter] = fingerprint(files)
     return out

@@ -139,15 +139,29 @@ def parse_markdown(text: str, where: str) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
-def read_narrative(folder: Path, label: str) -> dict[str, NarrativeFile]:
-    """Every *.md file of `folder` by name (stem); {} when the folder does not exist. `label` is how messages
-    name the folder ('narrative/2024-Q1')."""
+def narrative_files(folder: Path, label: str) -> list[Path]:
+    """The analyst's Markdown files of a quarter's folder (a README.md documents the folder and is no text of
+    the report); [] when the folder does not exist. A link leading out of the folder is refused."""
     if not folder.is_dir():
-        return {}
-    files = {}
+        return []
+    inside = folder.resolve()
+    files = []
     for path in sorted(folder.glob("*.md")):
         if path.name.lower() == "readme.md" or not path.is_file():
             continue
+        if path.resolve().parent != inside:
+            raise NarrativeError(
+                f"{label}/{path.name}: a link to a file outside the folder; put the text itself in the folder"
+            )
+        files.append(path)
+    return files
+
+
+def read_narrative(folder: Path, label: str) -> dict[str, NarrativeFile]:
+    """Every Markdown file of `folder` (narrative_files) by name (stem). `label` is how messages name the
+    folder ('narrative/2024-Q1')."""
+    files = {}
+    for path in narrative_files(folder, label):
         where = f"{label}/{path.name}"
         try:
             text = path.read_text(encoding="utf-8")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dagster as dg
+import pytest
 
+from mtm_pipeline.deliveries import narrative_fingerprints
+from mtm_pipeline.narrative_text import NarrativeError, read_narrative
 from mtm_pipeline.partitions import QUARTERS_NAME
 from mtm_pipeline.sensors import raw_extracts_sensor
+from mtm_pipeline.settings import DataPaths
 
 
 def _tick(instance, cursor=None):
@@ -54,3 +58,20 @@ def test_a_text_of_a_quarter_with_new_extracts_runs_with_the_whole_quarter(data_
     (data_dir / "narrative" / "2031-Q1").mkdir(parents=True)
     (data_dir / "narrative" / "2031-Q1" / "developments.md").write_text("Early.\n", encoding="utf-8")
     assert _tick(instance, result.cursor).run_requests == []
+
+
+def test_a_link_out_of_the_folder_is_refused_and_the_sensor_keeps_watching(data_dir, tmp_path):
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("Text from outside the data directory.\n", encoding="utf-8")
+    folder = data_dir / "narrative" / "2024-Q1"
+    folder.mkdir(parents=True)
+    (folder / "developments.md").symlink_to(outside)
+    (folder / "README.md").write_text("Notes on the folder, not report text.\n", encoding="utf-8")
+
+    with pytest.raises(NarrativeError, match=r"narrative/2024-Q1/developments.md: a link to a file outside"):
+        read_narrative(folder, "narrative/2024-Q1")
+    # the sensor still ticks: the refused folder launches its quarter (whose report then says why)
+    fingerprints = narrative_fingerprints(DataPaths(data_dir))
+    assert set(fingerprints) == {"2024-Q1"}
+    (folder / "developments.md").unlink()
+    assert narrative_fingerprints(DataPaths(data_dir)) == {}  # a README alone is no text of the report
