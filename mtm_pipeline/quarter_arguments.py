@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from mtm_pipeline.ingest import discover_quarters
+from mtm_pipeline.periods import is_quarter_key
 from mtm_pipeline.settings import DataPaths
 
-QUARTER_KEY = re.compile(r"[0-9]{4}-Q[1-4]", re.ASCII)
 _NUMBERED = re.compile(r"[0-9]{4}-Q[0-9]+", re.ASCII)
 EXAMPLE = "2024-Q1"
 
@@ -24,7 +24,7 @@ class QuarterArgumentError(ValueError):
 
 def key_problem(text: str) -> str | None:
     """What is wrong with `text` as a quarter key (None when it is one), for the user to read."""
-    if QUARTER_KEY.fullmatch(text):
+    if is_quarter_key(text):
         return None
     if text.strip() != text:
         return f"{text!r} has spaces around it: give the key alone, like {text.strip() or EXAMPLE}"
@@ -65,4 +65,4 @@ def delivered_quarter_keys(texts: list[str], paths: DataPaths) -> list[str]:
 
 def invalid_partition_keys(keys: list[str]) -> list[str]:
     """Partition keys that are not quarter keys (left in an instance by an earlier, unchecked command)."""
-    return [key for key in keys if not QUARTER_KEY.fullmatch(key)]
+    return [key for key in keys if not is_quarter_key(key)]
