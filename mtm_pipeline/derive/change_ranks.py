@@ -12,8 +12,8 @@ an unnamed remainder, an incomplete breakdown) ranks only the parts it has (`nam
 from __future__ import annotations
 
 from mtm_pipeline.derive.book import FigureBook, stated_complete
-from mtm_pipeline.derive.figures import NAMED_COUNTRIES_ONLY, RANK_UNCERTAIN, DerivedFigure, slug
-from mtm_pipeline.derive.ranks import LISTED_PARTS_ONLY, rank_positions
+from mtm_pipeline.derive.figures import DerivedFigure, slug
+from mtm_pipeline.derive.ranks import incompleteness, rank_positions, rank_qualifier
 from mtm_pipeline.intervals import Interval
 
 # derivation -> sign: +1 ranks the largest increase first, -1 the largest decline first.
@@ -53,14 +53,13 @@ def change_rankings(book: FigureBook, derived: list[DerivedFigure]) -> list[Deri
             if len(ranked) < 2:
                 continue
             covers_all = stated_complete(parts) and len(ranked) == len(parts)
-            by_country = all(p.country_key is not None for p in ranked)
-            incomplete = None if covers_all else (NAMED_COUNTRIES_ONLY if by_country else LISTED_PARTS_ONLY)
+            incomplete = incompleteness(ranked, covers_all=covers_all)
             intervals = [changes[p.identity][base][0] for p in ranked]
             inputs = [i for p in ranked for i in changes[p.identity][base][1]]
             for kind, sign in CHANGE_RANKINGS.items():
                 positions = rank_positions(intervals if sign > 0 else [-i for i in intervals])
                 for part, (rank, certain) in zip(ranked, positions, strict=True):
-                    qualifier = ",".join(q for q in (incomplete, None if certain else RANK_UNCERTAIN) if q)
+                    qualifier = rank_qualifier(incomplete, certain)
                     out.append(
                         DerivedFigure(
                             derivation=kind,
@@ -74,7 +73,7 @@ def change_rankings(book: FigureBook, derived: list[DerivedFigure]) -> list[Deri
                                 "change_unit": "percent",
                                 "change_base_period": base,
                                 "rank": rank,
-                                "qualifier": qualifier or None,
+                                "qualifier": qualifier,
                             },
                         )
                     )

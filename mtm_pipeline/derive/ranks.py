@@ -48,6 +48,20 @@ def _measure_of(parts: list[Figure]) -> list[Interval] | None:
     return None
 
 
+def incompleteness(ranked: list[Figure], *, covers_all: bool) -> str | None:
+    """The qualifier of a ranking that does not cover its whole breakdown: named_countries_only for
+    countries, listed_parts_only for sectors, categories or education; None when it covers all."""
+    if covers_all:
+        return None
+    return NAMED_COUNTRIES_ONLY if all(p.country_key is not None for p in ranked) else LISTED_PARTS_ONLY
+
+
+def rank_qualifier(incomplete: str | None, certain: bool) -> str | None:
+    """A rank's qualifier: the ranking's incompleteness and rank_uncertain where the intervals allow
+    another order, comma-separated; None for neither."""
+    return ",".join(q for q in (incomplete, None if certain else RANK_UNCERTAIN) if q) or None
+
+
 def _ranked(
     kind_prefix: str,
     parts: list[Figure],
@@ -60,12 +74,10 @@ def _ranked(
     measures = _measure_of(named)
     if len(named) < 2 or measures is None:
         return []
-    covers_all = complete and len(named) == len(parts)
-    by_country = all(p.country_key is not None for p in named)
-    incomplete = None if covers_all else (NAMED_COUNTRIES_ONLY if by_country else LISTED_PARTS_ONLY)
+    incomplete = incompleteness(named, covers_all=complete and len(named) == len(parts))
     out = []
     for part, (rank, certain) in zip(named, rank_positions(measures), strict=True):
-        qualifier = ",".join(q for q in (incomplete, None if certain else RANK_UNCERTAIN) if q) or None
+        qualifier = rank_qualifier(incomplete, certain)
         out.append(
             DerivedFigure(
                 derivation=derivation,
